@@ -1,0 +1,17 @@
+// The operator's command, `waybill [GLOBAL OPTIONS] COMMAND [ARGS]`: one function per command
+// group, each given the shared configuration and its own arguments.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace waybill::cli {
+
+using Args = std::vector<std::string>;
+
+int runDb(const Config& config, const Args& args);
+int runKeys(const Config& config, const Args& args);
+
+}  // namespace waybill::cli

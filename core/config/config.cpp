@@ -1,0 +1,181 @@
+#include "config/config.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace po = boost::program_options;
+
+namespace waybill {
+
+Result<TrackMode> parseTrackMode(std::string_view text) {
+  if (text == "all") return TrackMode::All;
+  if (text == "opens") return TrackMode::Opens;
+  if (text == "clicks") return TrackMode::Clicks;
+  if (text == "none") return TrackMode::None;
+  return makeError(fmt::format("'{}' is not one of all, opens, clicks, none", text));
+}
+
+const char* trackModeName(TrackMode mode) {
+  switch (mode) {
+    case TrackMode::All: return "all";
+    case TrackMode::Opens: return "opens";
+    case TrackMode::Clicks: return "clicks";
+    case TrackMode::None: return "none";
+  }
+  return "all";
+}
+
+po::options_description sharedOptions() {
+  const Config d;  // defaults come from the struct initialisers, stated once
+  po::options_description desc("Configuration (file [section] key, or --section.key on the command line)");
+  desc.add_options()
+      ("database.url", po::value<std::string>(), "PostgreSQL URL (postgresql://...) or libpq conninfo")
+      ("database.pool_size", po::value<int>()->default_value(d.database.pool_size), "connections per daemon")
+      ("database.connect_timeout", po::value<int>()->default_value(d.database.connect_timeout_seconds), "seconds")
+      ("tracking.base_url", po::value<std::string>(), "public base URL of waybill-trackd, e.g. https://t.example.com")
+      ("tracking.key_file", po::value<std::string>(), "token signing keys: lines 'KEYID SECRET_HEX', first one signs")
+      ("tracking.default_mode", po::value<std::string>()->default_value("all"), "all | opens | clicks | none")
+      ("tracking.rewrite_text_links", po::value<bool>()->default_value(d.tracking.rewrite_text_links), "rewrite bare URLs in text/plain")
+      ("milter.socket", po::value<std::string>()->default_value(d.milter.socket), "libmilter socket: inet:PORT@127.0.0.1 or unix:/path")
+      ("milter.message_id_domain", po::value<std::string>()->default_value(""), "domain of generated Message-IDs (default: From domain)")
+      ("milter.timeout", po::value<int>()->default_value(d.milter.timeout_seconds), "seconds of MTA silence before a session is dropped")
+      ("policyd.listen", po::value<std::string>()->default_value(d.policyd.listen), "127.0.0.1:PORT or unix:/path")
+      ("trackd.listen", po::value<std::string>()->default_value(d.trackd.listen), "127.0.0.1:PORT or unix:/path")
+      ("dkim.key_table", po::value<std::string>()->default_value(""), "OpenDKIM KeyTable file")
+      ("dkim.signing_table", po::value<std::string>()->default_value(""), "OpenDKIM SigningTable file")
+      ("log.level", po::value<std::string>()->default_value("info"), "debug | info | warning | error")
+      ("log.stderr", po::value<bool>()->default_value(d.log.to_stderr), "also log to stderr")
+      ("log.syslog", po::value<bool>()->default_value(d.log.to_syslog), "log to syslog, facility mail");
+  return desc;
+}
+
+namespace {
+
+std::string stringOr(const po::variables_map& vm, const char* key) {
+  return vm.count(key) ? vm[key].as<std::string>() : std::string();
+}
+
+Status requirePositive(const char* key, int value) {
+  if (value > 0) return {};
+  return makeError(fmt::format("option '{}': must be a positive number, got {}", key, value));
+}
+
+Status checkBaseUrl(const std::string& url) {
+  if (url.empty()) return {};
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+    return makeError(fmt::format("option 'tracking.base_url': '{}' must start with http:// or https://", url));
+  return {};
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const Config>> buildConfig(const po::variables_map& vm, std::string source_file) {
+  auto config = std::make_shared<Config>();
+  config->source_file = std::move(source_file);
+
+  config->database.url = stringOr(vm, "database.url");
+  config->database.pool_size = vm["database.pool_size"].as<int>();
+  config->database.connect_timeout_seconds = vm["database.connect_timeout"].as<int>();
+  if (auto s = requirePositive("database.pool_size", config->database.pool_size); !s) return makeError(s.error());
+  if (auto s = requirePositive("database.connect_timeout", config->database.connect_timeout_seconds); !s)
+    return makeError(s.error());
+
+  config->tracking.base_url = stringOr(vm, "tracking.base_url");
+  while (!config->tracking.base_url.empty() && config->tracking.base_url.back() == '/')
+    config->tracking.base_url.pop_back();
+  if (auto s = checkBaseUrl(config->tracking.base_url); !s) return makeError(s.error());
+  config->tracking.key_file = stringOr(vm, "tracking.key_file");
+  auto mode = parseTrackMode(vm["tracking.default_mode"].as<std::string>());
+  if (!mode) return makeError("option 'tracking.default_mode': " + mode.error());
+  config->tracking.default_mode = *mode;
+  config->tracking.rewrite_text_links = vm["tracking.rewrite_text_links"].as<bool>();
+
+  config->milter.socket = vm["milter.socket"].as<std::string>();
+  config->milter.message_id_domain = vm["milter.message_id_domain"].as<std::string>();
+  config->milter.timeout_seconds = vm["milter.timeout"].as<int>();
+  if (auto s = requirePositive("milter.timeout", config->milter.timeout_seconds); !s) return makeError(s.error());
+
+  config->policyd.listen = vm["policyd.listen"].as<std::string>();
+  config->trackd.listen = vm["trackd.listen"].as<std::string>();
+  config->dkim.key_table = vm["dkim.key_table"].as<std::string>();
+  config->dkim.signing_table = vm["dkim.signing_table"].as<std::string>();
+
+  const auto level = vm["log.level"].as<std::string>();
+  if (!log::parseLevel(level, config->log.level))
+    return makeError(fmt::format("option 'log.level': '{}' is not one of debug, info, warning, error", level));
+  config->log.to_stderr = vm["log.stderr"].as<bool>();
+  config->log.to_syslog = vm["log.syslog"].as<bool>();
+  return std::shared_ptr<const Config>(std::move(config));
+}
+
+ConfigParser::ConfigParser(std::string program, std::string summary)
+    : program_(std::move(program)), summary_(std::move(summary)) {}
+
+std::string ConfigParser::helpText() const {
+  po::options_description generic("Generic options");
+  generic.add_options()("help,h", "show this help and exit")("version", "show the version and exit")(
+      "config,c", po::value<std::string>(), "configuration file (default /etc/waybill/waybill.conf)");
+  std::ostringstream out;
+  out << "Usage: " << program_ << " [options]\n" << summary_ << "\n\n" << generic;
+  if (!program_options_.options().empty()) out << "\n" << program_options_;
+  out << "\n" << sharedOptions();
+  return out.str();
+}
+
+Result<ParsedCommandLine> ConfigParser::parse(int argc, const char* const argv[]) const {
+  po::options_description all;
+  all.add_options()("help,h", "")("version", "")("config,c", po::value<std::string>(), "");
+  all.add(program_options_).add(sharedOptions());
+
+  ParsedCommandLine parsed;
+  po::variables_map& vm = parsed.program_values;
+  try {
+    // Command line first: Program_options keeps the first value stored, so it wins over the file.
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional_).run(), vm);
+    if (vm.count("help")) {
+      fmt::print("{}", helpText());
+      parsed.exit_now = true;
+      return parsed;
+    }
+    if (vm.count("version")) {
+      fmt::print("{} {}\n", program_, WAYBILL_VERSION);
+      parsed.exit_now = true;
+      return parsed;
+    }
+    const bool explicit_file = vm.count("config") > 0;
+    const std::string file = explicit_file ? vm["config"].as<std::string>() : kDefaultConfigFile;
+    std::string source;
+    std::ifstream in(file);
+    if (in) {
+      po::store(po::parse_config_file(in, sharedOptions(), /*allow_unregistered=*/false), vm);
+      source = file;
+    } else if (explicit_file) {
+      return makeError(fmt::format("option 'config': cannot read '{}': {}", file, std::strerror(errno)));
+    }
+    po::notify(vm);
+    auto config = buildConfig(vm, source);
+    if (!config) return makeError(config.error());
+    parsed.config = std::move(*config);
+    return parsed;
+  } catch (const po::error& e) {
+    return makeError(fmt::format("configuration: {}", e.what()));
+  }
+}
+
+Result<std::shared_ptr<const Config>> ConfigParser::parseText(const std::string& ini_text) const {
+  po::variables_map vm;
+  try {
+    std::istringstream in(ini_text);
+    po::store(po::parse_config_file(in, sharedOptions(), false), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return makeError(fmt::format("configuration: {}", e.what()));
+  }
+  return buildConfig(vm, "");
+}
+
+}  // namespace waybill

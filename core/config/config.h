@@ -1,0 +1,113 @@
+// Config: the immutable settings snapshot shared by every Waybill program, read from one INI
+// file (/etc/waybill/waybill.conf, Boost.Program_options syntax, one [section] per component)
+// and overridden by `--section.key VALUE` on the command line.
+//
+//   ConfigParser parser("waybill-milter", "Postfix milter: tracking, headers, DKIM.");
+//   auto parsed = parser.parse(argc, argv);
+//   if (!parsed) { fmt::print(stderr, "{}\n", parsed.error()); return 78; }
+//   if (parsed->exit_now) return parsed->exit_code;       // --help / --version
+//   const Config& config = *parsed->config;
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "log/log.h"
+#include "util/result.h"
+
+namespace waybill {
+
+inline constexpr const char* kDefaultConfigFile = "/etc/waybill/waybill.conf";
+
+// What the milter does to links and pixels unless a message says otherwise (X-Waybill-Track).
+enum class TrackMode { All, Opens, Clicks, None };
+Result<TrackMode> parseTrackMode(std::string_view text);
+const char* trackModeName(TrackMode mode);
+
+struct DatabaseConfig {
+  std::string url;  // postgresql://... or a libpq conninfo
+  int pool_size = 4;
+  int connect_timeout_seconds = 5;
+};
+
+struct TrackingConfig {
+  std::string base_url;  // public https://host[/prefix] of waybill-trackd
+  std::string key_file;  // token signing keys, see token/key_ring.h
+  TrackMode default_mode = TrackMode::All;
+  bool rewrite_text_links = true;
+};
+
+struct MilterConfig {
+  std::string socket = "unix:/run/waybill/milter.sock";  // libmilter syntax
+  std::string message_id_domain;  // empty: the From domain, else the host name
+  int timeout_seconds = 300;
+};
+
+struct PolicydConfig {
+  std::string listen = "unix:/run/waybill/policyd.sock";
+};
+
+struct TrackdConfig {
+  std::string listen = "127.0.0.1:8025";
+};
+
+struct DkimConfig {
+  std::string key_table;      // OpenDKIM KeyTable format
+  std::string signing_table;  // OpenDKIM SigningTable format
+};
+
+struct LogConfig {
+  log::Level level = log::Level::Info;
+  bool to_stderr = true;
+  bool to_syslog = true;
+};
+
+struct Config {
+  std::string source_file;  // the file read, empty when none
+  DatabaseConfig database;
+  TrackingConfig tracking;
+  MilterConfig milter;
+  PolicydConfig policyd;
+  TrackdConfig trackd;
+  DkimConfig dkim;
+  LogConfig log;
+};
+
+struct ParsedCommandLine {
+  std::shared_ptr<const Config> config;
+  boost::program_options::variables_map program_values;  // the program's own options
+  bool exit_now = false;  // --help or --version was answered
+  int exit_code = 0;
+};
+
+// Parses the shared options plus the options a program adds with programOptions().
+class ConfigParser {
+ public:
+  ConfigParser(std::string program, std::string summary);
+
+  boost::program_options::options_description& programOptions() { return program_options_; }
+  boost::program_options::positional_options_description& positional() { return positional_; }
+
+  // Errors come back as one line naming the option and the problem.
+  Result<ParsedCommandLine> parse(int argc, const char* const argv[]) const;
+  // For tests and tools: the same, from a file's text and extra arguments.
+  Result<std::shared_ptr<const Config>> parseText(const std::string& ini_text) const;
+
+  std::string helpText() const;
+
+ private:
+  std::string program_;
+  std::string summary_;
+  boost::program_options::options_description program_options_{"Program options"};
+  boost::program_options::positional_options_description positional_;
+};
+
+// Registers every [section].key that the file may contain.
+boost::program_options::options_description sharedOptions();
+// Builds and validates the typed snapshot from parsed values.
+Result<std::shared_ptr<const Config>> buildConfig(const boost::program_options::variables_map& vm,
+                                                  std::string source_file);
+
+}  // namespace waybill

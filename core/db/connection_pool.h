@@ -1,0 +1,48 @@
+// ConnectionPool: a few PgConnections shared by a daemon's threads. Connections are opened
+// lazily and dropped when found broken, so a database restart heals without a daemon restart.
+//
+//   auto lease = pool.acquire();          // error when the database cannot be reached
+//   if (!lease) return tempfail(lease.error());
+//   (*lease)->exec(...);                  // returned to the pool when lease goes out of scope
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "config/config.h"
+#include "db/pg_connection.h"
+
+namespace waybill {
+
+class ConnectionPool {
+ public:
+  class Lease {
+   public:
+    Lease(ConnectionPool* pool, std::unique_ptr<PgConnection> conn) : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    PgConnection* operator->() { return conn_.get(); }
+    PgConnection& operator*() { return *conn_; }
+
+   private:
+    ConnectionPool* pool_;
+    std::unique_ptr<PgConnection> conn_;
+  };
+
+  explicit ConnectionPool(DatabaseConfig config) : config_(std::move(config)) {}
+  Result<Lease> acquire();
+
+ private:
+  void release(std::unique_ptr<PgConnection> conn);
+
+  const DatabaseConfig config_;
+  std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;
+  int open_ = 0;  // idle + leased
+};
+
+}  // namespace waybill

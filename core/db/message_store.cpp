@@ -1,0 +1,44 @@
+#include "db/message_store.h"
+
+#include <nlohmann/json.hpp>
+
+namespace waybill {
+namespace {
+
+// Data-modifying CTEs run as one statement: atomic without an explicit transaction, one round trip.
+constexpr const char* kInsertAccepted = R"SQL(
+WITH message AS (
+  INSERT INTO messages (id, queue_id, message_id_header, envelope_sender, from_header, subject,
+                        tags, track_mode, submitted_via, client_address, size_bytes)
+  SELECT $1::uuid, $2, $3, $4, $5, $6, ARRAY(SELECT jsonb_array_elements_text($7::jsonb)),
+         $8, $9, $10, $11::bigint
+  RETURNING id),
+rcpt AS (
+  INSERT INTO recipients (id, message_id, address, queue_id)
+  SELECT (r->>'id')::uuid, (SELECT id FROM message), r->>'address', $2
+  FROM jsonb_array_elements($12::jsonb) AS r
+  RETURNING id, address)
+INSERT INTO events (id, type, message_id, recipient_id, recipient, sender, details)
+SELECT gen_random_uuid(), 'accepted', (SELECT id FROM message), rcpt.id, rcpt.address, $4,
+       jsonb_build_object('queue_id', $2::text)
+FROM rcpt
+)SQL";
+
+}  // namespace
+
+Status recordAccepted(PgConnection& conn, const AcceptedMessage& message) {
+  nlohmann::json recipients = nlohmann::json::array();
+  for (const auto& r : message.recipients) recipients.push_back({{"id", r.id.toString()}, {"address", r.address}});
+  const nlohmann::json tags = message.tags;
+  // Invalid UTF-8 in a header must not make the insert throw: replace it.
+  const auto dump = [](const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+  auto result = conn.exec(kInsertAccepted, {
+      message.id.toString(), message.queue_id, message.message_id_header, message.envelope_sender,
+      message.from_header, message.subject, dump(tags), message.track_mode,
+      std::string(message.via_smtp ? "smtp" : "sendmail"), message.client_address,
+      std::to_string(message.size_bytes), dump(recipients)});
+  if (!result) return makeError(result.error());
+  return {};
+}
+
+}  // namespace waybill

@@ -1,0 +1,70 @@
+// PgConnection / PgResult: RAII owners of libpq handles. Every statement is parameterised
+// (PQexecParams, text format); SQL is never built from data.
+//
+//   auto conn = PgConnection::connect(config.database);
+//   auto rows = conn->exec("SELECT status FROM recipients WHERE id = $1", {id.toString()});
+//   if (!rows) ...;  // rows.error() says what failed; conn->broken() says whether to reconnect
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "util/result.h"
+
+namespace waybill {
+
+using PgParam = std::optional<std::string>;  // nullopt is SQL NULL
+
+class PgResult {
+ public:
+  explicit PgResult(PGresult* result) : result_(result, &PQclear) {}
+  int rows() const { return PQntuples(result_.get()); }
+  int columns() const { return PQnfields(result_.get()); }
+  bool isNull(int row, int column) const { return PQgetisnull(result_.get(), row, column) != 0; }
+  std::string_view get(int row, int column) const {
+    return {PQgetvalue(result_.get(), row, column),
+            static_cast<std::size_t>(PQgetlength(result_.get(), row, column))};
+  }
+  std::string affected() const { return PQcmdTuples(result_.get()); }
+
+ private:
+  std::unique_ptr<PGresult, decltype(&PQclear)> result_;
+};
+
+class PgConnection {
+ public:
+  static Result<PgConnection> connect(const DatabaseConfig& config);
+
+  Result<PgResult> exec(std::string_view sql, const std::vector<PgParam>& params = {});
+  // Runs a script of several statements (migrations); no parameters allowed.
+  Result<PgResult> execScript(std::string_view sql);
+  // True when the server went away: the caller drops this connection and connects again.
+  bool broken() const { return PQstatus(conn_.get()) != CONNECTION_OK; }
+  PGconn* raw() { return conn_.get(); }
+
+ private:
+  explicit PgConnection(PGconn* conn) : conn_(conn, &PQfinish) {}
+  Result<PgResult> check(PGresult* result);
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+};
+
+// Runs body inside BEGIN/COMMIT; rolls back when body or COMMIT fails.
+template <typename Body>
+Status inTransaction(PgConnection& conn, Body&& body) {
+  if (auto begin = conn.exec("BEGIN"); !begin) return makeError(begin.error());
+  Status status = body();
+  if (!status) {
+    (void)conn.exec("ROLLBACK");
+    return status;
+  }
+  if (auto commit = conn.exec("COMMIT"); !commit) return makeError(commit.error());
+  return {};
+}
+
+}  // namespace waybill

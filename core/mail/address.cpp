@@ -1,0 +1,103 @@
+#include "mail/address.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+#include "util/uuid.h"
+
+namespace waybill {
+
+std::string toLower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+
+namespace {
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+}  // namespace
+
+std::string stripAngles(std::string_view address) {
+  address = trim(address);
+  if (address.size() >= 2 && address.front() == '<' && address.back() == '>') address = address.substr(1, address.size() - 2);
+  return std::string(trim(address));
+}
+
+std::string domainOf(std::string_view address) {
+  const std::string bare = stripAngles(address);
+  const auto at = bare.rfind('@');
+  return at == std::string::npos ? std::string() : toLower(std::string_view(bare).substr(at + 1));
+}
+
+std::string firstAddressInHeader(std::string_view value) {
+  // Skip quoted display names and comments; prefer the angle-addr when present.
+  std::string unquoted;
+  bool in_quotes = false;
+  int comment_depth = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (in_quotes) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_quotes = false;
+      continue;
+    }
+    if (comment_depth > 0) {
+      if (c == '(') ++comment_depth;
+      else if (c == ')') --comment_depth;
+      continue;
+    }
+    if (c == '"') in_quotes = true;
+    else if (c == '(') comment_depth = 1;
+    else unquoted.push_back(c);
+  }
+  if (auto open = unquoted.find('<'); open != std::string::npos) {
+    const auto close = unquoted.find('>', open);
+    return std::string(trim(std::string_view(unquoted).substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1)));
+  }
+  const auto first = splitList(unquoted);
+  return first.empty() ? std::string() : first.front();
+}
+
+std::vector<std::string> splitList(std::string_view text, char separator) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(separator, start);
+    if (end == std::string_view::npos) end = text.size();
+    auto item = trim(text.substr(start, end - start));
+    if (!item.empty()) out.emplace_back(item);
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string makeMessageId(std::string_view domain) {
+  std::string id = Uuid::random().toString();
+  id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
+  return fmt::format("<{}.waybill@{}>", id, domain.empty() ? "localhost" : domain);
+}
+
+std::string formatRfc5322Date(std::chrono::system_clock::time_point when) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(when);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buffer[64];
+  // %a and %b are locale-dependent; Waybill never calls setlocale, so they are the C locale's.
+  std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S +0000", &utc);
+  return buffer;
+}
+
+}  // namespace waybill

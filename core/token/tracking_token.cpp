@@ -1,0 +1,69 @@
+#include "token/tracking_token.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+
+#include "util/base64url.h"
+
+namespace waybill {
+namespace {
+
+constexpr std::uint8_t kVersion = 1;
+constexpr std::size_t kMacBytes = 16;  // 128-bit tag: forgery odds 2^-128 per try
+constexpr std::size_t kHeaderBytes = 3 + 16;
+
+std::string macOf(const std::string& key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
+  return std::string(reinterpret_cast<const char*>(digest), kMacBytes);
+}
+
+bool knownKind(std::uint8_t kind) {
+  return kind == 'o' || kind == 'c' || kind == 'u' || kind == 'b';
+}
+
+}  // namespace
+
+std::string TokenCodec::encode(const TokenClaims& claims) const {
+  const std::uint8_t key_id = keys_->signingKeyId();
+  std::string payload;
+  payload.reserve(kHeaderBytes + claims.url.size() + kMacBytes);
+  payload.push_back(static_cast<char>(kVersion));
+  payload.push_back(static_cast<char>(key_id));
+  payload.push_back(static_cast<char>(claims.kind));
+  payload.append(reinterpret_cast<const char*>(claims.recipient_id.bytes.data()), claims.recipient_id.bytes.size());
+  if (claims.kind == TokenKind::Click) payload += claims.url;
+  payload += macOf(*keys_->find(key_id), payload);
+  return base64UrlEncode(payload);
+}
+
+Result<TokenClaims> TokenCodec::decode(std::string_view token) const {
+  if (token.size() > kMaxTokenLength) return makeError("token too long");
+  auto raw = base64UrlDecode(token);
+  if (!raw) return makeError("token is not base64url");
+  if (raw->size() < kHeaderBytes + kMacBytes) return makeError("token too short");
+  const auto version = static_cast<std::uint8_t>((*raw)[0]);
+  const auto key_id = static_cast<std::uint8_t>((*raw)[1]);
+  const auto kind = static_cast<std::uint8_t>((*raw)[2]);
+  if (version != kVersion) return makeError("unknown token version");
+  const std::string* key = keys_->find(key_id);
+  if (!key) return makeError("unknown key id");
+  const std::string_view signed_part(raw->data(), raw->size() - kMacBytes);
+  const std::string expected = macOf(*key, signed_part);
+  if (CRYPTO_memcmp(expected.data(), raw->data() + signed_part.size(), kMacBytes) != 0)
+    return makeError("bad token signature");
+  if (!knownKind(kind)) return makeError("unknown token kind");
+  TokenClaims claims;
+  claims.kind = static_cast<TokenKind>(kind);
+  std::copy_n(raw->begin() + 3, 16, claims.recipient_id.bytes.begin());
+  claims.url.assign(signed_part.substr(kHeaderBytes));
+  if (claims.kind != TokenKind::Click && !claims.url.empty()) return makeError("unexpected url in token");
+  return claims;
+}
+
+}  // namespace waybill

@@ -1,0 +1,149 @@
+#include "libmilter_adapter.h"
+
+#include <libmilter/mfapi.h>
+
+#include <memory>
+
+#include "log/log.h"
+#include "mail/address.h"
+
+namespace waybill::milter {
+namespace {
+
+const Pipeline* g_pipeline = nullptr;  // set once before smfi_main; libmilter offers no user pointer
+
+struct MilterSession {
+  std::string client_address;
+  bool via_smtp = true;
+  std::unique_ptr<MilterMessage> message;
+};
+
+MilterSession* sessionOf(SMFICTX* ctx) { return static_cast<MilterSession*>(smfi_getpriv(ctx)); }
+
+std::string macro(SMFICTX* ctx, const char* name) {
+  const char* value = smfi_getsymval(ctx, const_cast<char*>(name));
+  return value ? value : "";
+}
+
+sfsistat onConnect(SMFICTX* ctx, char*, _SOCK_ADDR*) {
+  auto* session = new MilterSession;
+  session->client_address = macro(ctx, "{client_addr}");
+  // Postfix's cleanup runs non_smtpd_milters for sendmail/pickup mail and names no daemon port.
+  session->via_smtp = !macro(ctx, "{daemon_addr}").empty() || macro(ctx, "{daemon_name}").find("pickup") == std::string::npos;
+  smfi_setpriv(ctx, session);
+  return SMFIS_CONTINUE;
+}
+
+sfsistat onEnvelopeFrom(SMFICTX* ctx, char** argv) {
+  auto* session = sessionOf(ctx);
+  if (!session) return SMFIS_TEMPFAIL;
+  session->message = std::make_unique<MilterMessage>();
+  auto& envelope = session->message->envelope;
+  envelope.sender = stripAngles(argv[0] ? argv[0] : "");
+  envelope.client_address = session->client_address;
+  envelope.via_smtp = session->via_smtp;
+  log::debug("macros: daemon_name='{}' daemon_addr='{}' client_addr='{}' client_port='{}' auth='{}'",
+             macro(ctx, "{daemon_name}"), macro(ctx, "{daemon_addr}"), macro(ctx, "{client_addr}"),
+             macro(ctx, "{client_port}"), macro(ctx, "{auth_type}"));
+  return SMFIS_CONTINUE;
+}
+
+sfsistat onEnvelopeRecipient(SMFICTX* ctx, char** argv) {
+  auto* session = sessionOf(ctx);
+  if (!session || !session->message) return SMFIS_TEMPFAIL;
+  session->message->envelope.recipients.push_back(stripAngles(argv[0] ? argv[0] : ""));
+  return SMFIS_CONTINUE;
+}
+
+sfsistat onHeader(SMFICTX* ctx, char* name, char* value) {
+  auto* session = sessionOf(ctx);
+  if (!session || !session->message) return SMFIS_TEMPFAIL;
+  session->message->headers.push_back({name ? name : "", value ? value : ""});
+  return SMFIS_CONTINUE;
+}
+
+sfsistat onBody(SMFICTX* ctx, unsigned char*, size_t length) {
+  auto* session = sessionOf(ctx);
+  if (!session || !session->message) return SMFIS_TEMPFAIL;
+  session->message->body_bytes += length;
+  return SMFIS_CONTINUE;
+}
+
+bool applyEdits(SMFICTX* ctx, const MilterMessage& message) {
+  for (const auto& edit : message.header_edits) {
+    char* name = const_cast<char*>(edit.name.c_str());
+    char* value = edit.value ? const_cast<char*>(edit.value->c_str()) : nullptr;
+    const int rc = edit.kind == HeaderEdit::Kind::Add ? smfi_addheader(ctx, name, value)
+                                                      : smfi_chgheader(ctx, name, edit.index, value);
+    if (rc != MI_SUCCESS) {
+      log::error("queue {}: tempfail: the MTA refused a header change to {}", message.envelope.queue_id, edit.name);
+      return false;
+    }
+  }
+  return true;
+}
+
+sfsistat reply(SMFICTX* ctx, const StageStatus& status) {
+  smfi_setreply(ctx, const_cast<char*>(status.reply_code.c_str()), const_cast<char*>(status.enhanced_code.c_str()),
+                const_cast<char*>(status.text.c_str()));
+  return status.outcome == StageStatus::Outcome::Reject ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+}
+
+sfsistat onEndOfMessage(SMFICTX* ctx) {
+  auto* session = sessionOf(ctx);
+  if (!session || !session->message) return SMFIS_TEMPFAIL;
+  std::unique_ptr<MilterMessage> message = std::move(session->message);
+  message->envelope.queue_id = macro(ctx, "i");
+  const StageStatus status = g_pipeline->run(*message);
+  if (!status.proceeding()) return reply(ctx, status);
+  if (!applyEdits(ctx, *message)) return reply(ctx, StageStatus::tempFail("Waybill could not edit the message"));
+  return SMFIS_CONTINUE;
+}
+
+sfsistat onAbort(SMFICTX* ctx) {
+  if (auto* session = sessionOf(ctx)) session->message.reset();
+  return SMFIS_CONTINUE;
+}
+
+sfsistat onClose(SMFICTX* ctx) {
+  delete sessionOf(ctx);
+  smfi_setpriv(ctx, nullptr);
+  return SMFIS_CONTINUE;
+}
+
+}  // namespace
+
+int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int timeout_seconds) {
+  g_pipeline = &pipeline;
+  smfiDesc description{};
+  description.xxfi_name = const_cast<char*>("waybill-milter");
+  description.xxfi_version = SMFI_VERSION;
+  description.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_CHGFROM | SMFIF_ADDRCPT |
+                           SMFIF_DELRCPT | SMFIF_QUARANTINE;
+  description.xxfi_connect = onConnect;
+  description.xxfi_envfrom = onEnvelopeFrom;
+  description.xxfi_envrcpt = onEnvelopeRecipient;
+  description.xxfi_header = onHeader;
+  description.xxfi_body = onBody;
+  description.xxfi_eom = onEndOfMessage;
+  description.xxfi_abort = onAbort;
+  description.xxfi_close = onClose;
+
+  if (smfi_setconn(const_cast<char*>(socket_spec.c_str())) != MI_SUCCESS) {
+    log::error("option 'milter.socket': '{}' is not a valid milter socket", socket_spec);
+    return 78;
+  }
+  smfi_settimeout(timeout_seconds);
+  if (smfi_register(description) != MI_SUCCESS) {
+    log::error("libmilter refused to register the filter");
+    return 70;
+  }
+  if (smfi_opensocket(true) != MI_SUCCESS) {
+    log::error("option 'milter.socket': cannot listen on '{}'", socket_spec);
+    return 71;
+  }
+  log::info("listening on {}", socket_spec);
+  return smfi_main() == MI_SUCCESS ? 0 : 70;
+}
+
+}  // namespace waybill::milter

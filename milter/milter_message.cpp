@@ -1,0 +1,21 @@
+#include "milter_message.h"
+
+#include "mail/address.h"
+
+namespace waybill::milter {
+
+const std::string* MilterMessage::header(std::string_view name) const {
+  for (const auto& field : headers)
+    if (equalsIgnoreCase(field.name, name)) return &field.value;
+  return nullptr;
+}
+
+void MilterMessage::removeAll(std::string_view name) {
+  int count = 0;
+  for (const auto& field : headers)
+    if (equalsIgnoreCase(field.name, name)) ++count;
+  for (int index = count; index >= 1; --index)
+    header_edits.push_back({HeaderEdit::Kind::Change, std::string(name), index, std::nullopt});
+}
+
+}  // namespace waybill::milter

@@ -1,0 +1,83 @@
+// MilterMessage: everything the milter knows about one message in one SMTP transaction, and the
+// edits its stages ask for. Pure data: the libmilter adapter fills it and applies the edits, so
+// every stage can be unit tested without an MTA.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "util/uuid.h"
+
+namespace waybill::milter {
+
+struct HeaderField {
+  std::string name;
+  std::string value;  // as libmilter hands it: unfolded line breaks kept, no leading space
+};
+
+// One change to the header block. `index` is the 1-based occurrence among headers of that name,
+// as smfi_chgheader wants it; a change with no value deletes the field.
+struct HeaderEdit {
+  enum class Kind { Add, Change };
+  Kind kind = Kind::Add;
+  std::string name;
+  int index = 1;
+  std::optional<std::string> value;
+};
+
+struct Envelope {
+  std::string sender;  // MAIL FROM without angle brackets ("" for the null sender)
+  std::vector<std::string> recipients;
+  std::string client_address;
+  bool via_smtp = true;  // false for /usr/sbin/sendmail (non_smtpd_milters)
+  std::string queue_id;
+};
+
+struct MilterMessage {
+  Envelope envelope;
+  std::vector<HeaderField> headers;
+  std::size_t body_bytes = 0;
+
+  // Decided by the stages.
+  Uuid id = Uuid::random();
+  std::vector<Uuid> recipient_ids;
+  TrackMode track_mode = TrackMode::All;
+  std::vector<std::string> tags;
+  std::string message_id_header;
+  std::vector<HeaderEdit> header_edits;
+
+  // The value of the first header with this name, if any (case-insensitive).
+  const std::string* header(std::string_view name) const;
+  // Deletes every occurrence of a header, last first, so earlier indexes stay valid.
+  void removeAll(std::string_view name);
+};
+
+// What a stage tells the pipeline: go on, or end the transaction with an SMTP answer.
+struct StageStatus {
+  enum class Outcome { Continue, TempFail, Reject };
+  Outcome outcome = Outcome::Continue;
+  std::string reply_code;     // "451" / "550"
+  std::string enhanced_code;  // "4.3.0" / "5.6.0"
+  std::string text;
+
+  static StageStatus proceed() { return {}; }
+  static StageStatus tempFail(std::string text, std::string enhanced = "4.3.0") {
+    return {Outcome::TempFail, "451", std::move(enhanced), std::move(text)};
+  }
+  static StageStatus reject(std::string text, std::string enhanced = "5.6.0") {
+    return {Outcome::Reject, "550", std::move(enhanced), std::move(text)};
+  }
+  bool proceeding() const { return outcome == Outcome::Continue; }
+};
+
+// A step of the milter's pipeline, run in order at end of message.
+class Stage {
+ public:
+  virtual ~Stage() = default;
+  virtual const char* name() const = 0;
+  virtual StageStatus onEndOfMessage(MilterMessage& message) = 0;
+};
+
+}  // namespace waybill::milter
