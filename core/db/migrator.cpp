@@ -39,9 +39,10 @@ Result<std::vector<Migration>> loadMigrations(const std::string& directory) {
     migrations.push_back({std::stoi(match[1].str()), name, text.str()});
   }
   std::sort(migrations.begin(), migrations.end(), [](auto& a, auto& b) { return a.version < b.version; });
-  for (std::size_t i = 0; i < migrations.size(); ++i) {
-    if (migrations[i].version != static_cast<int>(i) + 1)
-      return makeError(fmt::format("migration numbering broken at '{}': expected {:04}", migrations[i].name, i + 1));
+  // Gaps are allowed (parts of the tree reserve numbers); a number used twice is not.
+  for (std::size_t i = 1; i < migrations.size(); ++i) {
+    if (migrations[i].version == migrations[i - 1].version)
+      return makeError(fmt::format("migrations '{}' and '{}' share a number", migrations[i - 1].name, migrations[i].name));
   }
   if (migrations.empty()) return makeError(fmt::format("no migrations in '{}'", directory));
   return migrations;

@@ -18,7 +18,7 @@ struct Migration {
   std::string sql;
 };
 
-// Reads and orders the migrations in a directory; rejects gaps and duplicate numbers.
+// Reads and orders the migrations in a directory; rejects duplicate numbers.
 Result<std::vector<Migration>> loadMigrations(const std::string& directory);
 
 // Returns the names of the migrations applied by this call (empty when up to date).

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs everything Waybill needs to build, test and demo on Debian 12 (run as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+# Postfix asks for a mailer type; "No configuration" leaves /etc/postfix alone.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
+  libmilter-dev libopendkim-dev libmstch-dev libboost-program-options-dev libboost-dev \
+  libpq-dev libssl-dev nlohmann-json3-dev libsystemd-dev libfmt-dev libcurl4-openssl-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev \
+  postfix postgresql postgresql-contrib systemd \
+  python3 python3-pytest python3-psycopg2 python3-dkim python3-bs4 python3-html5lib \
+  swaks miltertest opendkim opendkim-tools ca-certificates git

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: install dependencies, build with warnings as errors,
+# run the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer, then every test
+# (unit + integration against real PostgreSQL and Postfix on loopback).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+jobs=$(nproc)
+
+cmake -S . -B build-asan -G Ninja -DWAYBILL_WERROR=ON -DWAYBILL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+cmake --build build-asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -L 'unit|asan' --output-on-failure -j "$jobs"
+
+cmake -S . -B build -G Ninja -DWAYBILL_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs"
