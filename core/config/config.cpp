@@ -44,7 +44,14 @@ po::options_description sharedOptions() {
       ("milter.message_id_domain", po::value<std::string>()->default_value(""), "domain of generated Message-IDs (default: From domain)")
       ("milter.timeout", po::value<int>()->default_value(d.milter.timeout_seconds), "seconds of MTA silence before a session is dropped")
       ("policyd.listen", po::value<std::string>()->default_value(d.policyd.listen), "127.0.0.1:PORT or unix:/path")
-      ("trackd.listen", po::value<std::string>()->default_value(d.trackd.listen), "127.0.0.1:PORT or unix:/path")
+      ("trackd.listen", po::value<std::string>()->default_value(d.trackd.listen), "HOST:PORT[,HOST:PORT...] ([::1]:PORT for IPv6)")
+      ("trackd.spool_dir", po::value<std::string>()->default_value(d.trackd.spool_dir), "local event spool (survives database outages and crashes)")
+      ("trackd.unsubscribe_scope", po::value<std::string>()->default_value(d.trackd.unsubscribe_scope), "sender | domain | global")
+      ("trackd.template_dir", po::value<std::string>()->default_value(""), "directory with unsubscribe.html.mustache (default: built-in page)")
+      ("trackd.threads", po::value<int>()->default_value(d.trackd.threads), "HTTP worker threads (0: one per CPU)")
+      ("trackd.timeout", po::value<int>()->default_value(d.trackd.timeout_seconds), "seconds before a slow or idle client is dropped")
+      ("trackd.scanner_click_seconds", po::value<int>()->default_value(d.trackd.scanner_click_seconds), "clicks sooner than this after acceptance are flagged as machine")
+      ("trackd.real_ip_header", po::value<std::string>()->default_value(""), "header carrying the client IP (only behind a trusted proxy)")
       ("dkim.key_table", po::value<std::string>()->default_value(""), "OpenDKIM KeyTable file")
       ("dkim.signing_table", po::value<std::string>()->default_value(""), "OpenDKIM SigningTable file")
       ("log.level", po::value<std::string>()->default_value("info"), "debug | info | warning | error")
@@ -101,6 +108,18 @@ Result<std::shared_ptr<const Config>> buildConfig(const po::variables_map& vm, s
 
   config->policyd.listen = vm["policyd.listen"].as<std::string>();
   config->trackd.listen = vm["trackd.listen"].as<std::string>();
+  config->trackd.spool_dir = vm["trackd.spool_dir"].as<std::string>();
+  config->trackd.unsubscribe_scope = vm["trackd.unsubscribe_scope"].as<std::string>();
+  const auto& scope = config->trackd.unsubscribe_scope;
+  if (scope != "sender" && scope != "domain" && scope != "global")
+    return makeError(fmt::format("option 'trackd.unsubscribe_scope': '{}' is not one of sender, domain, global", scope));
+  config->trackd.template_dir = vm["trackd.template_dir"].as<std::string>();
+  config->trackd.threads = vm["trackd.threads"].as<int>();
+  if (config->trackd.threads < 0) return makeError("option 'trackd.threads': must not be negative");
+  config->trackd.timeout_seconds = vm["trackd.timeout"].as<int>();
+  if (auto s = requirePositive("trackd.timeout", config->trackd.timeout_seconds); !s) return makeError(s.error());
+  config->trackd.scanner_click_seconds = vm["trackd.scanner_click_seconds"].as<int>();
+  config->trackd.real_ip_header = vm["trackd.real_ip_header"].as<std::string>();
   config->dkim.key_table = vm["dkim.key_table"].as<std::string>();
   config->dkim.signing_table = vm["dkim.signing_table"].as<std::string>();
 

@@ -50,7 +50,14 @@ struct PolicydConfig {
 };
 
 struct TrackdConfig {
-  std::string listen = "127.0.0.1:8025";
+  std::string listen = "127.0.0.1:8025";  // comma-separated list of HOST:PORT (or [v6]:PORT)
+  std::string spool_dir = "/var/spool/waybill/trackd";  // events wait here for PostgreSQL
+  std::string unsubscribe_scope = "sender";  // sender | domain | global
+  std::string template_dir;  // operator's unsubscribe.html.mustache; empty: built-in page
+  int threads = 0;           // 0: one per CPU
+  int timeout_seconds = 15;  // slow or idle clients are dropped after this
+  int scanner_click_seconds = 10;  // a click this soon after the message was accepted is a scanner
+  std::string real_ip_header;  // e.g. X-Forwarded-For, only behind a trusted proxy
 };
 
 struct DkimConfig {
