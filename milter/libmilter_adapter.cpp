@@ -14,7 +14,7 @@ const Pipeline* g_pipeline = nullptr;  // set once before smfi_main; libmilter o
 
 struct MilterSession {
   std::string client_address;
-  bool via_smtp = true;
+  std::string helo;
   std::unique_ptr<MilterMessage> message;
 };
 
@@ -28,9 +28,12 @@ std::string macro(SMFICTX* ctx, const char* name) {
 sfsistat onConnect(SMFICTX* ctx, char*, _SOCK_ADDR*) {
   auto* session = new MilterSession;
   session->client_address = macro(ctx, "{client_addr}");
-  // Postfix's cleanup runs non_smtpd_milters for sendmail/pickup mail and names no daemon port.
-  session->via_smtp = !macro(ctx, "{daemon_addr}").empty() || macro(ctx, "{daemon_name}").find("pickup") == std::string::npos;
   smfi_setpriv(ctx, session);
+  return SMFIS_CONTINUE;
+}
+
+sfsistat onHelo(SMFICTX* ctx, char* name) {
+  if (auto* session = sessionOf(ctx)) session->helo = name ? name : "";
   return SMFIS_CONTINUE;
 }
 
@@ -41,10 +44,6 @@ sfsistat onEnvelopeFrom(SMFICTX* ctx, char** argv) {
   auto& envelope = session->message->envelope;
   envelope.sender = stripAngles(argv[0] ? argv[0] : "");
   envelope.client_address = session->client_address;
-  envelope.via_smtp = session->via_smtp;
-  log::debug("macros: daemon_name='{}' daemon_addr='{}' client_addr='{}' client_port='{}' auth='{}'",
-             macro(ctx, "{daemon_name}"), macro(ctx, "{daemon_addr}"), macro(ctx, "{client_addr}"),
-             macro(ctx, "{client_port}"), macro(ctx, "{auth_type}"));
   return SMFIS_CONTINUE;
 }
 
@@ -94,6 +93,7 @@ sfsistat onEndOfMessage(SMFICTX* ctx) {
   if (!session || !session->message) return SMFIS_TEMPFAIL;
   std::unique_ptr<MilterMessage> message = std::move(session->message);
   message->envelope.queue_id = macro(ctx, "i");
+  message->envelope.via_smtp = !submittedViaSendmail(session->helo, macro(ctx, "_"));
   const StageStatus status = g_pipeline->run(*message);
   if (!status.proceeding()) return reply(ctx, status);
   if (!applyEdits(ctx, *message)) return reply(ctx, StageStatus::tempFail("Waybill could not edit the message"));
@@ -121,6 +121,7 @@ int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int time
   description.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_CHGFROM | SMFIF_ADDRCPT |
                            SMFIF_DELRCPT | SMFIF_QUARANTINE;
   description.xxfi_connect = onConnect;
+  description.xxfi_helo = onHelo;
   description.xxfi_envfrom = onEnvelopeFrom;
   description.xxfi_envrcpt = onEnvelopeRecipient;
   description.xxfi_header = onHeader;

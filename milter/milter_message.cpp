@@ -18,4 +18,8 @@ void MilterMessage::removeAll(std::string_view name) {
     header_edits.push_back({HeaderEdit::Kind::Change, std::string(name), index, std::nullopt});
 }
 
+bool submittedViaSendmail(std::string_view helo, std::string_view client_macro) {
+  return helo == "localhost" && client_macro == "localhost [127.0.0.1]";
+}
+
 }  // namespace waybill::milter

@@ -54,6 +54,11 @@ struct MilterMessage {
   void removeAll(std::string_view name);
 };
 
+// Postfix gives sendmail and SMTP submissions the same milter macros; for the sendmail command
+// it presents a client "localhost [127.0.0.1]" that says HELO localhost. (An SMTP client that
+// connects over loopback and says exactly that is counted as sendmail: the label is informational.)
+bool submittedViaSendmail(std::string_view helo, std::string_view client_macro);
+
 // What a stage tells the pipeline: go on, or end the transaction with an SMTP answer.
 struct StageStatus {
   enum class Outcome { Continue, TempFail, Reject };

@@ -83,6 +83,12 @@ TEST(ControlHeaders, DefaultModeAndBadMode) {
   EXPECT_NE(status.text.find("X-Waybill-Track"), std::string::npos);
 }
 
+TEST(MilterMessage, TellsSendmailFromSmtpByHeloAndClient) {
+  EXPECT_TRUE(submittedViaSendmail("localhost", "localhost [127.0.0.1]"));
+  EXPECT_FALSE(submittedViaSendmail("app.example", "localhost [127.0.0.1]"));
+  EXPECT_FALSE(submittedViaSendmail("localhost", "web1.example [192.0.2.7]"));
+}
+
 class FailingStage : public Stage {
  public:
   const char* name() const override { return "failing"; }

@@ -1,0 +1,165 @@
+"""Issue 2: every message through real Postfix + waybill-milter is recorded, completed with
+Message-ID/Date, and never accepted untracked while PostgreSQL is away."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
+from waybill_rig import Rig, free_port  # noqa: E402
+from waybill_stack import WaybillStack, milter_address  # noqa: E402
+
+RECIPIENTS = ["ann@dest.example", "bob@dest.example", "cat@other.example"]
+
+
+def message(subject: str, *, with_ids: bool = False, extra: str = "") -> bytes:
+    head = f"From: App <app@sender.example>\nTo: ann@dest.example\nSubject: {subject}\n{extra}"
+    if with_ids:
+        head += "Message-ID: <given-1@sender.example>\nDate: Mon, 02 Nov 2026 10:00:00 +0000\n"
+    return (head + "\nHello there.\n").encode()
+
+
+@pytest.fixture(scope="module")
+def stack(bin_dir: Path):
+    port = free_port()
+    # Postfix adds Message-ID/Date itself for clients on its own addresses; switch that off so
+    # SMTP mail exercises the milter's own headers (sendmail mail still gets Postfix's).
+    with Rig(milters=[milter_address(port)], non_smtpd_milters=[milter_address(port)],
+             extra_main={"local_header_rewrite_clients": ""}) as rig:
+        s = WaybillStack(rig, bin_dir)
+        s.migrate()
+        s.start_milter(port)
+        yield s
+
+
+def arrivals(stack: WaybillStack, subject: str, count: int):
+    """Sink messages with this subject once `count` recipients have arrived."""
+    def matching():
+        return [m for m in stack.rig.sink.messages() if m.email["Subject"] == subject]
+    import time
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = matching()
+        if sum(len(m.recipients) for m in found) >= count:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"{subject}: not all recipients arrived\n{stack.rig.postfix.diagnostics()}")
+
+
+def recorded(stack: WaybillStack, subject: str):
+    return stack.rig.pg.query(
+        "SELECT id, queue_id, message_id_header, envelope_sender, submitted_via, tags, track_mode"
+        " FROM messages WHERE subject = %s", (subject,))
+
+
+def check_tracked(stack: WaybillStack, subject: str, via: str) -> None:
+    pg = stack.rig.pg
+    found = arrivals(stack, subject, len(RECIPIENTS))
+    assert sorted(r for m in found for r in m.recipients) == sorted(RECIPIENTS)
+    rows = recorded(stack, subject)
+    assert len(rows) == 1, rows
+    message_id, queue_id, message_id_header, sender, submitted_via, _, _ = rows[0]
+    assert sender == "app@sender.example"
+    assert submitted_via == via
+    # The Message-ID the milter generated is the one that left, exactly once per copy.
+    for m in found:
+        assert m.email.get_all("Message-ID") == [f"<{message_id_header}>"]
+        assert len(m.email.get_all("Date")) == 1
+        assert re.match(r"\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}", m.email["Date"])
+    recipients = pg.query("SELECT address, status, queue_id FROM recipients WHERE message_id = %s ORDER BY address",
+                          (message_id,))
+    assert [r[0] for r in recipients] == sorted(RECIPIENTS)
+    assert all(r[1] in ("accepted", "delivered") for r in recipients)
+    # The recorded queue id is the one Postfix logged for this message.
+    assert queue_id and re.fullmatch(r"[0-9A-F]{6,}|[0-9A-Za-z]{10,}", queue_id), queue_id
+    stack.rig.postfix.wait_log(rf"{queue_id}: from=<app@sender\.example>, size=\d+, nrcpt=3")
+    events = pg.query("SELECT type, recipient FROM events WHERE message_id = %s", (message_id,))
+    assert sorted(events) == sorted(("accepted", r) for r in RECIPIENTS)
+
+
+def test_smtp_message_with_three_recipients_is_recorded_and_completed(stack: WaybillStack) -> None:
+    subject = f"smtp {uuid.uuid4()}"
+    code, text = stack.rig.postfix.send_smtp("app@sender.example", RECIPIENTS, message(subject))
+    assert code == 250, text
+    check_tracked(stack, subject, "smtp")
+    # The milter, not Postfix, made the Message-ID (Postfix's would be QUEUEID@host).
+    [row] = recorded(stack, subject)
+    assert row[2].endswith(".waybill@sender.example"), row[2]
+
+
+def test_sendmail_message_goes_through_non_smtpd_milters(stack: WaybillStack) -> None:
+    subject = f"sendmail {uuid.uuid4()}"
+    result = stack.rig.postfix.sendmail("app@sender.example", RECIPIENTS, message(subject))
+    assert result.returncode == 0, result
+    check_tracked(stack, subject, "sendmail")
+
+
+def test_present_message_id_and_date_are_untouched(stack: WaybillStack) -> None:
+    subject = f"given ids {uuid.uuid4()}"
+    code, text = stack.rig.postfix.send_smtp("app@sender.example", RECIPIENTS[:1], message(subject, with_ids=True))
+    assert code == 250, text
+    [arrived] = arrivals(stack, subject, 1)
+    assert arrived.email.get_all("Message-ID") == ["<given-1@sender.example>"]
+    assert arrived.email.get_all("Date") == ["Mon, 02 Nov 2026 10:00:00 +0000"]
+    [row] = recorded(stack, subject)
+    assert row[2] == "given-1@sender.example"
+
+
+def test_control_headers_are_stored_and_removed(stack: WaybillStack) -> None:
+    subject = f"control {uuid.uuid4()}"
+    extra = "X-Waybill-Tags: welcome, onboarding\nX-Waybill-Track: opens\n"
+    code, text = stack.rig.postfix.send_smtp("app@sender.example", RECIPIENTS[:1], message(subject, extra=extra))
+    assert code == 250, text
+    [arrived] = arrivals(stack, subject, 1)
+    assert not [k for k in arrived.email.keys() if k.lower().startswith("x-waybill-")]
+    [row] = recorded(stack, subject)
+    assert row[5] == ["welcome", "onboarding"]
+    assert row[6] == "opens"
+
+
+def test_database_down_means_tempfail_then_tracked_once(stack: WaybillStack) -> None:
+    subject = f"outage {uuid.uuid4()}"
+    pg = stack.rig.pg
+    pg.stop()
+    try:
+        code, text = stack.rig.postfix.send_smtp("app@sender.example", RECIPIENTS, message(subject))
+        assert 400 <= code < 500, (code, text)
+    finally:
+        pg.start()
+    code, text = stack.rig.postfix.send_smtp("app@sender.example", RECIPIENTS, message(subject))
+    assert code == 250, text
+    check_tracked(stack, subject, "smtp")
+    assert len(recorded(stack, subject)) == 1
+    assert "tempfail: cannot record message" in stack.rig.log_of("waybill-milter")
+
+
+def schema_dump(stack: WaybillStack) -> str:
+    pg = stack.rig.pg
+    out = subprocess.run(["/usr/lib/postgresql/15/bin/pg_dump", "--schema-only", "-d", pg.url],
+                         capture_output=True, text=True, check=True)
+    # pg_dump's \restrict/\unrestrict lines carry a random key per run.
+    return "\n".join(l for l in out.stdout.splitlines() if not l.startswith(("\\restrict", "\\unrestrict")))
+
+
+def test_migrate_twice_leaves_schema_unchanged(stack: WaybillStack) -> None:
+    before = schema_dump(stack)
+    second = stack.migrate()
+    assert "schema up to date" in second
+    assert schema_dump(stack) == before
+    versions = stack.rig.pg.query("SELECT count(*) FROM schema_migrations")[0][0]
+    migrations = Path(__file__).resolve().parents[2] / "sql" / "migrations"
+    assert versions == len(list(migrations.glob("[0-9][0-9][0-9][0-9]_*.sql")))
+
+
+def test_bad_configuration_stops_with_one_clear_line(stack: WaybillStack) -> None:
+    result = subprocess.run([str(stack.binary("waybill-milter")), "--config", str(stack.config),
+                             "--tracking.default_mode", "sometimes"], capture_output=True, text=True, timeout=10)
+    assert result.returncode == 78
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "tracking.default_mode" in lines[0], result.stderr
