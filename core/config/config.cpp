@@ -44,6 +44,17 @@ po::options_description sharedOptions() {
       ("milter.message_id_domain", po::value<std::string>()->default_value(""), "domain of generated Message-IDs (default: From domain)")
       ("milter.timeout", po::value<int>()->default_value(d.milter.timeout_seconds), "seconds of MTA silence before a session is dropped")
       ("policyd.listen", po::value<std::string>()->default_value(d.policyd.listen), "127.0.0.1:PORT or unix:/path")
+      ("policyd.max_connections", po::value<int>()->default_value(d.policyd.max_connections), "concurrent policy clients")
+      ("policyd.idle_timeout", po::value<int>()->default_value(d.policyd.idle_timeout_seconds), "seconds before an idle client is dropped")
+      ("policyd.quota", po::value<std::vector<std::string>>()->composing(), "repeatable: 'sasl:USER|* LIMIT/minute|hour|day|Ns' or 'domain:DOMAIN|* ...'")
+      ("policyd.scope_unsubscribed", po::value<std::string>()->default_value("sender"), "default scope of unsubscribes: sender | domain | global")
+      ("policyd.scope_hard_bounce", po::value<std::string>()->default_value("global"), "default scope of hard bounces")
+      ("policyd.scope_soft_bounce", po::value<std::string>()->default_value("global"), "default scope of soft-bounce suppressions")
+      ("policyd.scope_complaint", po::value<std::string>()->default_value("global"), "default scope of complaints")
+      ("policyd.scope_manual", po::value<std::string>()->default_value("global"), "default scope of manual suppressions")
+      ("policyd.postfix_config_dir", po::value<std::string>()->default_value(d.policyd.postfix_config_dir), "Postfix instance whose hold queue the scheduler releases")
+      ("policyd.hold_helper", po::value<std::string>()->default_value(d.policyd.hold_helper), "command that runs 'release|delete QUEUE_ID' on held mail (see README)")
+      ("policyd.schedule_interval", po::value<int>()->default_value(d.policyd.schedule_interval_seconds), "seconds between scheduler runs")
       ("trackd.listen", po::value<std::string>()->default_value(d.trackd.listen), "HOST:PORT[,HOST:PORT...] ([::1]:PORT for IPv6)")
       ("trackd.spool_dir", po::value<std::string>()->default_value(d.trackd.spool_dir), "local event spool (survives database outages and crashes)")
       ("trackd.unsubscribe_scope", po::value<std::string>()->default_value(d.trackd.unsubscribe_scope), "sender | domain | global")
@@ -78,6 +89,36 @@ Status checkBaseUrl(const std::string& url) {
   return {};
 }
 
+Status buildPolicyd(const po::variables_map& vm, PolicydConfig& policyd) {
+  policyd.listen = vm["policyd.listen"].as<std::string>();
+  policyd.max_connections = vm["policyd.max_connections"].as<int>();
+  policyd.idle_timeout_seconds = vm["policyd.idle_timeout"].as<int>();
+  policyd.schedule_interval_seconds = vm["policyd.schedule_interval"].as<int>();
+  for (const char* key : {"policyd.max_connections", "policyd.idle_timeout", "policyd.schedule_interval"})
+    if (auto s = requirePositive(key, vm[key].as<int>()); !s) return s;
+  if (vm.count("policyd.quota")) {
+    for (const auto& text : vm["policyd.quota"].as<std::vector<std::string>>()) {
+      auto rule = policy::parseQuotaRule(text);
+      if (!rule) return makeError("option 'policyd.quota': " + rule.error());
+      policyd.quotas.push_back(*rule);
+    }
+  }
+  const std::pair<const char*, policy::SuppressionScope*> scopes[] = {
+      {"policyd.scope_unsubscribed", &policyd.default_scopes.unsubscribed},
+      {"policyd.scope_hard_bounce", &policyd.default_scopes.hard_bounce},
+      {"policyd.scope_soft_bounce", &policyd.default_scopes.soft_bounce},
+      {"policyd.scope_complaint", &policyd.default_scopes.complaint},
+      {"policyd.scope_manual", &policyd.default_scopes.manual}};
+  for (const auto& [key, target] : scopes) {
+    auto scope = policy::parseSuppressionScope(vm[key].as<std::string>());
+    if (!scope) return makeError(fmt::format("option '{}': {}", key, scope.error()));
+    *target = *scope;
+  }
+  policyd.postfix_config_dir = vm["policyd.postfix_config_dir"].as<std::string>();
+  policyd.hold_helper = vm["policyd.hold_helper"].as<std::string>();
+  return {};
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Config>> buildConfig(const po::variables_map& vm, std::string source_file) {
@@ -106,7 +147,7 @@ Result<std::shared_ptr<const Config>> buildConfig(const po::variables_map& vm, s
   config->milter.timeout_seconds = vm["milter.timeout"].as<int>();
   if (auto s = requirePositive("milter.timeout", config->milter.timeout_seconds); !s) return makeError(s.error());
 
-  config->policyd.listen = vm["policyd.listen"].as<std::string>();
+  if (auto s = buildPolicyd(vm, config->policyd); !s) return makeError(s.error());
   config->trackd.listen = vm["trackd.listen"].as<std::string>();
   config->trackd.spool_dir = vm["trackd.spool_dir"].as<std::string>();
   config->trackd.unsubscribe_scope = vm["trackd.unsubscribe_scope"].as<std::string>();

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "log/log.h"
+#include "policy/quota_rule.h"
+#include "policy/suppression.h"
 #include "util/result.h"
 
 namespace waybill {
@@ -47,6 +49,13 @@ struct MilterConfig {
 
 struct PolicydConfig {
   std::string listen = "unix:/run/waybill/policyd.sock";
+  int max_connections = 1000;       // Postfix keeps one per smtpd process
+  int idle_timeout_seconds = 300;   // as Postfix's smtpd_policy_service_max_idle
+  std::vector<policy::QuotaRule> quotas;
+  policy::ScopeDefaults default_scopes;
+  std::string postfix_config_dir = "/etc/postfix";
+  std::string hold_helper = "sudo -n /usr/libexec/waybill/waybill-hold-helper";  // releases/deletes held mail
+  int schedule_interval_seconds = 1;
 };
 
 struct TrackdConfig {
