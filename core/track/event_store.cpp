@@ -1,0 +1,139 @@
+#include "track/event_store.h"
+
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "util/utf8.h"
+
+namespace waybill::track {
+namespace {
+
+constexpr const char* kCreateBatchTable =
+    "CREATE TEMP TABLE IF NOT EXISTS trackd_batch ("
+    " id uuid, type text, at_us bigint, recipient_id uuid, url text, ip inet, user_agent text,"
+    " machine_reason text, scope text) ON COMMIT DELETE ROWS";
+
+// Message, recipient address and sender come from the milter's rows when they exist; the token
+// alone proves the event, so it is stored either way. A click sooner than $1 seconds after the
+// message was delivered (or accepted, before a delivery is known) is a scanner's.
+constexpr const char* kInsertEvents = R"SQL(
+INSERT INTO events (id, occurred_at, type, message_id, recipient_id, recipient, sender, url, ip,
+                    user_agent, machine, machine_reason, details)
+SELECT DISTINCT ON (b.id) b.id, t.at, b.type, r.message_id, b.recipient_id, r.address, m.envelope_sender,
+       NULLIF(b.url, ''), b.ip, NULLIF(b.user_agent, ''),
+       COALESCE(b.machine_reason, s.reason) IS NOT NULL, COALESCE(b.machine_reason, s.reason),
+       CASE WHEN b.type = 'unsubscribed' THEN jsonb_build_object('scope', b.scope) ELSE '{}'::jsonb END
+FROM trackd_batch b
+CROSS JOIN LATERAL (SELECT to_timestamp(b.at_us / 1000000.0) AS at) t
+LEFT JOIN recipients r ON r.id = b.recipient_id
+LEFT JOIN messages m ON m.id = r.message_id
+LEFT JOIN LATERAL (
+  SELECT 'click_soon_after_send'::text AS reason
+  WHERE b.type = 'clicked' AND m.id IS NOT NULL
+    AND t.at - COALESCE((SELECT min(e.occurred_at) FROM events e
+                         WHERE e.recipient_id = b.recipient_id AND e.type = 'delivered'),
+                        m.created_at) < make_interval(secs => $1::int)) s ON true
+ON CONFLICT (id) DO NOTHING
+)SQL";
+
+constexpr const char* kInsertSuppressions = R"SQL(
+INSERT INTO suppressions (recipient, scope, scope_value, reason, source, details)
+SELECT DISTINCT ON (1, 2, 3) lower(r.address), b.scope,
+       CASE b.scope WHEN 'sender' THEN lower(m.envelope_sender)
+                    WHEN 'domain' THEN lower(split_part(m.envelope_sender, '@', 2))
+                    ELSE '' END,
+       'unsubscribed', 'trackd', jsonb_build_object('event_id', b.id, 'recipient_id', b.recipient_id)
+FROM trackd_batch b
+JOIN recipients r ON r.id = b.recipient_id
+JOIN messages m ON m.id = r.message_id
+WHERE b.type = 'unsubscribed'
+ON CONFLICT (recipient, scope, scope_value) DO NOTHING
+)SQL";
+
+void appendCopyField(std::string& out, std::string_view field, bool empty_is_null) {
+  if (empty_is_null && field.empty()) {
+    out += "\\N";
+    return;
+  }
+  for (char c : toValidUtf8(field)) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out += c;
+    }
+  }
+}
+
+Status copyBatch(PgConnection& conn, const std::vector<TrackEvent>& events) {
+  const std::unique_ptr<PGresult, decltype(&PQclear)> started(PQexec(conn.raw(), "COPY trackd_batch FROM STDIN"),
+                                                               &PQclear);
+  if (PQresultStatus(started.get()) != PGRES_COPY_IN)
+    return makeError(fmt::format("database: COPY refused: {}", PQerrorMessage(conn.raw())));
+  std::string chunk;
+  for (const auto& event : events) {
+    chunk += copyRow(event);
+    if (chunk.size() >= 256 * 1024 || &event == &events.back()) {
+      if (PQputCopyData(conn.raw(), chunk.data(), static_cast<int>(chunk.size())) != 1)
+        return makeError(fmt::format("database: COPY failed: {}", PQerrorMessage(conn.raw())));
+      chunk.clear();
+    }
+  }
+  if (PQputCopyEnd(conn.raw(), nullptr) != 1)
+    return makeError(fmt::format("database: COPY failed: {}", PQerrorMessage(conn.raw())));
+  Status status;
+  while (PGresult* result = PQgetResult(conn.raw())) {
+    if (PQresultStatus(result) != PGRES_COMMAND_OK)
+      status = makeError(fmt::format("database: COPY failed: {}", PQresultErrorMessage(result)));
+    PQclear(result);
+  }
+  return status;
+}
+
+}  // namespace
+
+std::string copyRow(const TrackEvent& event) {
+  std::string row;
+  row.reserve(160 + event.url.size() + event.user_agent.size());
+  row += event.id.toString();
+  row += '\t';
+  row += eventTypeName(event.type);
+  row += '\t';
+  row += std::to_string(event.occurred_us);
+  row += '\t';
+  row += event.recipient_id.toString();
+  row += '\t';
+  appendCopyField(row, event.url, false);
+  row += '\t';
+  appendCopyField(row, event.ip, true);
+  row += '\t';
+  appendCopyField(row, event.user_agent, false);
+  row += '\t';
+  appendCopyField(row, event.machine_reason, true);
+  row += '\t';
+  appendCopyField(row, event.scope, true);
+  row += '\n';
+  return row;
+}
+
+Result<std::size_t> EventStore::write(PgConnection& conn, const std::vector<TrackEvent>& events) const {
+  if (events.empty()) return std::size_t{0};
+  // The table exists after the first batch of a connection; keep that notice out of the log.
+  if (auto quiet = conn.exec("SET client_min_messages = warning"); !quiet) return makeError(quiet.error());
+  if (auto created = conn.exec(kCreateBatchTable); !created) return makeError(created.error());
+  std::size_t inserted = 0;
+  Status status = inTransaction(conn, [&]() -> Status {
+    if (auto copied = copyBatch(conn, events); !copied) return copied;
+    auto rows = conn.exec(kInsertEvents, {std::to_string(options_.scanner_click_seconds)});
+    if (!rows) return makeError(rows.error());
+    inserted = std::stoul(rows->affected());
+    if (auto suppressed = conn.exec(kInsertSuppressions); !suppressed) return makeError(suppressed.error());
+    return {};
+  });
+  if (!status) return makeError(status.error());
+  return inserted;
+}
+
+}  // namespace waybill::track
