@@ -13,7 +13,9 @@ namespace {
 constexpr const char* kCommands =
     "Commands:\n"
     "  db migrate [--migrations DIR]   apply pending schema migrations (idempotent)\n"
-    "  keys token [--id N]             print a new tracking-token key line\n";
+    "  keys token [--id N]             print a new tracking-token key line\n"
+    "  keys generate --domain D --selector S --algorithm rsa|ed25519 [--bits N] [--dir DIR]\n"
+    "                                  write a DKIM key, print its DNS record\n";
 
 // Global options all take a value except --help/--version; the first bare word is the command.
 int commandIndex(int argc, char** argv) {

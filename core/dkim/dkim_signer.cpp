@@ -1,0 +1,139 @@
+#include "dkim/dkim_signer.h"
+
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+// libopendkim's header uses C's _Bool (see ENVIRONMENT.md).
+#define _Bool bool
+#include <opendkim/dkim.h>
+#undef _Bool
+
+namespace waybill::dkim {
+namespace {
+
+const unsigned char* bytes(const std::string& s) { return reinterpret_cast<const unsigned char*>(s.c_str()); }
+
+Result<KeyAlgorithm> algorithmOf(const std::string& pem, const std::string& path) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr),
+                                                          &EVP_PKEY_free);
+  if (!key) return makeError(fmt::format("DKIM key '{}' is not a PEM private key", path));
+  switch (EVP_PKEY_get_base_id(key.get())) {
+    case EVP_PKEY_RSA:
+      if (EVP_PKEY_get_bits(key.get()) < 1024)
+        return makeError(fmt::format("DKIM key '{}' has {} bits; receivers reject under 1024", path, EVP_PKEY_get_bits(key.get())));
+      return KeyAlgorithm::Rsa;
+    case EVP_PKEY_ED25519: return KeyAlgorithm::Ed25519;
+    default: return makeError(fmt::format("DKIM key '{}' is neither rsa nor ed25519", path));
+  }
+}
+
+}  // namespace
+
+Result<SigningKey> loadSigningKey(const KeyEntry& entry) {
+  std::ifstream in(entry.key_path);
+  if (!in) return makeError(fmt::format("cannot read DKIM key '{}' for {}: {}", entry.key_path, entry.domain, std::strerror(errno)));
+  std::stringstream text;
+  text << in.rdbuf();
+  SigningKey key{entry, text.str(), KeyAlgorithm::Rsa};
+  auto algorithm = algorithmOf(key.pem, entry.key_path);
+  if (!algorithm) return makeError(algorithm.error());
+  key.algorithm = *algorithm;
+  return key;
+}
+
+const std::vector<std::string>& defaultSignedHeaders() {
+  static const std::vector<std::string> headers = {
+      "from", "to", "cc", "subject", "date", "message-id", "reply-to", "sender", "mime-version",
+      "content-type", "content-transfer-encoding", "in-reply-to", "references", "list-id",
+      "list-unsubscribe", "list-unsubscribe-post", "feedback-id"};
+  return headers;
+}
+
+const std::vector<std::string>& defaultOversignedHeaders() {
+  static const std::vector<std::string> headers = {"from", "list-unsubscribe", "list-unsubscribe-post"};
+  return headers;
+}
+
+Result<std::unique_ptr<DkimLibrary>> DkimLibrary::create(const std::vector<std::string>& signed_headers,
+                                                         const std::vector<std::string>& oversigned) {
+  std::unique_ptr<DkimLibrary> library(new DkimLibrary);
+  library->lib_ = dkim_init(nullptr, nullptr);
+  if (!library->lib_) return makeError("libopendkim failed to initialise");
+  library->signed_storage_ = signed_headers;
+  library->oversigned_storage_ = oversigned;
+  for (const auto& h : library->signed_storage_) library->signed_.push_back(h.c_str());
+  for (const auto& h : library->oversigned_storage_) library->oversigned_.push_back(h.c_str());
+  library->signed_.push_back(nullptr);
+  library->oversigned_.push_back(nullptr);
+  // FIXCRLF: libmilter folds header values with bare LF; canonicalise them as CRLF.
+  unsigned int flags = DKIM_LIBFLAGS_FIXCRLF;
+  if (dkim_options(library->lib_, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags) != DKIM_STAT_OK ||
+      dkim_options(library->lib_, DKIM_OP_SETOPT, DKIM_OPTS_SIGNHDRS, library->signed_.data(), sizeof(char**)) != DKIM_STAT_OK ||
+      dkim_options(library->lib_, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS, library->oversigned_.data(), sizeof(char**)) != DKIM_STAT_OK)
+    return makeError("libopendkim refused the signing options");
+  return library;
+}
+
+DkimLibrary::~DkimLibrary() {
+  if (lib_) dkim_close(lib_);
+}
+
+Result<DkimSignature> DkimSignature::begin(const DkimLibrary& library, const SigningKey& key, const std::string& job_id) {
+  DKIM_STAT status = DKIM_STAT_OK;
+  const dkim_alg_t algorithm = key.algorithm == KeyAlgorithm::Ed25519 ? DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256;
+  const std::string id = job_id.empty() ? "waybill" : job_id;
+  DKIM* handle = dkim_sign(library.raw(), bytes(id), nullptr,
+                           const_cast<dkim_sigkey_t>(bytes(key.pem)), bytes(key.entry.selector), bytes(key.entry.domain),
+                           DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, algorithm, -1, &status);
+  if (!handle || status != DKIM_STAT_OK)
+    return makeError(fmt::format("DKIM signing with '{}' failed to start: {}", key.entry.name, dkim_getresultstr(status)));
+  return DkimSignature(handle);
+}
+
+DkimSignature::DkimSignature(DkimSignature&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+DkimSignature& DkimSignature::operator=(DkimSignature&& other) noexcept {
+  std::swap(handle_, other.handle_);
+  return *this;
+}
+DkimSignature::~DkimSignature() {
+  if (handle_) dkim_free(handle_);
+}
+
+Status DkimSignature::check(int status, const char* step) {
+  if (status == DKIM_STAT_OK) return {};
+  const char* detail = dkim_geterror(handle_);
+  return makeError(fmt::format("DKIM {}: {}{}{}", step, dkim_getresultstr(status), detail ? ": " : "", detail ? detail : ""));
+}
+
+Status DkimSignature::header(std::string_view name, std::string_view value) {
+  std::string field;
+  field.reserve(name.size() + value.size() + 2);
+  field.append(name).append(": ").append(value);
+  return check(dkim_header(handle_, reinterpret_cast<u_char*>(field.data()), field.size()), "header");
+}
+
+Status DkimSignature::endOfHeaders() { return check(dkim_eoh(handle_), "end of headers"); }
+
+Status DkimSignature::body(std::string_view chunk) {
+  if (chunk.empty()) return {};
+  std::string copy(chunk);  // libopendkim takes a non-const buffer
+  return check(dkim_body(handle_, reinterpret_cast<u_char*>(copy.data()), copy.size()), "body");
+}
+
+Result<std::string> DkimSignature::finish() {
+  if (auto s = check(dkim_eom(handle_, nullptr), "end of message"); !s) return makeError(s.error());
+  u_char* buffer = nullptr;
+  size_t length = 0;
+  if (auto s = check(dkim_getsighdr_d(handle_, std::strlen("DKIM-Signature: "), &buffer, &length), "signature"); !s)
+    return makeError(s.error());
+  return std::string(reinterpret_cast<const char*>(buffer), length);
+}
+
+}  // namespace waybill::dkim
