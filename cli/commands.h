@@ -13,5 +13,6 @@ using Args = std::vector<std::string>;
 
 int runDb(const Config& config, const Args& args);
 int runKeys(const Config& config, const Args& args);
+int runSuppress(const Config& config, const Args& args);
 
 }  // namespace waybill::cli

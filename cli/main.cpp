@@ -15,7 +15,9 @@ constexpr const char* kCommands =
     "  db migrate [--migrations DIR]   apply pending schema migrations (idempotent)\n"
     "  keys token [--id N]             print a new tracking-token key line\n"
     "  keys generate --domain D --selector S --algorithm rsa|ed25519 [--bits N] [--dir DIR]\n"
-    "                                  write a DKIM key, print its DNS record\n";
+    "                                  write a DKIM key, print its DNS record\n"
+    "  suppress add|remove RECIPIENT (--sender A | --domain D | --global) [--reason R]\n"
+    "  suppress list [RECIPIENT]       show suppressions\n";
 
 // Global options all take a value except --help/--version; the first bare word is the command.
 int commandIndex(int argc, char** argv) {
@@ -50,7 +52,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[command_at];
   const cli::Args args(argv + command_at + 1, argv + argc);
   static const std::map<std::string, int (*)(const Config&, const cli::Args&)> kTable = {
-      {"db", cli::runDb}, {"keys", cli::runKeys}};
+      {"db", cli::runDb}, {"keys", cli::runKeys}, {"suppress", cli::runSuppress}};
   auto it = kTable.find(command);
   if (it == kTable.end()) {
     fmt::print(stderr, "waybill: unknown command '{}'\n{}", command, kCommands);

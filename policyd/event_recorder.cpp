@@ -1,0 +1,92 @@
+#include "event_recorder.h"
+
+#include <fmt/format.h>
+
+#include "log/log.h"
+#include "util/utf8.h"
+
+namespace waybill::policyd {
+
+PolicyEvent suppressedEvent(const policy::SuppressedRecipient& rejected) {
+  PolicyEvent event;
+  event.type = "suppressed";
+  event.recipient = rejected.recipient;
+  event.sender = rejected.sender;
+  event.details = {{"reason", policy::reasonName(rejected.match.reason)},
+                   {"scope", policy::scopeName(rejected.match.scope)},
+                   {"scope_value", rejected.match.scope_value},
+                   {"suppressed_since", policy::formatUtc(rejected.match.since)},
+                   {"queue_id", rejected.queue_id},
+                   {"client_address", rejected.client_address}};
+  return event;
+}
+
+void EventRecorder::start() { thread_ = std::thread([this] { run(); }); }
+
+void EventRecorder::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void EventRecorder::record(PolicyEvent event) {
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= max_queued_) {
+      queue_.pop_front();
+      if (dropped_++ % 1000 == 0) log::warning("event queue full: {} event(s) dropped so far", dropped_);
+    }
+    queue_.push_back(std::move(event));
+  }
+  wake_.notify_one();
+}
+
+void EventRecorder::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping and nothing left
+    std::deque<PolicyEvent> batch;
+    while (!queue_.empty() && batch.size() < 500) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    const bool last_chance = stopping_;
+    lock.unlock();
+    const Status written = write(batch);
+    lock.lock();
+    if (written) continue;
+    if (last_chance) {
+      log::error("{} event(s) not recorded at shutdown: {}", batch.size() + queue_.size(), written.error());
+      return;
+    }
+    log::warning("cannot record {} event(s) yet: {}", batch.size(), written.error());
+    // Put them back in front, in order, and wait a little before the next attempt.
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(std::move(*it));
+    while (queue_.size() > max_queued_) queue_.pop_front();
+    wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+  }
+}
+
+Status EventRecorder::write(const std::deque<PolicyEvent>& batch) {
+  auto lease = pool_.acquire();
+  if (!lease) return makeError(lease.error());
+  return inTransaction(**lease, [&]() -> Status {
+    for (const auto& event : batch) {
+      auto inserted = (*lease)->exec(
+          "INSERT INTO events (id, occurred_at, type, message_id, recipient, sender, details) "
+          "VALUES ($1, to_timestamp($2::double precision), $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING",
+          {event.id.toString(), fmt::format("{:.6f}", std::chrono::duration<double>(event.occurred_at.time_since_epoch()).count()),
+           event.type, event.message_id ? PgParam(event.message_id->toString()) : std::nullopt,
+           toValidUtf8(event.recipient), toValidUtf8(event.sender),
+           event.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+      if (!inserted) return makeError(inserted.error());
+    }
+    return {};
+  });
+}
+
+}  // namespace waybill::policyd

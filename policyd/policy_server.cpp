@@ -1,0 +1,184 @@
+#include "policy_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <thread>
+
+#include "log/log.h"
+
+namespace waybill::policyd {
+namespace {
+
+Result<PolicyServer::Listener> listenUnix(const std::string& path) {
+  sockaddr_un address{};
+  if (path.empty() || path.size() >= sizeof(address.sun_path))
+    return makeError(fmt::format("option 'policyd.listen': unix socket path '{}' is empty or too long", path));
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ::unlink(path.c_str());  // a stale socket from a previous run
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 512) != 0) {
+    const std::string why = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return makeError(fmt::format("option 'policyd.listen': cannot listen on unix:{}: {}", path, why));
+  }
+  // Postfix's smtpd (user postfix) must connect; the directory's permissions restrict who else can.
+  ::chmod(path.c_str(), 0666);
+  return PolicyServer::Listener{fd, path};
+}
+
+Result<PolicyServer::Listener> listenInet(const std::string& spec) {
+  const auto colon = spec.rfind(':');
+  int port = 0;
+  const std::string host = colon == std::string::npos ? "" : spec.substr(0, colon);
+  const char* port_text = spec.c_str() + colon + 1;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  if (colon == std::string::npos || std::from_chars(port_text, spec.c_str() + spec.size(), port).ec != std::errc() ||
+      port <= 0 || port > 65535 || inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1)
+    return makeError(fmt::format("option 'policyd.listen': '{}' is not IPV4ADDRESS:PORT or unix:/path", spec));
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int on = 1;
+  if (fd >= 0) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 512) != 0) {
+    const std::string why = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return makeError(fmt::format("option 'policyd.listen': cannot listen on {}: {}", spec, why));
+  }
+  return PolicyServer::Listener{fd, ""};
+}
+
+bool sendAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(sent));
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<PolicyServer::Listener> PolicyServer::listen(const std::string& spec) {
+  const int passed = sd_listen_fds(1);
+  if (passed > 1) return makeError("systemd passed more than one socket; waybill-policyd uses exactly one");
+  if (passed == 1) {
+    log::info("using the listening socket passed by systemd");
+    return Listener{SD_LISTEN_FDS_START, ""};
+  }
+  if (spec.rfind("unix:", 0) == 0) return listenUnix(spec.substr(5));
+  return listenInet(spec.rfind("inet:", 0) == 0 ? spec.substr(5) : spec);
+}
+
+PolicyServer::PolicyServer(Listener listener, ServerOptions options, RequestHandler handler)
+    : listener_(std::move(listener)), options_(options), handler_(std::move(handler)) {
+  if (pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe2 failed");
+}
+
+PolicyServer::~PolicyServer() {
+  for (int fd : stop_pipe_)
+    if (fd >= 0) ::close(fd);
+}
+
+void PolicyServer::stop() {
+  stopping_ = true;
+  const char byte = 1;
+  [[maybe_unused]] const auto written = ::write(stop_pipe_[1], &byte, 1);
+}
+
+void PolicyServer::run() {
+  while (!stopping_) {
+    pollfd waiting[2] = {{listener_.fd, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
+    if (poll(waiting, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      log::error("poll on the listening socket failed: {}", std::strerror(errno));
+      break;
+    }
+    if (waiting[1].revents) break;
+    const int fd = accept4(listener_.fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) log::warning("accept: {}", std::strerror(errno));
+      continue;
+    }
+    if (!admit(fd)) continue;
+    std::thread([this, fd] { serve(fd); }).detach();
+  }
+  drain();
+}
+
+bool PolicyServer::admit(int fd) {
+  std::lock_guard lock(mutex_);
+  if (static_cast<int>(connections_.size()) >= options_.max_connections) {
+    log::warning("policy client refused: {} connections already (policyd.max_connections)", connections_.size());
+    ::close(fd);  // Postfix answers the client with a temporary error and retries later
+    return false;
+  }
+  connections_.insert(fd);
+  return true;
+}
+
+void PolicyServer::forget(int fd) {
+  // All under the lock: drain() never touches a number reused meanwhile, and once drain() sees
+  // the set empty no thread touches this object again.
+  std::lock_guard lock(mutex_);
+  connections_.erase(fd);
+  ::close(fd);
+  idle_.notify_all();
+}
+
+// No new connections; each open one sees end of input once it has read what was sent, answers
+// the requests in it and closes. Postfix reconnects to the next instance (socket activation).
+void PolicyServer::drain() {
+  if (listener_.fd >= 0) ::close(listener_.fd);
+  if (!listener_.unix_path.empty()) ::unlink(listener_.unix_path.c_str());
+  std::unique_lock lock(mutex_);
+  log::info("draining {} policy connection(s)", connections_.size());
+  for (int fd : connections_) ::shutdown(fd, SHUT_RD);
+  if (!idle_.wait_for(lock, std::chrono::seconds(10), [this] { return connections_.empty(); }))
+    log::warning("{} policy connection(s) still busy after 10 s; exiting anyway", connections_.size());
+}
+
+void PolicyServer::serve(int fd) {
+  const int on = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // fails harmlessly on UNIX sockets
+  const timeval idle{options_.idle_timeout_seconds, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
+  if (stopping_) ::shutdown(fd, SHUT_RD);  // admitted just as drain() ran
+
+  policy::PolicyRequestReader reader(options_.limits);
+  policy::ConnectionState state;
+  std::string replies;
+  char buffer[16384];
+  while (true) {
+    const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;  // closed, idle timeout, or drained
+    reader.push(std::string_view(buffer, static_cast<std::size_t>(got)));
+    while (auto request = reader.next()) replies += policy::formatPolicyReply(handler_(*request, state));
+    if (reader.failed()) {
+      log::warning("policy client sent a malformed request ({}); closing the connection", reader.error());
+      replies += policy::formatPolicyReply("DEFER_IF_PERMIT 4.3.5 Malformed policy request: " + reader.error());
+      sendAll(fd, replies);
+      break;
+    }
+    if (!replies.empty() && !sendAll(fd, replies)) break;
+    replies.clear();
+  }
+  forget(fd);
+}
+
+}  // namespace waybill::policyd

@@ -1,0 +1,71 @@
+// SuppressionFeed: keeps policyd's in-memory SuppressionIndex equal to the `suppressions` table.
+// One thread LISTENs on `waybill_suppressions` (see sql/migrations/0004_policyd.sql), loads the
+// whole table with COPY, then applies each notified change as it comes. If PostgreSQL goes away
+// the last list keeps answering; after reconnecting the list is loaded again (changes may have
+// been missed meanwhile) and swapped in at once.
+//
+//   SuppressionFeed feed(config.database);
+//   feed.start();
+//   feed.read([&](const SuppressionIndex* index) { ... });   // index is null until first load
+//   feed.stop();
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+
+#include "config/config.h"
+#include "db/pg_connection.h"
+#include "policy/suppression_index.h"
+
+namespace waybill::policyd {
+
+struct FeedStats {
+  std::size_t entries = 0;
+  double load_seconds = 0;
+  long resident_kib_after_load = 0;
+};
+
+class SuppressionFeed {
+ public:
+  explicit SuppressionFeed(DatabaseConfig database) : database_(std::move(database)) {}
+  ~SuppressionFeed() { stop(); }
+  SuppressionFeed(const SuppressionFeed&) = delete;
+  SuppressionFeed& operator=(const SuppressionFeed&) = delete;
+
+  void start();
+  void stop();
+
+  // Runs `reader` under a shared lock with the current index, or null if none was ever loaded.
+  template <typename Reader>
+  auto read(Reader&& reader) const {
+    std::shared_lock lock(mutex_);
+    return reader(static_cast<const policy::SuppressionIndex*>(index_.get()));
+  }
+  // Blocks until the first load finished or `timeout` passed; true when loaded.
+  bool waitLoaded(std::chrono::milliseconds timeout);
+  FeedStats lastLoad() const;
+
+ private:
+  void run();
+  Status followOnce(PgConnection& conn);
+  Status loadAll(PgConnection& conn);
+  Status applyNotifications(PgConnection& conn);
+  void applyChange(std::string_view payload);
+  void sleepUnlessStopping(std::chrono::milliseconds duration);
+
+  const DatabaseConfig database_;
+  mutable std::shared_mutex mutex_;
+  std::unique_ptr<policy::SuppressionIndex> index_;  // guarded by mutex_
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::mutex state_mutex_;
+  std::condition_variable state_changed_;
+  FeedStats stats_;  // guarded by state_mutex_
+  bool loaded_ = false;
+};
+
+}  // namespace waybill::policyd
