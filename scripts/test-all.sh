@@ -15,3 +15,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 cmake -S . -B build -G Ninja -DWAYBILL_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
+
+# libFuzzer targets (clang): replay each seed corpus, then fuzz each for 60 s.
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DWAYBILL_FUZZ=ON -DWAYBILL_TESTS=OFF
+cmake --build build-fuzz -j "$jobs" --target mime_rewriter_fuzz
+ctest --test-dir build-fuzz/tests/fuzz -L fuzz --output-on-failure

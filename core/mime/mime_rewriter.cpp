@@ -109,7 +109,7 @@ Status MimeRewriter::finish() {
     onLine(pending_, true);
     pending_.clear();
   }
-  if (mode_ == Mode::TextBody) finishTextPart();
+  if (mode_ == Mode::TextBody) finishTextPart(false);
   else if (mode_ == Mode::PartHeaders) flushHeldHeaders();
   mode_ = Mode::Pass;
   if (error_) return *error_;
@@ -160,7 +160,7 @@ bool MimeRewriter::handleBoundary(std::string_view line) {
     if (core.substr(0, boundary.size()) != boundary) continue;
     const std::string_view after = core.substr(boundary.size());
     if (!after.empty() && after != "--") continue;
-    if (mode_ == Mode::TextBody) finishTextPart();
+    if (mode_ == Mode::TextBody) finishTextPart(true);
     else if (mode_ == Mode::PartHeaders) flushHeldHeaders();
     boundaries_.resize(k + 1);  // a delimiter of an outer multipart closes the inner ones
     emit(line);
@@ -215,7 +215,7 @@ void MimeRewriter::enterBody(const ContentType& type, std::string_view encoding,
     boundaries_.push_back(boundary);
 }
 
-void MimeRewriter::finishTextPart() {
+void MimeRewriter::finishTextPart(bool before_boundary) {
   std::string_view raw = text_raw_;
   std::string_view tail;
   if (raw.size() >= 2 && raw.substr(raw.size() - 2) == "\r\n") tail = raw.substr(raw.size() - 2);
@@ -246,6 +246,8 @@ void MimeRewriter::finishTextPart() {
   }
   flushHeldHeaders();
   emit(encoded);
+  // An empty part had no line ending of its own before the delimiter; new content needs one.
+  if (tail.empty() && before_boundary && !encoded.empty()) tail = eol;
   emit(tail);
   text_raw_.clear();
   ++report_.parts_rewritten;
@@ -280,6 +282,7 @@ Result<std::string> rewriteWholeMessage(std::string_view message, const TextPart
     }
     i = end + 1;
   }
+  if (header_end == message.size()) return std::string(message);  // no body at all: nothing to track
   std::vector<RawHeaderField> headers = splitHeaderBlock(message.substr(0, header_end));
   std::string body;
   MimeRewriter walker(headerValue(headers, "content-type"), headerValue(headers, "content-transfer-encoding"), handler,

@@ -67,7 +67,7 @@ class MimeRewriter {
   bool handleBoundary(std::string_view line);
   void startPart(const std::vector<RawHeaderField>& headers, std::string_view terminator);
   void enterBody(const ContentType& type, std::string_view encoding, std::string_view disposition, bool top_level);
-  void finishTextPart();
+  void finishTextPart(bool before_boundary);
   void passTextPartUntouched(std::string reason);
   void flushHeldHeaders();
   void emit(std::string_view bytes) { sink_(bytes); }

@@ -120,7 +120,7 @@ std::string encodeQuotedPrintable(std::string_view text, std::string_view eol) {
     if (has_break && end > start && text[end - 1] == '\r') --end;
     encodeQpLine(text.substr(start, end - start), eol, out);
     if (!has_break) break;
-    out += eol;
+    out.append(text.substr(end, newline + 1 - end));  // the hard break as it was: decoding gives it back
     start = newline + 1;
   }
   return out;

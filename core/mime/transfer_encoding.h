@@ -19,7 +19,8 @@ const char* transferEncodingName(TransferEncoding encoding);
 
 // Invalid "=" sequences are kept as they are; soft line breaks ("=" before CRLF or LF) vanish.
 std::string decodeQuotedPrintable(std::string_view encoded);
-// Hard line breaks (LF or CRLF in `text`) become `eol`; lines are cut with soft breaks at 76.
+// Hard line breaks (LF or CRLF in `text`) stay as they are, so decoding gives `text` back exactly;
+// lines are cut with "=" + `eol` soft breaks at 76 characters.
 std::string encodeQuotedPrintable(std::string_view text, std::string_view eol);
 
 // Characters outside the alphabet (line breaks, spaces, garbage) are skipped, as RFC 2045 says.
