@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Builds the Debian package from a clean copy of the tree: packaging/debian becomes debian/.
-# Output: ../waybill_VERSION_ARCH.deb next to the copy, moved to dist/.
+# Builds the Debian package from the committed tree (git archive HEAD), with packaging/debian
+# as debian/, and puts the .deb into dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d /tmp/waybill-deb-XXXXXX)
 trap 'rm -rf "$work"' EXIT
-git ls-files -z | xargs -0 -I{} cp --parents {} "$work/" 2>/dev/null || rsync -a --exclude 'build*' ./ "$work/"
-mkdir -p "$work/src"
-( cd "$work" && mv $(ls -A | grep -v '^src$') src/ )
+mkdir "$work/src"
+git archive HEAD | tar -x -C "$work/src"
 cp -r "$work/src/packaging/debian" "$work/src/debian"
 ( cd "$work/src" && dpkg-buildpackage -us -uc -b )
 mkdir -p dist
