@@ -1,0 +1,44 @@
+// AutoReply implementation: header signals first; the subject prefixes are the ones Exchange,
+// Gmail, Apple Mail and Zimbra write.
+#include "dsn/auto_reply.h"
+
+#include <array>
+
+namespace waybill::dsn {
+namespace {
+
+bool containsAny(std::string_view text, std::initializer_list<std::string_view> needles) {
+  for (std::string_view n : needles) {
+    if (text.find(n) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool looksLikeBounceNotice(const MimeEntity& root) {
+  std::string from = lowerAscii(root.header("From"));
+  std::string subject = lowerAscii(decodeEncodedWords(root.header("Subject")));
+  if (containsAny(from, {"mailer-daemon", "postmaster", "mail delivery", "mailer daemon", "mail administrator"})) {
+    return true;
+  }
+  return containsAny(subject, {"undeliver", "undelivered", "returned mail", "delivery status", "delivery fail",
+                               "failure notice", "delivery notification", "non remis", "mail delivery",
+                               "could not be delivered", "returned to sender", "not delivered", "rejected",
+                               "nondeliverable", "delivery has failed", "failed delivery", "error"});
+}
+
+bool isAutoReply(const MimeEntity& root) {
+  if (looksLikeBounceNotice(root)) return false;
+  std::string auto_submitted = lowerAscii(root.header("Auto-Submitted"));
+  if (auto_submitted.rfind("auto-replied", 0) == 0) return true;
+  if (!root.header("X-Autoreply").empty() || !root.header("X-Autorespond").empty()) return true;
+  std::string precedence = lowerAscii(root.header("Precedence"));
+  if (precedence == "auto_reply") return true;
+  std::string subject = lowerAscii(decodeEncodedWords(root.header("Subject")));
+  return containsAny(subject, {"out of office", "out of the office", "auto reply", "auto-reply", "autoreply",
+                               "automatic reply", "away until", "vacation", "auto:", "abwesend",
+                               "absence", "autosvar"});
+}
+
+}  // namespace waybill::dsn

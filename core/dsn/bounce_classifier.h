@@ -1,0 +1,25 @@
+// BounceClassifier: turns one recipient result's status code, SMTP reply code and diagnostic text
+// into a reason from sisimai's vocabulary (userunknown, mailboxfull, blocked, ...) and a hard/soft
+// class, so analysts see the labels they already know. Pure function of its input; no I/O.
+//
+//   RecipientResult r = ...;          // status "5.1.1", diagnostic "550 5.1.1 User unknown"
+//   classifyRecipient(r);             // r.reason == "userunknown", r.hard_bounce == true
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "dsn/bounce_report.h"
+
+namespace waybill::dsn {
+
+// The reason an RFC 3463 status code names on its own, empty when it names none.
+std::string reasonForStatus(std::string_view status);
+// The first reason whose phrases occur in the (lower-cased) diagnostic text, empty when none.
+std::string reasonForText(std::string_view lower_text);
+// Sets reason and hard_bounce (keeps a reason already set by a format-specific reader).
+void classifyRecipient(RecipientResult& result);
+// sisimai's rule: permanent for userunknown, hostunknown, hasmoved, and notaccept with a 5xx.
+bool isHardBounce(std::string_view reason, std::string_view status, std::string_view reply_code);
+
+}  // namespace waybill::dsn

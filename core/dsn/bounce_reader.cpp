@@ -1,0 +1,185 @@
+// BounceReader implementation: ARF first (a complaint may also look like a bounce), then RFC 3464,
+// then auto-replies, then text bounces; every recipient result goes through the classifier.
+#include "dsn/bounce_reader.h"
+
+#include "dsn/arf_parser.h"
+#include "dsn/auto_reply.h"
+#include "dsn/bounce_classifier.h"
+#include "dsn/dsn_parser.h"
+#include "dsn/mime_lite.h"
+#include "dsn/text_bounce.h"
+
+namespace waybill::dsn {
+namespace {
+
+const MimeEntity* returnedMessage(const MimeEntity& root) {
+  if (const MimeEntity* m = findPart(root, "message/rfc822"); m != nullptr && !m->parts.empty()) return &m->parts[0];
+  if (const MimeEntity* m = findPart(root, "message/global"); m != nullptr && !m->parts.empty()) return &m->parts[0];
+  return findPart(root, "text/rfc822-headers");
+}
+
+// Headers of the returned message, from an attached part or quoted inline after the notice.
+void readOriginalHeaders(const MimeEntity& root, std::string_view normalized, BounceReport& report) {
+  std::vector<MimeHeader> headers;
+  if (const MimeEntity* original = returnedMessage(root)) {
+    headers = original->content_type == "text/rfc822-headers" ? parseHeaderBlock(original->body, nullptr)
+                                                                : original->headers;
+  } else {
+    std::string lower = lowerAscii(normalized.substr(0, kMaxBounceBytes));
+    std::size_t body_start = lower.find("\n\n");
+    std::size_t at = lower.find("\nmessage-id:", body_start == std::string::npos ? 0 : body_start);
+    if (at != std::string::npos) {
+      std::size_t block_start = lower.rfind("\n\n", at);
+      block_start = block_start == std::string::npos ? at + 1 : block_start + 2;
+      headers = parseHeaderBlock(normalized.substr(block_start), nullptr);
+    }
+  }
+  for (const MimeHeader& h : headers) {
+    std::string name = lowerAscii(h.name);
+    if (name == "message-id" && report.original_message_id.empty()) report.original_message_id = h.value;
+    if (name == "to" && report.original_to.empty()) report.original_to = h.value;
+    if (name == "from" && report.original_from.empty()) report.original_from = h.value;
+  }
+}
+
+// Fills what the report's fields left out from the diagnostic text, then classifies. The code in
+// the remote server's own reply is more precise than the reporting MTA's Status (often x.0.0).
+void finishResult(RecipientResult& r, std::string_view context) {
+  std::string from_text = statusFromDiagnostic(r.diagnostic);
+  if (!from_text.empty() && from_text != r.status) {
+    r.status_field = r.status;
+    r.status = from_text;
+  }
+  if (r.reply_code.empty()) r.reply_code = findReplyCode(r.diagnostic);
+  if (!r.status.empty() && !r.reply_code.empty() && r.status[0] != r.reply_code[0]) r.reply_code.clear();
+  if (r.smtp_command.empty()) r.smtp_command = findSmtpCommand(r.diagnostic);
+  if (r.smtp_command.empty()) r.smtp_command = findSmtpCommand(context);
+  classifyRecipient(r);
+}
+
+bool hasInlineDeliveryStatus(std::string_view text) {
+  std::string lower = lowerAscii(text);
+  return lower.find("\nfinal-recipient:") != std::string::npos ||
+         (lower.find("\naction:") != std::string::npos && lower.find("\nstatus:") != std::string::npos);
+}
+
+void readDeliveryStatus(const MimeEntity& root, std::string_view fields_text, BounceReport& report) {
+  DeliveryStatusFields fields = parseDeliveryStatus(fields_text);
+  report.kind = ReportKind::DeliveryStatus;
+  report.reporting_mta = fields.reporting_mta;
+  std::string text = notificationText(root);
+  for (RecipientResult& r : fields.recipients) {
+    if (r.recipient.empty()) r.recipient = addressFromTypedField(report.original_to);
+    if (r.diagnostic.empty()) r.diagnostic = paragraphAbout(text, r.recipient);
+    if (r.action.empty()) r.action = "failed";
+    finishResult(r, text);
+    report.results.push_back(std::move(r));
+  }
+}
+
+// Exim and Google name the failed recipients in a header; the text then gives the diagnostics.
+std::vector<RecipientResult> recipientsFromHeader(const MimeEntity& root, const std::vector<RecipientResult>& hits,
+                                                  std::string_view text) {
+  std::vector<RecipientResult> results;
+  for (const std::string& address : splitAddressList(root.header("X-Failed-Recipients"))) {
+    RecipientResult r;
+    r.recipient = address;
+    for (const RecipientResult& hit : hits) {
+      if (lowerAscii(hit.recipient) == lowerAscii(address)) r.diagnostic = hit.diagnostic;
+    }
+    if (r.diagnostic.empty()) r.diagnostic = std::string(trimView(text.substr(0, 4096)));
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+void readTextBounce(const MimeEntity& root, BounceReport& report) {
+  report.kind = ReportKind::TextBounce;
+  std::string text = notificationText(root);
+  std::vector<RecipientResult> results = findTextRecipients(text);
+  if (std::vector<RecipientResult> named = recipientsFromHeader(root, results, text); !named.empty()) {
+    results = std::move(named);
+  }
+  if (results.empty()) {
+    RecipientResult r;
+    r.recipient = addressFromTypedField(report.original_to);
+    r.diagnostic = std::string(trimView(text.substr(0, 4096)));
+    results.push_back(std::move(r));
+  }
+  for (RecipientResult& r : results) {
+    r.action = "failed";
+    // Google Groups refuses posts from non-members; its notice is translated, so go by the address.
+    if (lowerAscii(r.recipient).ends_with("@googlegroups.com")) r.reason = "rejected";
+    finishResult(r, text);
+    if (r.status.rfind("4.", 0) == 0 || (r.status.empty() && r.reply_code.rfind('4', 0) == 0)) r.action = "delayed";
+    report.results.push_back(std::move(r));
+  }
+}
+
+void readAutoReply(const MimeEntity& root, BounceReport& report) {
+  report.kind = ReportKind::AutoReply;
+  RecipientResult r;
+  r.recipient = addressFromTypedField(root.header("From"));
+  r.action = "vacation";
+  r.reason = "vacation";
+  r.diagnostic = decodeEncodedWords(root.header("Subject"));
+  report.results.push_back(std::move(r));
+}
+
+}  // namespace
+
+std::vector<std::string> splitAddressList(std::string_view value) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos < value.size() && out.size() < kMaxRecipientsPerReport) {
+    std::size_t comma = value.find(',', pos);
+    if (comma == std::string_view::npos) comma = value.size();
+    std::string address = addressFromTypedField(value.substr(pos, comma - pos));
+    if (address.find('@') != std::string::npos) out.push_back(address);
+    pos = comma + 1;
+  }
+  return out;
+}
+
+const char* reportKindName(ReportKind kind) {
+  switch (kind) {
+    case ReportKind::DeliveryStatus: return "dsn";
+    case ReportKind::TextBounce: return "text_bounce";
+    case ReportKind::Complaint: return "complaint";
+    case ReportKind::AutoReply: return "auto_reply";
+    case ReportKind::NotABounce: return "not_a_bounce";
+  }
+  return "not_a_bounce";
+}
+
+BounceReport readBounce(std::string_view raw, const ReadOptions& options) {
+  std::string normalized = normalizeLineEndings(raw.substr(0, kMaxBounceBytes));
+  MimeEntity root = parseMime(normalized);
+  BounceReport report;
+  report.subject = decodeEncodedWords(root.header("Subject"));
+  readOriginalHeaders(root, normalized, report);
+
+  if (const MimeEntity* feedback = findPart(root, "message/feedback-report")) {
+    report.kind = ReportKind::Complaint;
+    report.results = parseFeedbackReport(feedback->body, returnedMessage(root));
+    return report;
+  }
+  const MimeEntity* status = findPart(root, "message/delivery-status");
+  if (status == nullptr) status = findPart(root, "message/global-delivery-status");
+  if (status != nullptr) {
+    readDeliveryStatus(root, status->body, report);
+    if (!report.results.empty()) return report;
+  }
+  if (std::string text = notificationText(root); hasInlineDeliveryStatus(text)) {
+    readDeliveryStatus(root, text, report);
+    if (!report.results.empty()) return report;
+  }
+  if (isAutoReply(root)) {
+    readAutoReply(root, report);
+    return report;
+  }
+  if (options.arrived_at_bounce_address || looksLikeBounceNotice(root)) readTextBounce(root, report);
+  return report;
+}
+
+}  // namespace waybill::dsn

@@ -1,0 +1,253 @@
+// DsnParser implementation: a line scanner over "Name: value" fields that starts a new recipient
+// block at each Final-/Original-Recipient, so reports without blank lines still split correctly.
+#include "dsn/dsn_parser.h"
+
+#include <cctype>
+#include <utility>
+
+#include "dsn/mime_lite.h"
+
+namespace waybill::dsn {
+namespace {
+
+struct Field {
+  std::string name;  // lower-case, without an "x-" prefix for a few known fields
+  std::string value;
+};
+
+std::vector<Field> scanFields(std::string_view body) {
+  std::vector<Field> fields;
+  std::size_t pos = 0;
+  while (pos < body.size() && fields.size() < 20 * kMaxRecipientsPerReport) {
+    std::size_t end = body.find('\n', pos);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view line = body.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.empty()) {
+      fields.push_back({"", ""});  // block separator
+      continue;
+    }
+    if ((line[0] == ' ' || line[0] == '\t') && !fields.empty() && !fields.back().name.empty()) {
+      if (fields.back().value.size() < 8192) fields.back().value += " " + std::string(trimView(line));
+      continue;
+    }
+    std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0 || line.substr(0, colon).find(' ') != std::string_view::npos) {
+      continue;
+    }
+    fields.push_back({lowerAscii(line.substr(0, colon)), std::string(trimView(line.substr(colon + 1)))});
+  }
+  return fields;
+}
+
+bool isRecipientStart(const std::string& name) {
+  return name == "final-recipient" || name == "original-recipient";
+}
+
+void applyField(RecipientResult& r, const Field& f) {
+  if (f.name == "final-recipient") {
+    if (r.recipient.empty()) r.recipient = addressFromTypedField(f.value);
+  } else if (f.name == "original-recipient") {
+    r.original_recipient = addressFromTypedField(f.value);
+  } else if (f.name == "action") {
+    r.action = lowerAscii(trimView(f.value.substr(0, f.value.find_first_of(" (;"))));
+  } else if (f.name == "status") {
+    r.status = findStatusCode(f.value);
+    // "Status: 4.0.0 (host name lookup failure)": the comment is the only diagnostic some MTAs give.
+    if (std::size_t paren = f.value.find('('); paren != std::string::npos && r.diagnostic.empty()) {
+      r.diagnostic = std::string(trimView(std::string_view(f.value).substr(paren)));
+    }
+  } else if (f.name == "diagnostic-code") {
+    std::size_t semi = f.value.find(';');
+    if (semi != std::string::npos && semi < 16) {
+      r.diagnostic_type = lowerAscii(trimView(std::string_view(f.value).substr(0, semi)));
+      r.diagnostic = std::string(trimView(std::string_view(f.value).substr(semi + 1)));
+    } else {
+      r.diagnostic = f.value;
+    }
+  } else if (f.name == "remote-mta") {
+    r.remote_mta = addressFromTypedField(f.value);
+  }
+}
+
+bool hasField(const RecipientResult& r, const std::string& name) {
+  if (name == "final-recipient") return !r.recipient.empty();
+  if (name == "original-recipient") return !r.original_recipient.empty();
+  return false;
+}
+
+// Reply codes of RFC 5321 and its extensions; other numbers in a diagnostic are not reply codes.
+bool isKnownReplyCode(std::string_view code) {
+  static constexpr std::string_view kCodes[] = {
+      "211", "214", "220", "221", "235", "250", "251", "252", "253", "421", "422", "430", "432", "450",
+      "451", "452", "453", "454", "455", "458", "459", "500", "501", "502", "503", "504", "521", "523",
+      "524", "530", "533", "534", "535", "538", "541", "550", "551", "552", "553", "554", "555", "556", "557"};
+  for (std::string_view known : kCodes) {
+    if (code == known) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string addressFromTypedField(std::string_view value) {
+  std::size_t semi = value.find(';');
+  if (semi != std::string_view::npos && semi < 16) value = value.substr(semi + 1);
+  value = trimView(value);
+  std::size_t lt = value.find('<');
+  if (lt != std::string_view::npos) {
+    std::size_t gt = value.find('>', lt);
+    value = value.substr(lt + 1, gt == std::string_view::npos ? std::string_view::npos : gt - lt - 1);
+  }
+  std::size_t space = value.find_first_of(" \t(");
+  if (space != std::string_view::npos) value = value.substr(0, space);
+  return std::string(trimView(value));
+}
+
+std::string findStatusCode(std::string_view text) {
+  for (std::size_t i = 0; i + 4 < text.size(); ++i) {
+    char cls = text[i];
+    if ((cls != '2' && cls != '4' && cls != '5') || text[i + 1] != '.') continue;
+    if (i > 0 && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '.')) continue;
+    std::size_t j = i + 2;
+    std::size_t subject_start = j;
+    while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j])) && j - subject_start < 3) ++j;
+    if (j == subject_start || j >= text.size() || text[j] != '.') continue;
+    std::size_t detail_start = ++j;
+    while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j])) && j - detail_start < 3) ++j;
+    if (j == detail_start) continue;
+    if (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) ||
+                            (text[j] == '.' && j + 1 < text.size() && std::isdigit(static_cast<unsigned char>(text[j + 1]))))) {
+      continue;  // an IP address or version number, not a status code
+    }
+    return std::string(text.substr(i, j - i));
+  }
+  return {};
+}
+
+std::string statusFromDiagnostic(std::string_view text) {
+  std::string first;
+  std::size_t offset = 0;
+  while (offset < text.size()) {
+    std::string code = findStatusCode(text.substr(offset));
+    if (code.empty()) break;
+    std::size_t at = text.find(code, offset);
+    if (first.empty()) first = code;
+    // Preceded by "NNN" and up to three separators (" ", "-", "'", "#", ":")?
+    std::size_t p = at;
+    int separators = 0;
+    while (p > 0 && separators < 3 && std::string_view(" -'#:").find(text[p - 1]) != std::string_view::npos) {
+      --p;
+      ++separators;
+    }
+    if (separators > 0 && p >= 3 && std::isdigit(static_cast<unsigned char>(text[p - 1])) &&
+        std::isdigit(static_cast<unsigned char>(text[p - 2])) && std::isdigit(static_cast<unsigned char>(text[p - 3])) &&
+        (p == 3 || !std::isdigit(static_cast<unsigned char>(text[p - 4])))) {
+      return code;
+    }
+    offset = at + code.size();
+  }
+  return first;
+}
+
+// Sendmail-style transcripts (">>> RCPT To:<...>" / "<<< 550 ..."): the command before the first error.
+std::string commandInTranscript(std::string_view lower) {
+  std::string last_command;
+  std::size_t pos = 0;
+  while (pos < lower.size()) {
+    std::size_t end = lower.find('\n', pos);
+    if (end == std::string_view::npos) end = lower.size();
+    std::string_view line = trimView(lower.substr(pos, end - pos));
+    if (line.rfind(">>> ", 0) == 0) {
+      std::string_view cmd = line.substr(4, 4);
+      if (cmd == "rcpt") last_command = "RCPT";
+      else if (cmd == "data" || cmd == ".") last_command = "DATA";
+      else if (cmd == "mail") last_command = "MAIL";
+      else if (cmd == "helo" || cmd == "ehlo") last_command = "HELO";
+      else last_command.clear();
+    } else if ((line.rfind("<<< 5", 0) == 0 || line.rfind("<<< 4", 0) == 0) && !last_command.empty()) {
+      return last_command;
+    }
+    pos = end + 1;
+  }
+  return {};
+}
+
+std::string findSmtpCommand(std::string_view text) {
+  static constexpr std::pair<std::string_view, std::string_view> kMarkers[] = {
+      {"in reply to rcpt to command", "RCPT"}, {"after rcpt to", "RCPT"}, {"did not like our rcpt to", "RCPT"},
+      {"after rcpt command", "RCPT"}, {"[rcpt_to]", "RCPT"}, {">>> rcpt to", "RCPT"}, {"in reply to end of data command", "DATA"},
+      {"after end of data", "DATA"}, {"in reply to data command", "DATA"}, {"after data", "DATA"},
+{"did not like our data", "DATA"}, {"after text command", "DATA"},
+      {"for text command", "DATA"}, {"in reply to mail from command", "MAIL"}, {"after mail from", "MAIL"},
+{"in reply to helo command", "HELO"}, {"in reply to ehlo command", "HELO"},
+      {"after helo", "HELO"}, {"after ehlo", "HELO"}, {"after initial connection", "CONN"},
+      {"while connected to", ""}};
+  std::string lower = lowerAscii(text);
+  if (std::string in_transcript = commandInTranscript(lower); !in_transcript.empty()) return in_transcript;
+  std::string command;
+  std::size_t last = 0;
+  for (const auto& [marker, name] : kMarkers) {
+    std::size_t at = lower.rfind(marker);
+    if (at != std::string::npos && (command.empty() || at >= last) && !name.empty()) {
+      command = std::string(name);
+      last = at;
+    }
+  }
+  return command;
+}
+
+std::string findReplyCode(std::string_view text) {
+  for (std::size_t i = 0; i + 3 <= text.size(); ++i) {
+    char c = text[i];
+    if (c != '2' && c != '4' && c != '5') continue;
+    if (i > 0 && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '.' ||
+                  text[i - 1] == '-' || text[i - 1] == ':' || text[i - 1] == '/' || text[i - 1] == '#')) {
+      continue;
+    }
+    if (!std::isdigit(static_cast<unsigned char>(text[i + 1])) || !std::isdigit(static_cast<unsigned char>(text[i + 2]))) continue;
+    char after = i + 3 < text.size() ? text[i + 3] : ' ';
+    if (std::string_view(" -\n\t]):").find(after) == std::string_view::npos) continue;
+    std::string_view code = text.substr(i, 3);
+    if (!isKnownReplyCode(code)) continue;
+    return std::string(code);
+  }
+  return {};
+}
+
+DeliveryStatusFields parseDeliveryStatus(std::string_view body) {
+  DeliveryStatusFields out;
+  std::vector<Field> fields = scanFields(body);
+  fields.push_back({"", ""});
+  // Fields are grouped in blank-line separated blocks; a block may hold several recipients when
+  // the blank lines are missing, so a repeated recipient field also starts a new recipient.
+  std::vector<Field> block;
+  auto flushBlock = [&] {
+    RecipientResult current;
+    bool has_recipient_fields = false;
+    for (const Field& f : block) {
+      if (f.name == "reporting-mta" && out.reporting_mta.empty()) out.reporting_mta = addressFromTypedField(f.value);
+      if (isRecipientStart(f.name) && hasField(current, f.name)) {
+        if (out.recipients.size() < kMaxRecipientsPerReport) out.recipients.push_back(current);
+        current = RecipientResult{};
+      }
+      has_recipient_fields |= isRecipientStart(f.name) || f.name == "action" || f.name == "status";
+      applyField(current, f);
+    }
+    if (has_recipient_fields && !(current.action.empty() && current.status.empty() && current.recipient.empty())) {
+      if (current.recipient.empty()) current.recipient = current.original_recipient;
+      if (out.recipients.size() < kMaxRecipientsPerReport) out.recipients.push_back(current);
+    }
+    block.clear();
+  };
+  for (Field& f : fields) {
+    if (f.name.empty()) {
+      flushBlock();
+    } else {
+      block.push_back(std::move(f));
+    }
+  }
+  return out;
+}
+
+}  // namespace waybill::dsn

@@ -1,0 +1,38 @@
+// DsnParser: reads the fields of an RFC 3464 message/delivery-status body — the per-message block
+// (Reporting-MTA, ...) and one RecipientResult per per-recipient block — tolerating the usual
+// damage: missing blank lines between blocks, folded values, X- prefixes, stray text.
+//
+//   DeliveryStatusFields fields = parseDeliveryStatus(part.body);
+//   for (const RecipientResult& r : fields.recipients) ...  // reason/hard are left to BounceClassifier
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dsn/bounce_report.h"
+
+namespace waybill::dsn {
+
+inline constexpr std::size_t kMaxRecipientsPerReport = 1000;
+
+struct DeliveryStatusFields {
+  std::string reporting_mta;
+  std::vector<RecipientResult> recipients;
+};
+
+DeliveryStatusFields parseDeliveryStatus(std::string_view body);
+
+// "rfc822; <User@Example.com>" -> "User@Example.com"; also used for ARF and text bounces.
+std::string addressFromTypedField(std::string_view value);
+// First RFC 3463 status code in the text ("5.1.1"), empty when none.
+std::string findStatusCode(std::string_view text);
+// The status code a diagnostic text gives: the one right after a reply code ("550 5.7.1",
+// "550-'5.7.1") when there is one, else the first; empty when none.
+std::string statusFromDiagnostic(std::string_view text);
+// The SMTP command the failure answered: RCPT, DATA, MAIL, HELO or empty when the text does not say.
+std::string findSmtpCommand(std::string_view text);
+// First SMTP reply code (2xx/4xx/5xx) that starts the text or a "said:"-style phrase, empty when none.
+std::string findReplyCode(std::string_view text);
+
+}  // namespace waybill::dsn

@@ -1,0 +1,330 @@
+// MimeLite implementation: recursive descent over an already LF-normalised message, capped in
+// depth and part count. Broken MIME (missing boundaries, bad base64) degrades to plain text.
+#include "dsn/mime_lite.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace waybill::dsn {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Reads `key=value` or `key="value"` from a structured header such as Content-Type.
+std::string headerParameter(std::string_view value, std::string_view key) {
+  std::string lower = lowerAscii(value);
+  std::string needle = std::string(key) + "=";
+  std::size_t pos = 0;
+  while ((pos = lower.find(needle, pos)) != std::string::npos) {
+    bool at_word_start = pos == 0 || lower[pos - 1] == ';' || lower[pos - 1] == ' ' || lower[pos - 1] == '\t';
+    pos += needle.size();
+    if (!at_word_start) continue;
+    if (pos < value.size() && value[pos] == '"') {
+      std::size_t end = value.find('"', pos + 1);
+      return std::string(value.substr(pos + 1, end == std::string_view::npos ? std::string_view::npos : end - pos - 1));
+    }
+    std::size_t end = value.find_first_of("; \t", pos);
+    return std::string(value.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
+  }
+  return {};
+}
+
+std::vector<std::string_view> splitMultipart(std::string_view body, std::string_view boundary) {
+  std::vector<std::string_view> parts;
+  std::string delimiter = "--" + std::string(boundary);
+  std::size_t pos = 0;
+  std::size_t part_start = std::string_view::npos;
+  while (pos < body.size() && parts.size() < kMaxMimeParts) {
+    std::size_t line_end = body.find('\n', pos);
+    if (line_end == std::string_view::npos) line_end = body.size();
+    std::string_view line = body.substr(pos, line_end - pos);
+    if (line.rfind(delimiter, 0) == 0) {
+      if (part_start != std::string_view::npos) parts.push_back(body.substr(part_start, pos - part_start));
+      if (line.substr(delimiter.size()).rfind("--", 0) == 0) return parts;
+      part_start = line_end + 1 > body.size() ? body.size() : line_end + 1;
+    }
+    pos = line_end + 1;
+  }
+  if (part_start != std::string_view::npos && part_start < body.size()) parts.push_back(body.substr(part_start));
+  return parts;
+}
+
+void decodeBody(MimeEntity& entity, std::string_view body) {
+  std::string encoding = lowerAscii(trimView(entity.header("Content-Transfer-Encoding")));
+  if (encoding == "base64") {
+    entity.body = decodeBase64(body);
+  } else if (encoding == "quoted-printable") {
+    entity.body = decodeQuotedPrintable(body);
+  } else {
+    entity.body = std::string(body);
+  }
+}
+
+MimeEntity parseEntity(std::string_view text, std::size_t depth) {
+  MimeEntity entity;
+  std::string_view body;
+  entity.headers = parseHeaderBlock(text, &body);
+  std::string content_type = entity.header("Content-Type");
+  if (!content_type.empty()) {
+    std::string type = lowerAscii(trimView(content_type.substr(0, content_type.find(';'))));
+    if (type.find('/') != std::string::npos) entity.content_type = type;
+    entity.boundary = headerParameter(content_type, "boundary");
+    entity.charset = lowerAscii(headerParameter(content_type, "charset"));
+    entity.filename = headerParameter(content_type, "name");
+  }
+  std::string disposition = entity.header("Content-Disposition");
+  if (std::string name = headerParameter(disposition, "filename"); !name.empty()) entity.filename = name;
+
+  bool too_deep = depth >= kMaxMimeDepth;
+  if (entity.isMultipart() && !entity.boundary.empty() && !too_deep) {
+    entity.body = std::string(body);
+    for (std::string_view part : splitMultipart(body, entity.boundary)) {
+      entity.parts.push_back(parseEntity(part, depth + 1));
+    }
+    if (entity.parts.empty()) entity.content_type = "text/plain";  // boundary never seen: read as text
+    return entity;
+  }
+  decodeBody(entity, body);
+  if ((entity.content_type == "message/rfc822" || entity.content_type == "message/global") && !too_deep) {
+    entity.parts.push_back(parseEntity(entity.body, depth + 1));
+  }
+  entity.truncated = too_deep;
+  return entity;
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string lowerAscii(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view trimView(std::string_view text) {
+  const char* space = " \t\r\n";
+  std::size_t first = text.find_first_not_of(space);
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(space) - first + 1);
+}
+
+std::string MimeEntity::header(std::string_view name) const {
+  for (const MimeHeader& h : headers) {
+    if (iequals(h.name, name)) return h.value;
+  }
+  return {};
+}
+
+std::string normalizeLineEndings(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '\r') {
+      out.push_back('\n');
+      if (i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
+    } else {
+      out.push_back(raw[i]);
+    }
+  }
+  if (out.rfind("From ", 0) == 0) out.erase(0, std::min(out.size(), out.find('\n') + 1));
+  return out;
+}
+
+std::vector<std::string> splitMbox(std::string_view normalized) {
+  std::vector<std::string> messages;
+  std::size_t start = 0;
+  std::size_t pos = 0;
+  while ((pos = normalized.find("\nFrom ", pos)) != std::string_view::npos) {
+    // Only a separator when followed by something that looks like "From addr date" and a header.
+    std::size_t line_end = normalized.find('\n', pos + 1);
+    bool header_follows = line_end != std::string_view::npos &&
+                          normalized.substr(line_end + 1, 64).find(':') != std::string_view::npos &&
+                          (pos == 0 || normalized[pos - 1] == '\n');
+    if (header_follows) {
+      messages.emplace_back(normalized.substr(start, pos + 1 - start));
+      start = line_end + 1;
+    }
+    pos += 6;
+  }
+  messages.emplace_back(normalized.substr(start));
+  return messages;
+}
+
+std::vector<MimeHeader> parseHeaderBlock(std::string_view block, std::string_view* body_out) {
+  std::vector<MimeHeader> headers;
+  std::size_t pos = 0;
+  while (pos < block.size()) {
+    std::size_t line_end = block.find('\n', pos);
+    if (line_end == std::string_view::npos) line_end = block.size();
+    std::string_view line = block.substr(pos, line_end - pos);
+    if (trimView(line).empty()) {
+      pos = line_end + 1;
+      break;
+    }
+    // A parameter wrapped without indentation ("Content-Type: multipart/x;\nboundary=...") is
+    // still part of the header before it; broken mailers write that.
+    bool unindented_parameter = !headers.empty() && !headers.back().value.empty() &&
+                                headers.back().value.back() == ';' && line.find('=') != std::string_view::npos &&
+                                line.find(':') == std::string_view::npos;
+    if (((line[0] == ' ' || line[0] == '\t') && !headers.empty()) || unindented_parameter) {
+      if (headers.back().value.size() < 64 * 1024) {
+        headers.back().value += ' ';
+        headers.back().value += trimView(line);
+      }
+    } else if (std::size_t colon = line.find(':'); colon != std::string_view::npos && colon > 0 &&
+                                                   line.substr(0, colon).find(' ') == std::string_view::npos) {
+      if (headers.size() < kMaxHeaders) {
+        headers.push_back({std::string(line.substr(0, colon)), std::string(trimView(line.substr(colon + 1)))});
+      }
+    } else if (headers.empty() || line.rfind("From ", 0) == 0 || line.rfind(">From ", 0) == 0) {
+      // Garbage before the headers: treat the whole thing as a body without headers.
+      if (headers.empty() && line.rfind("From ", 0) != 0) {
+        pos = 0;
+        break;
+      }
+    } else {
+      break;  // not a header line: the body starts here (missing blank line)
+    }
+    pos = line_end + 1;
+  }
+  if (body_out != nullptr) *body_out = pos < block.size() ? block.substr(pos) : std::string_view{};
+  return headers;
+}
+
+MimeEntity parseMime(std::string_view normalized) { return parseEntity(normalized, 0); }
+
+const MimeEntity* findPart(const MimeEntity& root, std::string_view content_type) {
+  if (root.content_type == content_type) return &root;
+  for (const MimeEntity& part : root.parts) {
+    if (const MimeEntity* found = findPart(part, content_type)) return found;
+  }
+  return nullptr;
+}
+
+void collectTextParts(const MimeEntity& root, std::vector<const MimeEntity*>& out, bool include_html) {
+  if (root.content_type == "message/rfc822" || root.content_type == "message/global" ||
+      root.content_type == "text/rfc822-headers") {
+    return;
+  }
+  if (root.parts.empty()) {
+    if (lowerAscii(root.header("Content-Disposition")).rfind("attachment", 0) == 0) return;
+    if (root.content_type == "text/plain" || (include_html && root.content_type == "text/html")) out.push_back(&root);
+    return;
+  }
+  for (const MimeEntity& part : root.parts) collectTextParts(part, out, include_html);
+}
+
+std::string decodeBase64(std::string_view text) {
+  static const std::array<int, 256> table = [] {
+    std::array<int, 256> t{};
+    t.fill(-1);
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = i;
+    return t;
+  }();
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  unsigned int buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    int value = table[static_cast<unsigned char>(c)];
+    if (value < 0) continue;  // whitespace, padding and garbage are skipped
+    buffer = (buffer << 6) | static_cast<unsigned int>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+std::string decodeQuotedPrintable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '=') {
+      out.push_back(text[i]);
+      continue;
+    }
+    if (i + 1 < text.size() && text[i + 1] == '\n') {
+      ++i;  // soft line break
+    } else if (i + 2 < text.size() && hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2])));
+      i += 2;
+    } else {
+      out.push_back('=');
+    }
+  }
+  return out;
+}
+
+std::string decodeEncodedWords(std::string_view value) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < value.size()) {
+    std::size_t start = value.find("=?", pos);
+    if (start == std::string_view::npos) break;
+    std::size_t q1 = value.find('?', start + 2);
+    std::size_t q2 = q1 == std::string_view::npos ? q1 : value.find('?', q1 + 1);
+    std::size_t end = q2 == std::string_view::npos ? q2 : value.find("?=", q2 + 1);
+    if (end == std::string_view::npos || q2 != q1 + 2) break;
+    std::string_view between = trimView(value.substr(pos, start - pos));
+    if (!(between.empty() && pos > 0)) out.append(value.substr(pos, start - pos));
+    char encoding = static_cast<char>(std::tolower(static_cast<unsigned char>(value[q1 + 1])));
+    std::string_view payload = value.substr(q2 + 1, end - q2 - 1);
+    if (encoding == 'b') {
+      out += decodeBase64(payload);
+    } else {
+      std::string qp(payload);
+      std::replace(qp.begin(), qp.end(), '_', ' ');
+      out += decodeQuotedPrintable(qp);
+    }
+    pos = end + 2;
+  }
+  out.append(value.substr(std::min(pos, value.size())));
+  return out;
+}
+
+std::string htmlToText(std::string_view html) {
+  std::string out;
+  out.reserve(html.size());
+  bool in_tag = false;
+  for (std::size_t i = 0; i < html.size(); ++i) {
+    char c = html[i];
+    if (c == '<') {
+      in_tag = true;
+      std::string_view rest = html.substr(i + 1, 3);
+      if (rest.rfind("br", 0) == 0 || rest.rfind("BR", 0) == 0 || rest.rfind("p", 0) == 0 ||
+          rest.rfind("/p", 0) == 0 || rest.rfind("tr", 0) == 0 || rest.rfind("/d", 0) == 0) {
+        out.push_back('\n');
+      }
+    } else if (c == '>') {
+      in_tag = false;
+      out.push_back(' ');
+    } else if (!in_tag) {
+      if (c == '&') {
+        std::string_view rest = html.substr(i, 6);
+        if (rest.rfind("&lt;", 0) == 0) { out.push_back('<'); i += 3; continue; }
+        if (rest.rfind("&gt;", 0) == 0) { out.push_back('>'); i += 3; continue; }
+        if (rest.rfind("&amp;", 0) == 0) { out.push_back('&'); i += 4; continue; }
+        if (rest.rfind("&nbsp;", 0) == 0) { out.push_back(' '); i += 5; continue; }
+      }
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace waybill::dsn

@@ -1,0 +1,236 @@
+// TextBounce implementation: line-oriented heuristics. A recipient line starts with an address
+// (optionally after a bullet, quote or angle bracket, or a label such as "Recipient:"); the
+// diagnostic is what follows up to the next recipient line.
+#include "dsn/text_bounce.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "dsn/dsn_parser.h"
+
+namespace waybill::dsn {
+namespace {
+
+// Lines after which the bounce quotes the original message (lower-case prefixes after trimming).
+constexpr std::array<std::string_view, 24> kOriginalMessageMarkers = {
+    "--- below this line is a copy of the message", "------ this is a copy of the message",
+    "----- original message -----", "below is a copy of the original message",
+    "------ original message", "--- original message", "original message follows",
+    "----- the following is a copy of the message", "the original message was received",
+    "------ a copy of the message", "----- original message follows", "-----original message-----",
+    "--- the header of the original message", "------ received message",
+    "message headers follow", "   ----- original message",
+    "content-type: message/rfc822", "the text you sent follows:", "--- 以下",
+    "----- the header of the original message", "original message header:",
+    "---------- forwarded message", "----- message header follows", "----- unsent message follows",
+};
+
+bool isAddressChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
+}
+
+bool isDomainChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.'; }
+
+constexpr std::array<std::string_view, 11> kRecipientLabels = {
+    "recipient address:", "recipient:", "failed recipient:", "original-recipient:",
+    "address:", "rcpt to:", "invalid recipient:", "unknown user:", "destinataire:", "user:", "mailbox:",
+};
+
+std::size_t skipLabel(std::string_view lower_line) {
+  for (std::string_view label : kRecipientLabels) {
+    if (lower_line.rfind(label, 0) == 0) return label.size();
+  }
+  return 0;
+}
+
+bool isServiceAddress(std::string_view lower_address) {
+  return lower_address.rfind("mailer-daemon@", 0) == 0;
+}
+
+// "There was an error delivering your mail to <a@b.example>." / "undeliverable to a@b.example".
+std::string addressAfterTo(std::string_view line, std::size_t* start_out, std::size_t* end_out) {
+  std::string lower = lowerAscii(line);
+  std::size_t at = 0;
+  // "... returned permanent errors: a@b" also counts.
+  while (true) {
+    std::size_t to = lower.find("to ", at);
+    std::size_t colon = lower.find("errors: ", at);
+    if (colon != std::string::npos) colon += 6;
+    if (to == std::string::npos && colon == std::string::npos) break;
+    bool via_colon = colon < to;
+    at = via_colon ? colon : to;
+    bool word_start = via_colon || at == 0 || lower[at - 1] == ' ' || lower[at - 1] == '\t';
+    std::size_t start = at + (via_colon ? 2 : 3);
+    at = start;
+    if (!word_start || lower.rfind("reply-", at) != std::string::npos) continue;
+    std::size_t end = 0;
+    std::string address = addressAtStart(line.substr(start), &end);
+    if (!address.empty()) {
+      *start_out = start;
+      *end_out = end;
+      return address;
+    }
+  }
+  return {};
+}
+
+// Sendmail transcripts name each refused recipient as "554 <a@b.example>... Remote protocol error".
+std::string addressAfterReplyCode(std::string_view line, std::size_t* start_out, std::size_t* end_out) {
+  if (line.size() < 6 || !std::isdigit(static_cast<unsigned char>(line[0])) ||
+      !std::isdigit(static_cast<unsigned char>(line[1])) || !std::isdigit(static_cast<unsigned char>(line[2])) ||
+      line[3] != ' ' || line[4] != '<') {
+    return {};
+  }
+  std::size_t end = 0;
+  std::string address = addressAtStart(line.substr(4), &end);
+  if (address.empty()) return {};
+  *start_out = 4;
+  *end_out = end;
+  return address;
+}
+
+struct Hit {
+  std::string address;
+  std::size_t line_start;
+  std::size_t rest_start;  // first byte after the address on its line
+  bool explained_above = false;  // sendmail transcript: the reply lines before it explain it
+};
+
+std::vector<Hit> recipientLines(std::string_view text) {
+  std::vector<Hit> hits;
+  std::size_t pos = 0;
+  while (pos < text.size() && hits.size() < 1000) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    std::size_t lead = line.find_first_not_of(" \t*-•>\"'(");
+    if (lead != std::string_view::npos) {
+      std::string lower = lowerAscii(line.substr(lead, 40));
+      std::size_t label = skipLabel(lower);
+      std::size_t start = lead + label;
+      while (start < line.size() && (line[start] == ' ' || line[start] == '\t' || line[start] == '"')) ++start;
+      std::size_t address_end = 0;
+      std::string address = addressAtStart(line.substr(start), &address_end);
+      if (address.empty()) address = addressAfterTo(line, &start, &address_end);
+      bool explained_above = false;
+      if (address.empty()) {
+        address = addressAfterReplyCode(line, &start, &address_end);
+        explained_above = !address.empty();
+      }
+      if (!address.empty() && !isServiceAddress(lowerAscii(address))) {
+        hits.push_back({address, pos, pos + start + address_end, explained_above});
+      }
+    }
+    pos = end + 1;
+  }
+  return hits;
+}
+
+}  // namespace
+
+std::string addressAtStart(std::string_view line, std::size_t* end_out) {
+  std::size_t i = 0;
+  bool bracket = i < line.size() && line[i] == '<';
+  if (bracket) ++i;
+  std::size_t local_start = i;
+  while (i < line.size() && isAddressChar(line[i])) ++i;
+  if (i == local_start || i >= line.size() || line[i] != '@') return {};
+  std::size_t at = i++;
+  std::size_t domain_start = i;
+  while (i < line.size() && isDomainChar(line[i])) ++i;
+  std::string_view domain = line.substr(domain_start, i - domain_start);
+  while (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
+  if (domain.find('.') == std::string_view::npos || at == local_start) return {};
+  std::size_t address_end = domain_start + domain.size();
+  if (bracket && i < line.size() && line[i] == '>') ++i;
+  // The address must end the token: end of line, or followed by space, ':', '>', ',', ';', '(' or '.'.
+  if (i < line.size() && std::string_view(" \t:>,;(.\"'").find(line[i]) == std::string_view::npos) return {};
+  if (end_out != nullptr) *end_out = i;
+  std::string_view local = line.substr(local_start, at - local_start);
+  while (!local.empty() && (local.front() == '.' || local.front() == '-')) local.remove_prefix(1);
+  return std::string(local) + "@" + std::string(line.substr(domain_start, address_end - domain_start));
+}
+
+std::string notificationText(const MimeEntity& root) {
+  std::vector<const MimeEntity*> parts;
+  collectTextParts(root, parts, true);
+  std::string text;
+  for (const MimeEntity* part : parts) {
+    if (text.size() >= kMaxNotificationText) break;
+    text += part->content_type == "text/html" ? htmlToText(part->body) : part->body;
+    text += '\n';
+  }
+  if (parts.empty() && root.parts.empty()) text = root.body;
+  // Cut at the first line that introduces the returned message.
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string lower = lowerAscii(trimView(std::string_view(text).substr(pos, std::min<std::size_t>(end - pos, 80))));
+    for (std::string_view marker : kOriginalMessageMarkers) {
+      if (!lower.empty() && lower.rfind(marker, 0) == 0 && pos > 0) {
+        text.resize(pos);
+        return text.substr(0, kMaxNotificationText);
+      }
+    }
+    pos = end + 1;
+  }
+  if (text.size() > kMaxNotificationText) text.resize(kMaxNotificationText);
+  return text;
+}
+
+std::vector<RecipientResult> findTextRecipients(std::string_view notification) {
+  std::vector<Hit> hits = recipientLines(notification);
+  std::vector<RecipientResult> results;
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    std::string lower = lowerAscii(hits[i].address);
+    bool seen = std::any_of(results.begin(), results.end(),
+                            [&](const RecipientResult& r) { return lowerAscii(r.recipient) == lower; });
+    std::size_t diag_start = hits[i].rest_start;
+    std::size_t diag_end = i + 1 < hits.size() ? hits[i + 1].line_start : notification.size();
+    if (hits[i].explained_above) {
+      diag_start = i > 0 ? notification.find('\n', hits[i - 1].rest_start) : notification.rfind("\n\n", hits[i].line_start);
+      diag_start = diag_start == std::string_view::npos ? 0 : diag_start;
+      diag_end = notification.find('\n', hits[i].rest_start);
+      if (diag_end == std::string_view::npos) diag_end = notification.size();
+    }
+    std::string_view diag = notification.substr(diag_start, diag_end - diag_start);
+    if (diag.size() > 4096) diag = diag.substr(0, 4096);
+    std::string cleaned(trimView(diag));
+    while (!cleaned.empty() && (cleaned.front() == ':' || cleaned.front() == '.' || cleaned.front() == ' ')) cleaned.erase(0, 1);
+    std::replace(cleaned.begin(), cleaned.end(), '\n', ' ');
+    if (seen) {
+      for (RecipientResult& r : results) {
+        if (lowerAscii(r.recipient) == lower && r.diagnostic.size() < 4096) r.diagnostic += " " + cleaned;
+      }
+      continue;
+    }
+    RecipientResult r;
+    r.recipient = hits[i].address;
+    r.diagnostic = cleaned;
+    results.push_back(std::move(r));
+  }
+  // One recipient: the explanation may come before the address ("Error: ... / RCPT TO: a@b").
+  if (results.size() == 1 && !hits.empty()) {
+    std::string before(trimView(notification.substr(0, std::min<std::size_t>(hits[0].line_start, 4096))));
+    std::replace(before.begin(), before.end(), '\n', ' ');
+    results[0].diagnostic += " " + before;
+  }
+  return results;
+}
+
+std::string paragraphAbout(std::string_view notification, std::string_view address) {
+  std::string lower_text = lowerAscii(notification);
+  std::size_t at = lower_text.find(lowerAscii(address));
+  if (at == std::string::npos) return {};
+  std::size_t start = lower_text.rfind("\n\n", at);
+  start = start == std::string::npos ? 0 : start + 2;
+  std::size_t end = lower_text.find("\n\n", at);
+  if (end == std::string::npos) end = lower_text.size();
+  std::string paragraph(trimView(notification.substr(start, std::min<std::size_t>(end - start, 4096))));
+  std::replace(paragraph.begin(), paragraph.end(), '\n', ' ');
+  return paragraph;
+}
+
+}  // namespace waybill::dsn
