@@ -17,6 +17,9 @@ constexpr const char* kCreateBatchTable =
 // Message, recipient address and sender come from the milter's rows when they exist; the token
 // alone proves the event, so it is stored either way. A click sooner than $1 seconds after the
 // message was delivered (or accepted, before a delivery is known) is a scanner's.
+// Idempotence: a replayed record has the same id and occurred_at, so it hits the primary key
+// (id, or (id, occurred_at) once events is partitioned) and ON CONFLICT, without a target, works
+// with either. A repeated unsubscription has the same id but a new time: NOT EXISTS catches it.
 constexpr const char* kInsertEvents = R"SQL(
 INSERT INTO events (id, occurred_at, type, message_id, recipient_id, recipient, sender, url, ip,
                     user_agent, machine, machine_reason, details)
@@ -25,7 +28,7 @@ SELECT DISTINCT ON (b.id) b.id, t.at, b.type, r.message_id, b.recipient_id, r.ad
        COALESCE(b.machine_reason, s.reason) IS NOT NULL, COALESCE(b.machine_reason, s.reason),
        CASE WHEN b.type = 'unsubscribed' THEN jsonb_build_object('scope', b.scope) ELSE '{}'::jsonb END
 FROM trackd_batch b
-CROSS JOIN LATERAL (SELECT to_timestamp(b.at_us / 1000000.0) AS at) t
+CROSS JOIN LATERAL (SELECT 'epoch'::timestamptz + b.at_us * interval '1 microsecond' AS at) t
 LEFT JOIN recipients r ON r.id = b.recipient_id
 LEFT JOIN messages m ON m.id = r.message_id
 LEFT JOIN LATERAL (
@@ -34,7 +37,8 @@ LEFT JOIN LATERAL (
     AND t.at - COALESCE((SELECT min(e.occurred_at) FROM events e
                          WHERE e.recipient_id = b.recipient_id AND e.type = 'delivered'),
                         m.created_at) < make_interval(secs => $1::int)) s ON true
-ON CONFLICT (id) DO NOTHING
+WHERE b.type <> 'unsubscribed' OR NOT EXISTS (SELECT 1 FROM events e WHERE e.id = b.id)
+ON CONFLICT DO NOTHING
 )SQL";
 
 constexpr const char* kInsertSuppressions = R"SQL(
