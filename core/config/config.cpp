@@ -63,6 +63,11 @@ po::options_description sharedOptions() {
       ("trackd.timeout", po::value<int>()->default_value(d.trackd.timeout_seconds), "seconds before a slow or idle client is dropped")
       ("trackd.scanner_click_seconds", po::value<int>()->default_value(d.trackd.scanner_click_seconds), "clicks sooner than this after acceptance are flagged as machine")
       ("trackd.real_ip_header", po::value<std::string>()->default_value(""), "header carrying the client IP (only behind a trusted proxy)")
+      ("pipe.bounce_domain", po::value<std::string>()->default_value(""), "domain of VERP return paths and unsubscribe mailto addresses")
+      ("pipe.bounce_local_part", po::value<std::string>()->default_value(d.pipe.bounce_local_part), "LOCALPART of LOCALPART+TOKEN@bounce_domain")
+      ("pipe.inbound_domains", po::value<std::string>()->default_value(""), "comma-separated domains whose mail is stored in inbound_messages")
+      ("pipe.soft_bounce_limit", po::value<int>()->default_value(d.pipe.soft_bounce_limit), "soft bounces of one address that suppress it ...")
+      ("pipe.soft_bounce_days", po::value<int>()->default_value(d.pipe.soft_bounce_days), "... within this many days")
       ("dkim.key_table", po::value<std::string>()->default_value(""), "OpenDKIM KeyTable file")
       ("dkim.signing_table", po::value<std::string>()->default_value(""), "OpenDKIM SigningTable file")
       ("log.level", po::value<std::string>()->default_value("info"), "debug | info | warning | error")
@@ -87,6 +92,25 @@ Status checkBaseUrl(const std::string& url) {
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
     return makeError(fmt::format("option 'tracking.base_url': '{}' must start with http:// or https://", url));
   return {};
+}
+
+Status buildPipe(const po::variables_map& vm, PipeConfig& pipe) {
+  pipe.bounce_domain = vm["pipe.bounce_domain"].as<std::string>();
+  pipe.bounce_local_part = vm["pipe.bounce_local_part"].as<std::string>();
+  pipe.inbound_domains.clear();
+  std::string domains = vm["pipe.inbound_domains"].as<std::string>();
+  for (std::size_t pos = 0; pos <= domains.size();) {
+    std::size_t comma = std::min(domains.find(',', pos), domains.size());
+    std::string domain = domains.substr(pos, comma - pos);
+    domain.erase(0, domain.find_first_not_of(" \t"));
+    domain.erase(domain.find_last_not_of(" \t") + 1);
+    if (!domain.empty()) pipe.inbound_domains.push_back(domain);
+    pos = comma + 1;
+  }
+  pipe.soft_bounce_limit = vm["pipe.soft_bounce_limit"].as<int>();
+  pipe.soft_bounce_days = vm["pipe.soft_bounce_days"].as<int>();
+  if (auto s = requirePositive("pipe.soft_bounce_limit", pipe.soft_bounce_limit); !s) return s;
+  return requirePositive("pipe.soft_bounce_days", pipe.soft_bounce_days);
 }
 
 Status buildPolicyd(const po::variables_map& vm, PolicydConfig& policyd) {
@@ -161,6 +185,7 @@ Result<std::shared_ptr<const Config>> buildConfig(const po::variables_map& vm, s
   if (auto s = requirePositive("trackd.timeout", config->trackd.timeout_seconds); !s) return makeError(s.error());
   config->trackd.scanner_click_seconds = vm["trackd.scanner_click_seconds"].as<int>();
   config->trackd.real_ip_header = vm["trackd.real_ip_header"].as<std::string>();
+  if (auto s = buildPipe(vm, config->pipe); !s) return makeError(s.error());
   config->dkim.key_table = vm["dkim.key_table"].as<std::string>();
   config->dkim.signing_table = vm["dkim.signing_table"].as<std::string>();
 

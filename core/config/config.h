@@ -69,6 +69,15 @@ struct TrackdConfig {
   std::string real_ip_header;  // e.g. X-Forwarded-For, only behind a trusted proxy
 };
 
+// waybill-pipe: the domains Postfix hands it (see postfix-conf/) and when soft bounces suppress.
+struct PipeConfig {
+  std::string bounce_domain;                 // VERP return paths and the unsubscribe mailto live here
+  std::string bounce_local_part = "bounce";  // LOCALPART of LOCALPART+TOKEN@bounce_domain
+  std::vector<std::string> inbound_domains;  // other mail for these is stored in inbound_messages
+  int soft_bounce_limit = 5;                 // this many soft bounces of one address ...
+  int soft_bounce_days = 7;                  // ... within this many days suppress it
+};
+
 struct DkimConfig {
   std::string key_table;      // OpenDKIM KeyTable format
   std::string signing_table;  // OpenDKIM SigningTable format
@@ -88,6 +97,7 @@ struct Config {
   PolicydConfig policyd;
   TrackdConfig trackd;
   DkimConfig dkim;
+  PipeConfig pipe;
   LogConfig log;
 };
 
