@@ -53,6 +53,8 @@ std::string TrackdMetrics::render() const {
           writer_.events_inserted.load());
   counter(out, "waybill_trackd_events_committed_total", "Spooled events committed (new or replayed).",
           writer_.events_committed.load());
+  counter(out, "waybill_trackd_events_recovered_total", "Events found in the spool at start (left by an earlier run).",
+          writer_.events_recovered.load());
   counter(out, "waybill_trackd_spool_rejected_lines_total", "Damaged spool lines skipped.",
           writer_.rejected_lines.load());
   counter(out, "waybill_trackd_batches_failed_total", "Database batches that failed and will be retried.",

@@ -14,6 +14,7 @@ import html
 import http.client
 import os
 import random
+import socket
 import subprocess
 import sys
 import time
@@ -269,3 +270,40 @@ def test_health_metrics_and_limits(trackd: Trackd) -> None:
     assert trackd.request("DELETE", f"/o/{mint('o', uuid.uuid4())}").status == 405
     assert trackd.request("GET", "/u/" + "A" * 20000).status == 431
     assert trackd.request("POST", f"/u/{mint('u', uuid.uuid4())}", body=b"x" * 10000).status == 413
+
+
+def test_systemd_socket_activation_and_unix_socket(bin_dir: Path) -> None:
+    """The listening socket can come from systemd (it then outlives restarts); unix: works too."""
+    with Rig(postfix=False) as rig:
+        t = Trackd(rig, bin_dir)
+        t.migrate()
+        rcpt = add_recipient(rig, "hal@dest.example")
+        proc = rig.spawn(["systemd-socket-activate", "-l", f"127.0.0.1:{t.port}",
+                          bin_dir / "waybill-trackd", "--config", t.config,
+                          "--trackd.listen", f"unix:{rig.path('unused.sock')}"], name="trackd")
+        wait_port(t.port)
+        assert t.request("GET", f"/o/{mint('o', rcpt)}").status == 200  # first connection starts it
+        assert "using 1 sockets from systemd" in rig.log_of("trackd")
+        assert not rig.path("unused.sock").exists()
+        proc.terminate()
+        proc.wait(10)
+
+        unix_path = rig.path("trackd.sock")
+        rig.spawn([bin_dir / "waybill-trackd", "--config", t.config, "--trackd.listen", f"unix:{unix_path}"],
+                  name="trackd-unix")
+        assert wait_until(unix_path.exists, 10)
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(str(unix_path))
+            s.sendall(f"GET /o/{mint('o', rcpt)} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode())
+            reply = b""
+            while chunk := s.recv(4096):
+                reply += chunk
+        head, body = reply.split(b"\r\n\r\n", 1)
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n") and body[:6] == b"GIF89a"
+
+        def both_stored() -> bool:
+            return rig.pg.query("SELECT count(*) FROM events WHERE recipient_id = %s", (str(rcpt),)) == [(2,)]
+        assert wait_until(both_stored, 20), rig.log_of("trackd-unix")
+        rows = rig.pg.query("SELECT host(ip) FROM events WHERE recipient_id = %s ORDER BY ip NULLS LAST",
+                            (str(rcpt),))
+        assert rows == [("127.0.0.1",), (None,)]  # a unix socket has no client address
