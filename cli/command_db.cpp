@@ -47,7 +47,8 @@ int migrate(const Config& config, const Args& args) {
 
 int runDb(const Config& config, const Args& args) {
   if (!args.empty() && args[0] == "migrate") return migrate(config, Args(args.begin() + 1, args.end()));
-  fmt::print(stderr, "usage: waybill db migrate [--migrations DIR]\n");
+  if (!args.empty() && args[0] == "prune") return pruneEvents(config, Args(args.begin() + 1, args.end()));
+  fmt::print(stderr, "usage: waybill db migrate [--migrations DIR]\n       waybill db prune --older-than 13months [--dry-run]\n");
   return 64;
 }
 

@@ -13,6 +13,10 @@ using Args = std::vector<std::string>;
 
 int runDb(const Config& config, const Args& args);
 int runKeys(const Config& config, const Args& args);
+int runReport(const Config& config, const Args& args);
+// `waybill db prune` (cli/db_prune.cpp), reached through runDb.
+int pruneEvents(const Config& config, const Args& args);
 int runSuppress(const Config& config, const Args& args);
+int runWebhooks(const Config& config, const Args& args);
 
 }  // namespace waybill::cli

@@ -13,11 +13,15 @@ namespace {
 constexpr const char* kCommands =
     "Commands:\n"
     "  db migrate [--migrations DIR]   apply pending schema migrations (idempotent)\n"
+    "  db prune --older-than 13months  drop whole months of events older than that [--dry-run]\n"
     "  keys token [--id N]             print a new tracking-token key line\n"
     "  keys generate --domain D --selector S --algorithm rsa|ed25519 [--bits N] [--dir DIR]\n"
     "                                  write a DKIM key, print its DNS record\n"
+    "  report [--sender S] [--since D] [--until D] [--html FILE]  delivery numbers (table, HTML page)\n"
     "  suppress add|remove RECIPIENT (--sender A | --domain D | --global) [--reason R]\n"
-    "  suppress list [RECIPIENT]       show suppressions\n";
+    "  suppress list [RECIPIENT]       show suppressions\n"
+    "  webhooks list|test NAME|replay --since TIME [--endpoint NAME]\n"
+    "                                  webhook endpoints and backlog; send a test; resend events\n";
 
 // Global options all take a value except --help/--version; the first bare word is the command.
 int commandIndex(int argc, char** argv) {
@@ -52,7 +56,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[command_at];
   const cli::Args args(argv + command_at + 1, argv + argc);
   static const std::map<std::string, int (*)(const Config&, const cli::Args&)> kTable = {
-      {"db", cli::runDb}, {"keys", cli::runKeys}, {"suppress", cli::runSuppress}};
+      {"db", cli::runDb}, {"keys", cli::runKeys}, {"report", cli::runReport}, {"suppress", cli::runSuppress}, {"webhooks", cli::runWebhooks}};
   auto it = kTable.find(command);
   if (it == kTable.end()) {
     fmt::print(stderr, "waybill: unknown command '{}'\n{}", command, kCommands);

@@ -12,7 +12,7 @@ constexpr const char* kStyle = R"CSS(
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:72rem;color:#1d2733;padding:0 1rem}
 h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.1rem;margin-top:2rem}
 p.meta{color:#5a6675;margin-top:0}
-section{border:1px solid #d8dee6;border-radius:6px;padding:1rem;margin:1rem 0}
+section{border:1px solid #d8dee6;border-radius:6px;padding:1rem;margin:1rem 0;overflow-x:auto}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:.9rem}
 th,td{padding:.25rem .6rem;border-bottom:1px solid #e3e7ec;text-align:right}
 th:first-child,td:first-child{text-align:left}
