@@ -50,13 +50,14 @@ bool knownType(std::string_view text) { return text == "o" || text == "c" || tex
 bool parseLine(std::string_view line, TrackEvent& event) {
   std::array<std::string_view, kFields> fields;
   std::size_t count = 0;
-  while (count < kFields) {
+  for (;;) {
+    if (count == kFields) return false;  // more fields than a record has
     const std::size_t tab = line.find('\t');
     fields[count++] = line.substr(0, tab);
     if (tab == std::string_view::npos) break;
     line.remove_prefix(tab + 1);
   }
-  if (count != kFields || line.find('\t') != std::string_view::npos) return false;
+  if (count != kFields) return false;
   if (fields[0] != kMagic || !knownType(fields[2])) return false;
   auto id = Uuid::parse(fields[1]);
   auto recipient = Uuid::parse(fields[4]);
