@@ -11,6 +11,7 @@ namespace waybill::milter {
 namespace {
 
 const Pipeline* g_pipeline = nullptr;  // set once before smfi_main; libmilter offers no user pointer
+BodySpoolSettings g_spool;              // likewise
 
 struct MilterSession {
   std::string client_address;
@@ -44,6 +45,7 @@ sfsistat onEnvelopeFrom(SMFICTX* ctx, char** argv) {
   auto& envelope = session->message->envelope;
   envelope.sender = stripAngles(argv[0] ? argv[0] : "");
   envelope.client_address = session->client_address;
+  session->message->body = std::make_shared<mime::BodySpool>(g_spool.directory, g_spool.memory_limit);
   return SMFIS_CONTINUE;
 }
 
@@ -61,11 +63,35 @@ sfsistat onHeader(SMFICTX* ctx, char* name, char* value) {
   return SMFIS_CONTINUE;
 }
 
-sfsistat onBody(SMFICTX* ctx, unsigned char*, size_t length) {
+sfsistat onBody(SMFICTX* ctx, unsigned char* bytes, size_t length) {
   auto* session = sessionOf(ctx);
   if (!session || !session->message) return SMFIS_TEMPFAIL;
   session->message->body_bytes += length;
+  if (auto status = session->message->body->append({reinterpret_cast<const char*>(bytes), length}); !status) {
+    log::error("tempfail: {}", status.error());
+    return SMFIS_TEMPFAIL;
+  }
   return SMFIS_CONTINUE;
+}
+
+// Hands the copies' recipients over and puts the rewritten body in place, in chunks.
+bool applyBodyEdits(SMFICTX* ctx, const MilterMessage& message) {
+  for (const auto& recipient : message.recipients_to_delete) {
+    const std::string quoted = "<" + recipient + ">";
+    if (smfi_delrcpt(ctx, const_cast<char*>(quoted.c_str())) != MI_SUCCESS) {
+      log::error("queue {}: tempfail: the MTA refused to drop recipient {}", message.envelope.queue_id, recipient);
+      return false;
+    }
+  }
+  if (!message.replacement_body) return true;
+  Status replaced = message.replacement_body->forEachChunk([ctx](std::string_view chunk) -> Status {
+    auto* data = reinterpret_cast<unsigned char*>(const_cast<char*>(chunk.data()));
+    if (smfi_replacebody(ctx, data, static_cast<int>(chunk.size())) != MI_SUCCESS)
+      return makeError("the MTA refused the rewritten body");
+    return {};
+  });
+  if (!replaced) log::error("queue {}: tempfail: {}", message.envelope.queue_id, replaced.error());
+  return replaced.ok();
 }
 
 bool applyEdits(SMFICTX* ctx, const MilterMessage& message) {
@@ -96,7 +122,8 @@ sfsistat onEndOfMessage(SMFICTX* ctx) {
   message->envelope.via_smtp = !submittedViaSendmail(session->helo, macro(ctx, "_"));
   const StageStatus status = g_pipeline->run(*message);
   if (!status.proceeding()) return reply(ctx, status);
-  if (!applyEdits(ctx, *message)) return reply(ctx, StageStatus::tempFail("Waybill could not edit the message"));
+  if (!applyEdits(ctx, *message) || !applyBodyEdits(ctx, *message))
+    return reply(ctx, StageStatus::tempFail("Waybill could not edit the message"));
   return SMFIS_CONTINUE;
 }
 
@@ -113,8 +140,10 @@ sfsistat onClose(SMFICTX* ctx) {
 
 }  // namespace
 
-int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int timeout_seconds) {
+int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int timeout_seconds,
+              BodySpoolSettings spool) {
   g_pipeline = &pipeline;
+  g_spool = std::move(spool);
   smfiDesc description{};
   description.xxfi_name = const_cast<char*>("waybill-milter");
   description.xxfi_version = SMFI_VERSION;

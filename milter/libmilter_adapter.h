@@ -9,7 +9,14 @@
 
 namespace waybill::milter {
 
+// Where message bodies are kept while a transaction lasts (mime/body_spool.h).
+struct BodySpoolSettings {
+  std::string directory = "/var/tmp";
+  std::size_t memory_limit = 1u << 20;
+};
+
 // Registers the callbacks and runs libmilter's loop until SIGTERM; returns the exit status.
-int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int timeout_seconds);
+int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int timeout_seconds,
+              BodySpoolSettings spool = {});
 
 }  // namespace waybill::milter

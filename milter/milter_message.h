@@ -3,11 +3,13 @@
 // every stage can be unit tested without an MTA.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "mime/body_spool.h"
 #include "util/uuid.h"
 
 namespace waybill::milter {
@@ -47,6 +49,14 @@ struct MilterMessage {
   std::vector<std::string> tags;
   std::string message_id_header;
   std::vector<HeaderEdit> header_edits;
+
+  // The body path (milter/stages/track_links.h): the body as received, the adapter's to fill; the
+  // body to put in its place, when a stage rewrote it; recipients handed to re-injected copies.
+  std::shared_ptr<mime::BodySpool> body;
+  std::shared_ptr<mime::BodySpool> replacement_body;
+  std::vector<std::string> recipients_to_delete;
+  bool is_copy = false;           // a per-recipient copy re-injected by an earlier transaction
+  bool already_recorded = false;  // a retried transaction whose message rows exist already
 
   // The value of the first header with this name, if any (case-insensitive).
   const std::string* header(std::string_view name) const;

@@ -43,6 +43,9 @@ po::options_description sharedOptions() {
       ("milter.socket", po::value<std::string>()->default_value(d.milter.socket), "libmilter socket: inet:PORT@127.0.0.1 or unix:/path")
       ("milter.message_id_domain", po::value<std::string>()->default_value(""), "domain of generated Message-IDs (default: From domain)")
       ("milter.timeout", po::value<int>()->default_value(d.milter.timeout_seconds), "seconds of MTA silence before a session is dropped")
+      ("milter.reinject_command", po::value<std::string>()->default_value(d.milter.reinject_command), "command re-injecting per-recipient copies ('-f SENDER -- RCPT' appended)")
+      ("milter.spool_dir", po::value<std::string>()->default_value(d.milter.spool_dir), "directory for message bodies larger than milter.spool_memory_limit_kb")
+      ("milter.spool_memory_limit_kb", po::value<int>()->default_value(d.milter.spool_memory_limit_kb), "body bytes kept in memory before spooling to a file")
       ("policyd.listen", po::value<std::string>()->default_value(d.policyd.listen), "127.0.0.1:PORT or unix:/path")
       ("policyd.max_connections", po::value<int>()->default_value(d.policyd.max_connections), "concurrent policy clients")
       ("policyd.idle_timeout", po::value<int>()->default_value(d.policyd.idle_timeout_seconds), "seconds before an idle client is dropped")
@@ -169,6 +172,10 @@ Result<std::shared_ptr<const Config>> buildConfig(const po::variables_map& vm, s
   config->milter.socket = vm["milter.socket"].as<std::string>();
   config->milter.message_id_domain = vm["milter.message_id_domain"].as<std::string>();
   config->milter.timeout_seconds = vm["milter.timeout"].as<int>();
+  config->milter.reinject_command = vm["milter.reinject_command"].as<std::string>();
+  config->milter.spool_dir = vm["milter.spool_dir"].as<std::string>();
+  config->milter.spool_memory_limit_kb = vm["milter.spool_memory_limit_kb"].as<int>();
+  if (auto s = requirePositive("milter.spool_memory_limit_kb", config->milter.spool_memory_limit_kb); !s) return makeError(s.error());
   if (auto s = requirePositive("milter.timeout", config->milter.timeout_seconds); !s) return makeError(s.error());
 
   if (auto s = buildPolicyd(vm, config->policyd); !s) return makeError(s.error());

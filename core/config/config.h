@@ -45,6 +45,11 @@ struct MilterConfig {
   std::string socket = "unix:/run/waybill/milter.sock";  // libmilter syntax
   std::string message_id_domain;  // empty: the From domain, else the host name
   int timeout_seconds = 300;
+  // Per-recipient copies (see milter/stages/track_links.h) go back into Postfix through this
+  // command, with "-f SENDER -- RECIPIENT" appended; split on blanks, no shell.
+  std::string reinject_command = "/usr/sbin/sendmail -i";
+  std::string spool_dir = "/var/tmp";        // bodies past spool_memory_limit go to a file here
+  int spool_memory_limit_kb = 1024;
 };
 
 struct PolicydConfig {

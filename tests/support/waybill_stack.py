@@ -39,6 +39,8 @@ class WaybillStack:
             "tracking": {"base_url": f"http://127.0.0.1:{self.tracking_port}", "key_file": str(self.key_file)},
             "log": {"syslog": "false", "level": "debug"},
         }
+        if rig.postfix:  # per-recipient copies go back into this rig's Postfix, not the host's
+            settings["milter"] = {"reinject_command": f"/usr/sbin/sendmail -C {rig.postfix.config_dir} -i"}
         for section, values in (sections or {}).items():
             settings.setdefault(section, {}).update(values)
         self.config = rig.path("waybill.conf")
