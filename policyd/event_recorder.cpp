@@ -50,7 +50,7 @@ void EventRecorder::run() {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping and nothing left
     std::deque<PolicyEvent> batch;
-    while (!queue_.empty() && batch.size() < 500) {
+    while (!queue_.empty() && batch.size() < 2000) {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -71,22 +71,29 @@ void EventRecorder::run() {
   }
 }
 
+// One statement per batch: the rows travel as one JSON array, which is far cheaper for
+// PostgreSQL than a statement per row when many recipients are being suppressed at once.
 Status EventRecorder::write(const std::deque<PolicyEvent>& batch) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& event : batch) {
+    rows.push_back({{"id", event.id.toString()},
+                    {"at", std::chrono::duration<double>(event.occurred_at.time_since_epoch()).count()},
+                    {"type", event.type},
+                    {"message_id", event.message_id ? nlohmann::json(event.message_id->toString()) : nlohmann::json()},
+                    {"recipient", toValidUtf8(event.recipient)},
+                    {"sender", toValidUtf8(event.sender)},
+                    {"details", event.details}});
+  }
   auto lease = pool_.acquire();
   if (!lease) return makeError(lease.error());
-  return inTransaction(**lease, [&]() -> Status {
-    for (const auto& event : batch) {
-      auto inserted = (*lease)->exec(
-          "INSERT INTO events (id, occurred_at, type, message_id, recipient, sender, details) "
-          "VALUES ($1, to_timestamp($2::double precision), $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING",
-          {event.id.toString(), fmt::format("{:.6f}", std::chrono::duration<double>(event.occurred_at.time_since_epoch()).count()),
-           event.type, event.message_id ? PgParam(event.message_id->toString()) : std::nullopt,
-           toValidUtf8(event.recipient), toValidUtf8(event.sender),
-           event.details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-      if (!inserted) return makeError(inserted.error());
-    }
-    return {};
-  });
+  auto inserted = (*lease)->exec(
+      "INSERT INTO events (id, occurred_at, type, message_id, recipient, sender, details) "
+      "SELECT (e->>'id')::uuid, to_timestamp((e->>'at')::double precision), e->>'type', (e->>'message_id')::uuid, "
+      "e->>'recipient', e->>'sender', e->'details' FROM jsonb_array_elements($1::jsonb) AS e "
+      "ON CONFLICT DO NOTHING",
+      {rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  if (!inserted) return makeError(inserted.error());
+  return {};
 }
 
 }  // namespace waybill::policyd

@@ -40,7 +40,7 @@ PolicyEvent suppressedEvent(const policy::SuppressedRecipient& rejected);
 
 class EventRecorder {
  public:
-  explicit EventRecorder(ConnectionPool& pool, std::size_t max_queued = 100000) : pool_(pool), max_queued_(max_queued) {}
+  explicit EventRecorder(ConnectionPool& pool, std::size_t max_queued = 50000) : pool_(pool), max_queued_(max_queued) {}
   ~EventRecorder() { stop(); }
   EventRecorder(const EventRecorder&) = delete;
   EventRecorder& operator=(const EventRecorder&) = delete;

@@ -8,12 +8,23 @@ namespace waybill::policy {
 
 std::string_view PolicyRequest::get(std::string_view name) const {
   for (const auto& [key, value] : attributes_)
-    if (key == name) return value;
+    if (view(key) == name) return view(value);
   return {};
 }
 
 bool PolicyRequest::has(std::string_view name) const {
-  return std::any_of(attributes_.begin(), attributes_.end(), [&](const auto& a) { return a.first == name; });
+  return std::any_of(attributes_.begin(), attributes_.end(), [&](const auto& a) { return view(a.first) == name; });
+}
+
+void PolicyRequest::add(std::string_view name, std::string_view value) {
+  if (text_.empty()) {
+    text_.reserve(1024);
+    attributes_.reserve(32);
+  }
+  const auto at = static_cast<std::uint32_t>(text_.size());
+  text_.append(name).append(value);
+  attributes_.push_back({{at, static_cast<std::uint32_t>(name.size())},
+                         {at + static_cast<std::uint32_t>(name.size()), static_cast<std::uint32_t>(value.size())}});
 }
 
 void PolicyRequestReader::push(std::string_view bytes) {
@@ -47,7 +58,7 @@ bool PolicyRequestReader::takeLine(std::string_view line) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
   if (!name_ok) return fail("attribute name with invalid characters");
-  current_.add(std::string(name), std::string(line.substr(equals + 1)));
+  current_.add(name, line.substr(equals + 1));
   return true;
 }
 
