@@ -19,7 +19,9 @@ constexpr const char* kCommands =
     "                                  write a DKIM key, print its DNS record\n"
     "  report [--sender S] [--since D] [--until D] [--html FILE]  delivery numbers (table, HTML page)\n"
     "  suppress add|remove RECIPIENT (--sender A | --domain D | --global) [--reason R]\n"
-    "  suppress list [RECIPIENT]       show suppressions\n";
+    "  suppress list [RECIPIENT]       show suppressions\n"
+    "  webhooks list|test NAME|replay --since TIME [--endpoint NAME]\n"
+    "                                  webhook endpoints and backlog; send a test; resend events\n";
 
 // Global options all take a value except --help/--version; the first bare word is the command.
 int commandIndex(int argc, char** argv) {
@@ -54,7 +56,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[command_at];
   const cli::Args args(argv + command_at + 1, argv + argc);
   static const std::map<std::string, int (*)(const Config&, const cli::Args&)> kTable = {
-      {"db", cli::runDb}, {"keys", cli::runKeys}, {"report", cli::runReport}, {"suppress", cli::runSuppress}};
+      {"db", cli::runDb}, {"keys", cli::runKeys}, {"report", cli::runReport}, {"suppress", cli::runSuppress}, {"webhooks", cli::runWebhooks}};
   auto it = kTable.find(command);
   if (it == kTable.end()) {
     fmt::print(stderr, "waybill: unknown command '{}'\n{}", command, kCommands);

@@ -8,7 +8,7 @@ apt-get update -q
 apt-get install -y -q --no-install-recommends \
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
   libmilter-dev libopendkim-dev libmstch-dev libboost-program-options-dev libboost-dev \
-  libpq-dev libssl-dev nlohmann-json3-dev libsystemd-dev libfmt-dev libcurl4-openssl-dev \
+  libpq-dev libssl-dev nlohmann-json3-dev libsystemd-dev libfmt-dev libcurl4-openssl-dev prometheus-cpp-dev \
   libgtest-dev libgmock-dev libbenchmark-dev \
   postfix postgresql postgresql-contrib systemd \
   python3 python3-pytest python3-psycopg2 python3-dkim python3-bs4 python3-html5lib \

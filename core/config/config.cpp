@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "metrics/metrics_server.h"
+
 namespace po = boost::program_options;
 
 namespace waybill {
@@ -41,12 +43,14 @@ po::options_description sharedOptions() {
       ("tracking.default_mode", po::value<std::string>()->default_value("all"), "all | opens | clicks | none")
       ("tracking.rewrite_text_links", po::value<bool>()->default_value(d.tracking.rewrite_text_links), "rewrite bare URLs in text/plain")
       ("milter.socket", po::value<std::string>()->default_value(d.milter.socket), "libmilter socket: inet:PORT@127.0.0.1 or unix:/path")
+      ("milter.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)")
       ("milter.message_id_domain", po::value<std::string>()->default_value(""), "domain of generated Message-IDs (default: From domain)")
       ("milter.timeout", po::value<int>()->default_value(d.milter.timeout_seconds), "seconds of MTA silence before a session is dropped")
       ("milter.reinject_command", po::value<std::string>()->default_value(d.milter.reinject_command), "command re-injecting per-recipient copies ('-f SENDER -- RCPT' appended)")
       ("milter.spool_dir", po::value<std::string>()->default_value(d.milter.spool_dir), "directory for message bodies larger than milter.spool_memory_limit_kb")
       ("milter.spool_memory_limit_kb", po::value<int>()->default_value(d.milter.spool_memory_limit_kb), "body bytes kept in memory before spooling to a file")
       ("policyd.listen", po::value<std::string>()->default_value(d.policyd.listen), "127.0.0.1:PORT or unix:/path")
+      ("policyd.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)")
       ("policyd.max_connections", po::value<int>()->default_value(d.policyd.max_connections), "concurrent policy clients")
       ("policyd.idle_timeout", po::value<int>()->default_value(d.policyd.idle_timeout_seconds), "seconds before an idle client is dropped")
       ("policyd.quota", po::value<std::vector<std::string>>()->composing(), "repeatable: 'sasl:USER|* LIMIT/minute|hour|day|Ns' or 'domain:DOMAIN|* ...'")
@@ -59,6 +63,7 @@ po::options_description sharedOptions() {
       ("policyd.hold_helper", po::value<std::string>()->default_value(d.policyd.hold_helper), "command that runs 'release|delete QUEUE_ID' on held mail (see README)")
       ("policyd.schedule_interval", po::value<int>()->default_value(d.policyd.schedule_interval_seconds), "seconds between scheduler runs")
       ("trackd.listen", po::value<std::string>()->default_value(d.trackd.listen), "HOST:PORT[,HOST:PORT...] ([::1]:PORT for IPv6)")
+      ("trackd.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)")
       ("trackd.spool_dir", po::value<std::string>()->default_value(d.trackd.spool_dir), "local event spool (survives database outages and crashes)")
       ("trackd.unsubscribe_scope", po::value<std::string>()->default_value(d.trackd.unsubscribe_scope), "sender | domain | global")
       ("trackd.template_dir", po::value<std::string>()->default_value(""), "directory with unsubscribe.html.mustache (default: built-in page)")
@@ -71,6 +76,15 @@ po::options_description sharedOptions() {
       ("pipe.inbound_domains", po::value<std::string>()->default_value(""), "comma-separated domains whose mail is stored in inbound_messages")
       ("pipe.soft_bounce_limit", po::value<int>()->default_value(d.pipe.soft_bounce_limit), "soft bounces of one address that suppress it ...")
       ("pipe.soft_bounce_days", po::value<int>()->default_value(d.pipe.soft_bounce_days), "... within this many days")
+      ("webhooks.endpoint", po::value<std::vector<std::string>>()->composing(), "repeatable: 'NAME URL [events=T1,T2|*] [sender=ADDR|@DOMAIN,...] [secret=S]'")
+      ("webhooks.secret", po::value<std::string>()->default_value(""), "HMAC-SHA256 key signing requests (X-Waybill-Signature)")
+      ("webhooks.batch_size", po::value<int>()->default_value(d.webhooks.batch_size), "events per POST")
+      ("webhooks.timeout", po::value<int>()->default_value(d.webhooks.timeout_seconds), "seconds per request")
+      ("webhooks.connect_timeout", po::value<int>()->default_value(d.webhooks.connect_timeout_seconds), "seconds to connect")
+      ("webhooks.retry_initial_ms", po::value<int>()->default_value(d.webhooks.retry_initial_ms), "first retry delay (doubles each retry)")
+      ("webhooks.retry_max", po::value<int>()->default_value(d.webhooks.retry_max_seconds), "longest delay between retries, seconds")
+      ("webhooks.retry_period", po::value<int>()->default_value(d.webhooks.retry_period_seconds), "seconds of retrying before events are recorded as failed")
+      ("webhooks.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)")
       ("dkim.key_table", po::value<std::string>()->default_value(""), "OpenDKIM KeyTable file")
       ("dkim.signing_table", po::value<std::string>()->default_value(""), "OpenDKIM SigningTable file")
       ("log.level", po::value<std::string>()->default_value("info"), "debug | info | warning | error")
@@ -146,6 +160,41 @@ Status buildPolicyd(const po::variables_map& vm, PolicydConfig& policyd) {
   return {};
 }
 
+Result<std::string> metricsListen(const po::variables_map& vm, const char* key) {
+  auto text = vm[key].as<std::string>();
+  if (auto s = metrics::checkLoopbackListen(key, text); !s) return makeError(s.error());
+  return text;
+}
+
+Status buildWebhooks(const po::variables_map& vm, WebhooksConfig& webhooks) {
+  webhooks.secret = vm["webhooks.secret"].as<std::string>();
+  const std::pair<const char*, int*> numbers[] = {
+      {"webhooks.batch_size", &webhooks.batch_size}, {"webhooks.timeout", &webhooks.timeout_seconds},
+      {"webhooks.connect_timeout", &webhooks.connect_timeout_seconds},
+      {"webhooks.retry_initial_ms", &webhooks.retry_initial_ms}, {"webhooks.retry_max", &webhooks.retry_max_seconds},
+      {"webhooks.retry_period", &webhooks.retry_period_seconds}};
+  for (const auto& [key, target] : numbers) {
+    *target = vm[key].as<int>();
+    if (auto s = requirePositive(key, *target); !s) return s;
+  }
+  const auto lines = vm.count("webhooks.endpoint") ? vm["webhooks.endpoint"].as<std::vector<std::string>>()
+                                                   : std::vector<std::string>();
+  for (const auto& line : lines) {
+    auto endpoint = webhook::parseWebhookEndpoint(line);
+    if (!endpoint) return makeError("option 'webhooks.endpoint': " + endpoint.error());
+    for (const auto& other : webhooks.endpoints)
+      if (other.name == endpoint->name)
+        return makeError(fmt::format("option 'webhooks.endpoint': name '{}' is used twice", other.name));
+    if (endpoint->secret.empty() && webhooks.secret.empty())
+      return makeError(fmt::format("option 'webhooks.secret': required (endpoint '{}' has no secret=)", endpoint->name));
+    webhooks.endpoints.push_back(std::move(*endpoint));
+  }
+  auto listen = metricsListen(vm, "webhooks.metrics_listen");
+  if (!listen) return makeError(listen.error());
+  webhooks.metrics_listen = *listen;
+  return {};
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const Config>> buildConfig(const po::variables_map& vm, std::string source_file) {
@@ -170,6 +219,13 @@ Result<std::shared_ptr<const Config>> buildConfig(const po::variables_map& vm, s
   config->tracking.rewrite_text_links = vm["tracking.rewrite_text_links"].as<bool>();
 
   config->milter.socket = vm["milter.socket"].as<std::string>();
+  for (auto [key, target] : {std::pair{"milter.metrics_listen", &config->milter.metrics_listen},
+                              std::pair{"policyd.metrics_listen", &config->policyd.metrics_listen},
+                              std::pair{"trackd.metrics_listen", &config->trackd.metrics_listen}}) {
+    auto listen = metricsListen(vm, key);
+    if (!listen) return makeError(listen.error());
+    *target = *listen;
+  }
   config->milter.message_id_domain = vm["milter.message_id_domain"].as<std::string>();
   config->milter.timeout_seconds = vm["milter.timeout"].as<int>();
   config->milter.reinject_command = vm["milter.reinject_command"].as<std::string>();
@@ -193,6 +249,7 @@ Result<std::shared_ptr<const Config>> buildConfig(const po::variables_map& vm, s
   config->trackd.scanner_click_seconds = vm["trackd.scanner_click_seconds"].as<int>();
   config->trackd.real_ip_header = vm["trackd.real_ip_header"].as<std::string>();
   if (auto s = buildPipe(vm, config->pipe); !s) return makeError(s.error());
+  if (auto s = buildWebhooks(vm, config->webhooks); !s) return makeError(s.error());
   config->dkim.key_table = vm["dkim.key_table"].as<std::string>();
   config->dkim.signing_table = vm["dkim.signing_table"].as<std::string>();
 

@@ -18,6 +18,7 @@
 #include "policy/quota_rule.h"
 #include "policy/suppression.h"
 #include "util/result.h"
+#include "webhook/webhook_endpoint.h"
 
 namespace waybill {
 
@@ -43,6 +44,7 @@ struct TrackingConfig {
 
 struct MilterConfig {
   std::string socket = "unix:/run/waybill/milter.sock";  // libmilter syntax
+  std::string metrics_listen;  // Prometheus /metrics on loopback HOST:PORT; empty: off
   std::string message_id_domain;  // empty: the From domain, else the host name
   int timeout_seconds = 300;
   // Per-recipient copies (see milter/stages/track_links.h) go back into Postfix through this
@@ -54,6 +56,7 @@ struct MilterConfig {
 
 struct PolicydConfig {
   std::string listen = "unix:/run/waybill/policyd.sock";
+  std::string metrics_listen;  // Prometheus /metrics on loopback HOST:PORT; empty: off
   int max_connections = 1000;       // Postfix keeps one per smtpd process
   int idle_timeout_seconds = 300;   // as Postfix's smtpd_policy_service_max_idle
   std::vector<policy::QuotaRule> quotas;
@@ -65,6 +68,7 @@ struct PolicydConfig {
 
 struct TrackdConfig {
   std::string listen = "127.0.0.1:8025";  // comma-separated list of HOST:PORT (or [v6]:PORT)
+  std::string metrics_listen;  // Prometheus /metrics on loopback HOST:PORT; empty: off
   std::string spool_dir = "/var/spool/waybill/trackd";  // events wait here for PostgreSQL
   std::string unsubscribe_scope = "sender";  // sender | domain | global
   std::string template_dir;  // operator's unsubscribe.html.mustache; empty: built-in page
@@ -81,6 +85,19 @@ struct PipeConfig {
   std::vector<std::string> inbound_domains;  // other mail for these is stored in inbound_messages
   int soft_bounce_limit = 5;                 // this many soft bounces of one address ...
   int soft_bounce_days = 7;                  // ... within this many days suppress it
+};
+
+// waybill-webhookd: where events go (see webhook/webhook_endpoint.h) and how hard to try.
+struct WebhooksConfig {
+  std::vector<webhook::WebhookEndpoint> endpoints;
+  std::string secret;                 // HMAC key of endpoints without their own secret=
+  int batch_size = 1;                 // events per POST
+  int timeout_seconds = 10;           // a whole request, connect included
+  int connect_timeout_seconds = 5;
+  int retry_initial_ms = 1000;        // first retry delay; doubles each time
+  int retry_max_seconds = 600;        // cap of the delay
+  int retry_period_seconds = 86400;   // then the events are recorded as failed
+  std::string metrics_listen;         // Prometheus /metrics on loopback HOST:PORT; empty: off
 };
 
 struct DkimConfig {
@@ -101,6 +118,7 @@ struct Config {
   MilterConfig milter;
   PolicydConfig policyd;
   TrackdConfig trackd;
+  WebhooksConfig webhooks;
   DkimConfig dkim;
   PipeConfig pipe;
   LogConfig log;
