@@ -85,6 +85,11 @@ Result<PgConnection*> EventWriter::connection() {
 // Takes segments from the front of `segments` up to the batch limit and commits them; on
 // success they are deleted and removed from `segments`.
 bool EventWriter::writeSegments(std::vector<SealedSegment>& segments) {
+  auto conn = connection();  // first: while the database is away, do not re-read the spool
+  if (!conn) {
+    onFailure(conn.error(), segments);
+    return false;
+  }
   std::vector<track::TrackEvent> events;
   std::size_t taken = 0;
   std::size_t rejected = 0;
@@ -93,11 +98,6 @@ bool EventWriter::writeSegments(std::vector<SealedSegment>& segments) {
     rejected += parsed.rejected_lines;
     std::move(parsed.events.begin(), parsed.events.end(), std::back_inserter(events));
     ++taken;
-  }
-  auto conn = connection();
-  if (!conn) {
-    onFailure(conn.error(), segments);
-    return false;
   }
   auto inserted = store_.write(**conn, events);
   if (!inserted) {
