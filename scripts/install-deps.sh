@@ -12,4 +12,5 @@ apt-get install -y -q --no-install-recommends \
   libgtest-dev libgmock-dev libbenchmark-dev \
   postfix postgresql postgresql-contrib systemd \
   python3 python3-pytest python3-psycopg2 python3-dkim python3-bs4 python3-html5lib \
-  swaks miltertest opendkim opendkim-tools ca-certificates git debhelper lintian
+  swaks miltertest opendkim opendkim-tools ca-certificates git \
+  chromium python3-websocket debhelper lintian

@@ -104,7 +104,7 @@ std::string funnelChartSvg(const SenderTotals& all) {
 }
 
 std::string dailyVolumeChartSvg(const std::vector<DayVolume>& days) {
-  constexpr double kLeft = 56, kTop = 10, kWidth = 640, kHeight = 220;
+  constexpr double kLeft = 56, kTop = 10, kWidth = 620, kHeight = 220;
   std::int64_t max = 0;
   for (const auto& d : days)
     for (const auto& s : kDailySeries) max = std::max(max, d.*s.value);

@@ -20,7 +20,7 @@ from waybill_rig import Rig  # noqa: E402
 MIGRATIONS = Path(os.environ.get("WAYBILL_MIGRATIONS_DIR",
                                  Path(__file__).resolve().parents[2] / "sql" / "migrations"))
 
-# Rows spread over 16 months before today and 2 after, every event type, machine flags, details.
+# Rows spread over 20 months before today and 2 after, every event type, machine flags, details.
 POPULATE = """
 INSERT INTO messages (id, envelope_sender, subject, created_at)
 SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, 's' || (g % 3) || '@s.test',
@@ -30,7 +30,7 @@ INSERT INTO recipients (id, message_id, address)
 SELECT gen_random_uuid(), m.id, 'r' || k || '@d' || (k % 4) || '.test'
 FROM messages m, generate_series(1, 3) k;
 INSERT INTO events (id, occurred_at, type, message_id, recipient_id, recipient, sender, url, machine, details)
-SELECT gen_random_uuid(), now() - (g * interval '67 minutes') + interval '60 days',
+SELECT gen_random_uuid(), now() - (g * interval '97 minutes') + interval '60 days',
        (ARRAY['accepted','deferred','delivered','bounced','opened','clicked','unsubscribed','complained',
               'suppressed','held','released','cancelled'])[1 + g % 12],
        r.message_id, r.id, r.address, 's' || (g % 3) || '@s.test',
@@ -44,10 +44,22 @@ INSERT INTO inbound_messages (id, envelope_recipient, raw)
 SELECT gen_random_uuid(), 'in' || g || '@in.test', 'raw'::bytea FROM generate_series(1, 10) g;
 """
 
-# A fingerprint of every row of every table: equal before and after means nothing was lost or changed.
+# A fingerprint of every row of every table over the columns 0001 created (later migrations may
+# add columns): equal before and after means nothing was lost or changed.
+COLUMNS_0001 = {
+    "messages": "id, queue_id, message_id_header, envelope_sender, from_header, subject, tags, track_mode,"
+                " submitted_via, client_address, size_bytes, created_at",
+    "recipients": "id, message_id, address, queue_id, status, status_detail, created_at, updated_at",
+    "events": "id, occurred_at, type, message_id, recipient_id, recipient, sender, url, ip, user_agent, machine,"
+              " machine_reason, details",
+    "suppressions": "id, recipient, scope, scope_value, reason, source, details, created_at",
+    "inbound_messages": "id, received_at, queue_id, envelope_sender, envelope_recipient, message_id_header,"
+                        " from_header, to_header, subject, headers, text_body, html_body, attachments, raw",
+}
 FINGERPRINTS = {
-    table: f"SELECT count(*), md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) FROM {table} t"
-    for table in ["messages", "recipients", "events", "suppressions", "inbound_messages"]
+    table: f"SELECT count(*), md5(string_agg(md5(row({columns})::text), '' ORDER BY md5(row({columns})::text)))"
+           f" FROM {table}"
+    for table, columns in COLUMNS_0001.items()
 }
 
 
@@ -114,3 +126,30 @@ def test_a_month_without_partition_is_kept_then_moved_out(migrated):
     assert rig.pg.query("SELECT waybill_events_ensure_partitions('2031-05-01', '2031-05-31')") == [(1,)]
     assert rig.pg.query("SELECT count(*) FROM events_default") == [(0,)]
     assert rig.pg.query("SELECT count(*) FROM events_p2031_05") == [(1,)]
+
+
+def test_prune_drops_whole_old_months_only(migrated):
+    rig, _, binary = migrated
+    kept_from = ("date_trunc('month', (now() AT TIME ZONE 'UTC') - interval '13 months') AT TIME ZONE 'UTC'")
+    expected = rig.pg.query(f"SELECT count(*) FROM events WHERE occurred_at >= {kept_from}")[0][0]
+    total = rig.pg.query("SELECT count(*) FROM events")[0][0]
+    assert 0 < expected < total  # the fixture spans more than 13 months
+
+    dry = waybill(binary, rig.pg.url, "db", "prune", "--older-than", "13months", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would drop events_p" in dry.stdout
+    assert rig.pg.query("SELECT count(*) FROM events")[0][0] == total
+
+    pruned = waybill(binary, rig.pg.url, "db", "prune", "--older-than", "13months")
+    assert pruned.returncode == 0, pruned.stderr
+    assert rig.pg.query("SELECT count(*) FROM events")[0][0] == expected
+    assert rig.pg.query(f"SELECT count(*) FROM events WHERE occurred_at < {kept_from}") == [(0,)]
+    oldest = rig.pg.query("SELECT min(c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                          " WHERE i.inhparent = 'events'::regclass AND c.relname LIKE 'events_p%'")[0][0]
+    assert oldest == rig.pg.query(f"SELECT waybill_events_partition_name({kept_from})")[0][0]
+    # Twelve months ahead exist after a prune, so next year's events land in their own months.
+    ahead = rig.pg.query("SELECT waybill_events_partition_name(now() + interval '12 months')")[0][0]
+    assert ahead in partitions(rig.pg)
+    again = waybill(binary, rig.pg.url, "db", "prune", "--older-than", "13months")
+    assert again.returncode == 0 and "0 of" in again.stdout, again.stdout
+    assert waybill(binary, rig.pg.url, "db", "prune", "--older-than", "13").returncode == 64

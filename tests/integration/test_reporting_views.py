@@ -177,3 +177,36 @@ def test_suppression_growth(pg):
     assert rows == [(D2, "global", "", "hard_bounce", 1, 1),
                     (D1, "sender", "a@s.test", "unsubscribed", 2, 2),
                     (D2, "sender", "a@s.test", "unsubscribed", 1, 3)]
+
+
+# --------------------------------------------------------------------------------------------
+# `waybill report`: the same fixture through the command, as a table and as an HTML page.
+
+def report(waybill_bin, pg, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([waybill_bin("waybill"), "--database.url", pg.url, "report", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_report_table_shows_the_period_totals(waybill_bin, pg):
+    done = report(waybill_bin, pg, "--since", "2026-03-10", "--until", "2026-03-12")
+    assert done.returncode == 0, done.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines()
+            if line.startswith(("a@s.test ", "b@other.test ", "all "))}
+    # accepted delivered deferred hard soft opens opens(m) clicks clicks(m) unsub complaints suppressed
+    assert rows["a@s.test"] == ["5", "2", "1", "1", "1", "1", "2", "2", "1", "1", "1", "2"]
+    assert rows["b@other.test"] == ["1", "0", "0", "0", "0", "0", "1", "0", "0", "0", "0", "0"]
+    assert rows["all"][0] == "6"
+    assert "delivered 33.3% of accepted" in done.stdout
+    one = report(waybill_bin, pg, "--sender", "A@S.test", "--since", "2026-03-11", "--until", "2026-03-12")
+    assert [line.split()[:2] for line in one.stdout.splitlines() if line.startswith("a@s.test")] == [["a@s.test", "0"]]
+    assert report(waybill_bin, pg, "--since", "yesterday").returncode == 64
+
+
+def test_report_html_is_self_contained(waybill_bin, pg, tmp_path):
+    page = tmp_path / "report.html"
+    done = report(waybill_bin, pg, "--since", "2026-03-10", "--until", "2026-03-12", "--html", str(page))
+    assert done.returncode == 0, done.stderr
+    html = page.read_text()
+    assert html.count("<svg ") == 3
+    assert "<script" not in html and "https://" not in html
+    assert "2026-03-10" in html and "userunknown" in html and "mailboxfull" in html
