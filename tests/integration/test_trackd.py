@@ -289,9 +289,14 @@ def test_systemd_socket_activation_and_unix_socket(bin_dir: Path) -> None:
         proc.wait(10)
 
         unix_path = rig.path("trackd.sock")
-        rig.spawn([bin_dir / "waybill-trackd", "--config", t.config, "--trackd.listen", f"unix:{unix_path}"],
-                  name="trackd-unix")
+        rig.spawn([bin_dir / "waybill-trackd", "--config", t.config, "--trackd.listen", f"unix:{unix_path}",
+                   "--trackd.timeout", "1"], name="trackd-unix")
         assert wait_until(unix_path.exists, 10)
+        with socket.socket(socket.AF_UNIX) as idle:  # a client that never finishes its request
+            idle.connect(str(unix_path))
+            idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+            idle.settimeout(10)
+            assert idle.recv(4096) == b""  # dropped after trackd.timeout, long before 10 s
         with socket.socket(socket.AF_UNIX) as s:
             s.connect(str(unix_path))
             s.sendall(f"GET /o/{mint('o', rcpt)} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode())
