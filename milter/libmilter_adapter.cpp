@@ -98,8 +98,12 @@ bool applyEdits(SMFICTX* ctx, const MilterMessage& message) {
   for (const auto& edit : message.header_edits) {
     char* name = const_cast<char*>(edit.name.c_str());
     char* value = edit.value ? const_cast<char*>(edit.value->c_str()) : nullptr;
-    const int rc = edit.kind == HeaderEdit::Kind::Add ? smfi_addheader(ctx, name, value)
-                                                      : smfi_chgheader(ctx, name, edit.index, value);
+    int rc = MI_FAILURE;
+    switch (edit.kind) {
+      case HeaderEdit::Kind::Add: rc = smfi_addheader(ctx, name, value); break;
+      case HeaderEdit::Kind::Change: rc = smfi_chgheader(ctx, name, edit.index, value); break;
+      case HeaderEdit::Kind::Insert: rc = smfi_insheader(ctx, edit.index, name, value); break;
+    }
     if (rc != MI_SUCCESS) {
       log::error("queue {}: tempfail: the MTA refused a header change to {}", message.envelope.queue_id, edit.name);
       return false;

@@ -19,10 +19,11 @@ struct HeaderField {
   std::string value;  // as libmilter hands it: unfolded line breaks kept, no leading space
 };
 
-// One change to the header block. `index` is the 1-based occurrence among headers of that name,
-// as smfi_chgheader wants it; a change with no value deletes the field.
+// One change to the header block. For Change, `index` is the 1-based occurrence among headers of
+// that name, as smfi_chgheader wants it, and a change with no value deletes the field; for Insert
+// it is the 0-based position in the whole header block, as smfi_insheader wants it (0: on top).
 struct HeaderEdit {
-  enum class Kind { Add, Change };
+  enum class Kind { Add, Change, Insert };
   Kind kind = Kind::Add;
   std::string name;
   int index = 1;
@@ -49,6 +50,7 @@ struct MilterMessage {
   std::vector<std::string> tags;
   std::string message_id_header;
   std::vector<HeaderEdit> header_edits;
+  std::optional<std::string> new_sender;  // envelope sender to set (VERP), without angle brackets
 
   // The body path (milter/stages/track_links.h): the body as received, the adapter's to fill; the
   // body to put in its place, when a stage rewrote it; recipients handed to re-injected copies.

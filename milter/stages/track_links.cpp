@@ -89,7 +89,10 @@ std::string copyHeaderBlock(const MilterMessage& message, const std::string& sta
     auto target = std::find_if(headers.begin(), headers.end(), [&](const HeaderField& field) {
       return equalsIgnoreCase(field.name, edit.name) && ++seen == edit.index;
     });
-    if (edit.kind == HeaderEdit::Kind::Change && target != headers.end()) {
+    if (edit.kind == HeaderEdit::Kind::Insert && edit.value) {
+      const auto at = std::min<std::size_t>(static_cast<std::size_t>(std::max(edit.index, 0)), headers.size());
+      headers.insert(headers.begin() + static_cast<std::ptrdiff_t>(at), {edit.name, *edit.value});
+    } else if (edit.kind == HeaderEdit::Kind::Change && target != headers.end()) {
       if (edit.value) target->value = *edit.value;
       else headers.erase(target);
     } else if (edit.value) {
