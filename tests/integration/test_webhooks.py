@@ -319,11 +319,11 @@ def test_restart_mid_run_loses_and_duplicates_nothing(rig, receivers, start_webh
     daemon = start_webhookd([f"app {receiver.url}"], batch_size="10")
     ids: list[str] = []
     done = threading.Event()
-    writer = threading.Thread(target=_insert_steadily, args=(rig, 600, done, ids))
+    writer = threading.Thread(target=_insert_steadily, args=(rig, 1000, done, ids))
     writer.start()
     assert wait_until(lambda: len(receiver.ids()) >= 50, 20)
+    assert not done.is_set(), "the stop happens mid-run, while events are still being inserted"
     daemon.stop(stop_signal)
-    assert not done.is_set(), "the stop really happened mid-run"
     time.sleep(0.3)
     daemon.start()
     writer.join(60)
