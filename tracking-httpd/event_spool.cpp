@@ -98,7 +98,11 @@ Status EventSpool::Segment::append(std::string_view record) {
   while (!record.empty()) {
     const ssize_t n = ::write(fd_, record.data(), record.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return makeError(fmt::format("spool: cannot write '{}': {}", path_, std::strerror(errno)));
+    if (n <= 0) {
+      Error error = makeError(fmt::format("spool: cannot write '{}': {}", path_, std::strerror(errno)));
+      seal();  // a torn record must end its file, or it would swallow the next record too
+      return error;
+    }
     record.remove_prefix(static_cast<std::size_t>(n));
   }
   return {};

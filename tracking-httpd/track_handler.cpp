@@ -80,6 +80,15 @@ TrackHandler::TrackHandler(std::shared_ptr<const KeyRing> keys, track::Unsubscri
     : codec_(std::move(keys)), page_(std::move(page)), options_(std::move(options)), metrics_(metrics) {}
 
 void TrackHandler::handle(const RequestFacts& request, WorkerContext& worker, std::string& response) {
+  try {
+    dispatch(request, worker, response);
+  } catch (const std::exception& e) {  // e.g. an operator's template mstch cannot render
+    log::error("{} {}: {}", request.method, request.target.substr(0, 64), e.what());
+    respond(response, "500 Internal Server Error", "Content-Type: text/plain\r\n", "internal error\n", request);
+  }
+}
+
+void TrackHandler::dispatch(const RequestFacts& request, WorkerContext& worker, std::string& response) {
   const track::Route route = track::parseRoute(request.method, request.target);
   worker.counters.countRequest(route.endpoint);
   switch (route.endpoint) {

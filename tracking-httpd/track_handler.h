@@ -48,6 +48,7 @@ class TrackHandler {
   void handle(const RequestFacts& request, WorkerContext& worker, std::string& response);
 
  private:
+  void dispatch(const RequestFacts& request, WorkerContext& worker, std::string& response);
   void open(const track::Route& route, const RequestFacts& request, WorkerContext& worker, std::string& response);
   void click(const track::Route& route, const RequestFacts& request, WorkerContext& worker, std::string& response);
   void unsubscribePage(const track::Route& route, const RequestFacts& request, WorkerContext& worker,
