@@ -84,7 +84,9 @@ const char* eventType(std::string_view action) {
 }
 
 const char* kindName(const dsn::BounceReport& report) {
-  if (report.results.empty()) return "unclassified";
+  bool names_anyone = false;
+  for (const dsn::RecipientResult& r : report.results) names_anyone |= !r.recipient.empty();
+  if (!names_anyone) return "unclassified";  // nothing could be read out of it; kept whole
   switch (report.kind) {
     case dsn::ReportKind::DeliveryStatus: return "dsn";
     case dsn::ReportKind::TextBounce: return "text_bounce";

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "db/pg_connection.h"
@@ -80,7 +81,21 @@ int main(int argc, char* argv[]) {
       ("sender", po::value<std::string>()->default_value(""), "envelope sender (${sender})")
       ("recipient", po::value<std::string>()->default_value(""), "envelope recipient (${recipient})")
       ("queue-id", po::value<std::string>()->default_value(""), "Postfix queue id (${queue_id})");
-  auto parsed = parser.parse(argc, argv);
+  // "--sender=" (an empty value, as a hand-written master.cf may pass for the null sender) is
+  // split into "--sender" "" because Program_options refuses an empty value after '='.
+  std::vector<std::string> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.size() > 3 && arg.rfind("--", 0) == 0 && arg.back() == '=') {
+      args.push_back(arg.substr(0, arg.size() - 1));
+      args.emplace_back();
+    } else {
+      args.push_back(std::move(arg));
+    }
+  }
+  std::vector<const char*> arg_pointers;
+  for (const std::string& arg : args) arg_pointers.push_back(arg.c_str());
+  auto parsed = parser.parse(static_cast<int>(arg_pointers.size()), arg_pointers.data());
   if (!parsed) {
     std::fprintf(stderr, "waybill-pipe: %s\n", parsed.error().c_str());
     return kExitTempFail;

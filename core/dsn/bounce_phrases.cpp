@@ -203,7 +203,7 @@ constexpr std::array kExpired = {
     P{"could not be delivered within"}, P{"undeliverable for"},
 };
 constexpr std::array kMailerError = {
-    P{"x-unix"}, P{"exit status"}, P{"command failed"}, P{"mailer error"}, P{"command died"},
+    P{"x-unix"}, P{"exit status"}, P{"mailer error"}, P{"command died"},
     P{"procmail"}, P{"pipe to |"}, P{"local delivery failed"}, P{"error in maildrop"},
     P{"command output"}, P{"unknown mailer error"}, P{"exited with"},
 };
