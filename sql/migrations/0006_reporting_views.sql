@@ -3,8 +3,9 @@
 -- submitted (before VERP), taken from events.sender, which every event writer fills.
 --
 -- details keys the views read (writers must use these names):
---   bounced/deferred: reason (sisimai vocabulary), bounce_class ('hard'|'soft'; a boolean `hard`
---                     is accepted too), status (RFC 3463), remote_mta
+--   bounced/deferred: reason (sisimai vocabulary), bounce_class ('hard'|'soft'; `class` or a
+--                     boolean `hard`/`hard_bounce`/`hardbounce` are accepted too), status
+--                     (RFC 3463), remote_mta
 --   clicked:          the url column (not details)
 -- "Unique" counts count message copies (one recipient of one message), so a person who opens the
 -- same message five times counts once, and machine opens (machine = true) never count as human.
@@ -15,7 +16,8 @@ CREATE FUNCTION waybill_bounce_class(details jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN details->>'bounce_class' IN ('hard', 'soft') THEN details->>'bounce_class'
-        WHEN details->>'hard' = 'true' OR details->>'hard_bounce' = 'true' THEN 'hard'
+        WHEN details->>'class' IN ('hard', 'soft') THEN details->>'class'
+        WHEN 'true' IN (details->>'hard', details->>'hard_bounce', details->>'hardbounce') THEN 'hard'
         ELSE 'soft'
     END
 $$;

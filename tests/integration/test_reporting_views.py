@@ -210,3 +210,12 @@ def test_report_html_is_self_contained(waybill_bin, pg, tmp_path):
     assert html.count("<svg ") == 3
     assert "<script" not in html and "https://" not in html
     assert "2026-03-10" in html and "userunknown" in html and "mailboxfull" in html
+
+
+@pytest.mark.parametrize("details, expected", [
+    ({"bounce_class": "hard"}, "hard"), ({"bounce_class": "soft", "hard": True}, "soft"),
+    ({"class": "hard", "hardbounce": True}, "hard"),   # waybill-pipe's keys
+    ({"class": "soft", "hardbounce": False}, "soft"), ({"hard": True}, "hard"), ({"hard_bounce": True}, "hard"),
+    ({"hardbounce": False}, "soft"), ({"reason": "userunknown"}, "soft"), ({}, "soft")])
+def test_bounce_class_reads_every_writer_spelling(pg, details, expected):
+    assert pg.query("SELECT waybill_bounce_class(%s::jsonb)", (json.dumps(details),)) == [(expected,)]
