@@ -18,5 +18,5 @@ ctest --test-dir build --output-on-failure -j "$jobs"
 
 # libFuzzer targets (clang): replay each seed corpus, then fuzz each for 60 s.
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DWAYBILL_FUZZ=ON -DWAYBILL_TESTS=OFF
-cmake --build build-fuzz -j "$jobs" --target mime_rewriter_fuzz policy_request_fuzz trackd_request_fuzz
+cmake --build build-fuzz -j "$jobs" --target mime_rewriter_fuzz policy_request_fuzz trackd_request_fuzz dsn_report_fuzz
 ctest --test-dir build-fuzz/tests/fuzz -L fuzz --output-on-failure
