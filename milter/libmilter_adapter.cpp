@@ -109,6 +109,9 @@ bool applyEdits(SMFICTX* ctx, const MilterMessage& message) {
       return false;
     }
   }
+  if (message.quarantine_reason &&
+      smfi_quarantine(ctx, const_cast<char*>(message.quarantine_reason->c_str())) != MI_SUCCESS)
+    return false;
   return true;
 }
 

@@ -14,6 +14,7 @@
 #include "pipeline.h"
 #include "stages/control_headers.h"
 #include "stages/record_message.h"
+#include "stages/schedule_hold.h"
 #include "stages/standard_headers.h"
 #include "stages/track_links.h"
 
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<milter::SendmailInjector> injector;
   if (auto tracking = makeTrackLinksStage(config, pool, injector)) pipeline.add(std::move(tracking));
   pipeline.add(std::make_unique<milter::RecordOnceStage>(std::make_unique<milter::RecordMessageStage>(pool)));
+  pipeline.add(std::make_unique<milter::ScheduleHoldStage>(pool, [] { return std::chrono::system_clock::now(); }));
   std::signal(SIGPIPE, SIG_IGN);  // a re-inject command that dies early must not take the milter along
   return milter::runMilter(pipeline, config.milter.socket, config.milter.timeout_seconds,
                            {config.milter.spool_dir, static_cast<std::size_t>(config.milter.spool_memory_limit_kb) * 1024});

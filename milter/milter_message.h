@@ -50,6 +50,7 @@ struct MilterMessage {
   std::vector<std::string> tags;
   std::string message_id_header;
   std::vector<HeaderEdit> header_edits;
+  std::optional<std::string> quarantine_reason;  // set: Postfix puts the message on hold
   std::optional<std::string> new_sender;  // envelope sender to set (VERP), without angle brackets
 
   // The body path (milter/stages/track_links.h): the body as received, the adapter's to fill; the

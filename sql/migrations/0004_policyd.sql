@@ -52,6 +52,7 @@ CREATE TRIGGER suppressions_notify_truncate
 CREATE TABLE scheduled_messages (
     message_id   uuid PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
     queue_id     text NOT NULL,
+    host         text NOT NULL DEFAULT '',        -- the Postfix host holding it (queue ids are per host)
     send_at      timestamptz NOT NULL,
     status       text NOT NULL DEFAULT 'held'
                  CHECK (status IN ('held', 'released', 'cancelled', 'failed')),
@@ -59,5 +60,5 @@ CREATE TABLE scheduled_messages (
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX scheduled_messages_due_idx ON scheduled_messages (send_at) WHERE status = 'held';
+CREATE INDEX scheduled_messages_due_idx ON scheduled_messages (host, send_at) WHERE status = 'held';
 CREATE INDEX scheduled_messages_queue_id_idx ON scheduled_messages (queue_id);

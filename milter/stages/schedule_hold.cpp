@@ -1,0 +1,66 @@
+#include "stages/schedule_hold.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "log/log.h"
+#include "policy/policy_decider.h"
+#include "policy/send_at.h"
+
+namespace waybill::milter {
+namespace {
+
+std::string hostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return {};
+  return name;
+}
+
+// One statement: the schedule row, recipients marked held, one `held` event per recipient.
+constexpr const char* kRecordHold = R"SQL(
+WITH scheduled AS (
+  INSERT INTO scheduled_messages (message_id, queue_id, host, send_at)
+  VALUES ($1, $2, $3, to_timestamp($4::double precision))
+  RETURNING message_id, send_at
+), held AS (
+  UPDATE recipients SET status = 'held', updated_at = now()
+  WHERE message_id = (SELECT message_id FROM scheduled)
+  RETURNING id, address
+)
+INSERT INTO events (id, type, message_id, recipient_id, recipient, sender, details)
+SELECT gen_random_uuid(), 'held', $1, held.id, held.address, $5,
+       jsonb_build_object('send_at', $6::text, 'queue_id', $2::text)
+FROM held
+)SQL";
+
+}  // namespace
+
+ScheduleHoldStage::ScheduleHoldStage(ConnectionPool& pool, Clock clock)
+    : pool_(pool), clock_(std::move(clock)), host_(hostName()) {}
+
+StageStatus ScheduleHoldStage::onEndOfMessage(MilterMessage& message) {
+  const std::string* header = message.header("X-Waybill-Send-At");
+  if (!header) return StageStatus::proceed();
+  auto due = policy::parseSendAt(*header);
+  if (!due) return StageStatus::reject("X-Waybill-Send-At: " + due.error(), "5.6.0");
+  if (*due <= clock_() + std::chrono::seconds(1)) return StageStatus::proceed();  // due now: send at once
+
+  const double due_seconds = std::chrono::duration<double>(due->time_since_epoch()).count();
+  const std::string due_text = policy::formatUtc(static_cast<std::int64_t>(due_seconds));
+  auto lease = pool_.acquire();
+  if (!lease) {
+    log::error("queue {}: tempfail: cannot record the schedule: {}", message.envelope.queue_id, lease.error());
+    return StageStatus::tempFail("Waybill cannot schedule the message now, try again later");
+  }
+  auto recorded = (*lease)->exec(kRecordHold, {message.id.toString(), message.envelope.queue_id, host_,
+                                               fmt::format("{:.3f}", due_seconds), message.envelope.sender, due_text});
+  if (!recorded) {
+    log::error("queue {}: tempfail: cannot record the schedule: {}", message.envelope.queue_id, recorded.error());
+    return StageStatus::tempFail("Waybill cannot schedule the message now, try again later");
+  }
+  message.quarantine_reason = fmt::format("waybill: scheduled for {}", due_text);
+  log::info("queue {}: held until {}", message.envelope.queue_id, due_text);
+  return StageStatus::proceed();
+}
+
+}  // namespace waybill::milter
