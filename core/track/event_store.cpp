@@ -16,7 +16,9 @@ constexpr const char* kCreateBatchTable =
 
 // Message, recipient address and sender come from the milter's rows when they exist; the token
 // alone proves the event, so it is stored either way. A click sooner than $1 seconds after the
-// message was delivered (or accepted, before a delivery is known) is a scanner's.
+// message was delivered (recipients.updated_at of a 'delivered' row) or, before a delivery is
+// known, accepted, is a scanner's. (Not a search of the recipient's events: that would make each
+// click cost as much as all earlier events of its recipient, an easy way to stall the writer.)
 // Idempotence: a replayed record has the same id and occurred_at, so it hits the primary key
 // (id, or (id, occurred_at) once events is partitioned) and ON CONFLICT, without a target, works
 // with either. A repeated unsubscription has the same id but a new time: NOT EXISTS catches it.
@@ -34,9 +36,8 @@ LEFT JOIN messages m ON m.id = r.message_id
 LEFT JOIN LATERAL (
   SELECT 'click_soon_after_send'::text AS reason
   WHERE b.type = 'clicked' AND m.id IS NOT NULL
-    AND t.at - COALESCE((SELECT min(e.occurred_at) FROM events e
-                         WHERE e.recipient_id = b.recipient_id AND e.type = 'delivered'),
-                        m.created_at) < make_interval(secs => $1::int)) s ON true
+    AND t.at - COALESCE(CASE WHEN r.status = 'delivered' THEN r.updated_at END, m.created_at)
+        < make_interval(secs => $1::int)) s ON true
 WHERE b.type <> 'unsubscribed' OR NOT EXISTS (SELECT 1 FROM events e WHERE e.id = b.id)
 ON CONFLICT DO NOTHING
 )SQL";

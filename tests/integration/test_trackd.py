@@ -238,6 +238,11 @@ def test_machine_traffic_is_flagged_and_browsers_are_not(trackd: Trackd) -> None
         (rcpt, f"/o/{mint('o', rcpt)}", BROWSER, {}),                    # a person
         (fresh, f"/c/{mint('c', fresh, 'https://a.example/3')}", BROWSER, {}),  # seconds after sending
     ]
+    # Accepted an hour ago, delivered just now (a deferred message): its delivery time counts.
+    late = add_recipient(trackd.rig, "ida@dest.example")
+    trackd.rig.pg.execute("UPDATE recipients SET status = 'delivered', updated_at = now() WHERE id = %s",
+                          (str(late),))
+    gets.append((late, f"/c/{mint('c', late, 'https://a.example/4')}", BROWSER, {}))
     for _, path, agent, _ in gets:
         assert trackd.request("GET", path, headers={"User-Agent": agent}).status in (200, 302)
     # Several links of one message clicked within the same second: a scanner following every link.
@@ -247,7 +252,7 @@ def test_machine_traffic_is_flagged_and_browsers_are_not(trackd: Trackd) -> None
     trackd.wait_drained()
     flags = trackd.rig.pg.query(
         "SELECT recipient, type, user_agent, machine, machine_reason FROM events"
-        " WHERE recipient IN ('eve@dest.example', 'fay@dest.example') ORDER BY occurred_at")
+        " WHERE recipient IN ('eve@dest.example', 'fay@dest.example', 'ida@dest.example') ORDER BY occurred_at")
     assert [(f[0], f[1], f[3], f[4]) for f in flags] == [
         ("eve@dest.example", "opened", True, "apple_mpp"),
         ("eve@dest.example", "opened", True, "google_image_proxy"),
@@ -255,6 +260,7 @@ def test_machine_traffic_is_flagged_and_browsers_are_not(trackd: Trackd) -> None
         ("eve@dest.example", "clicked", True, "http_library"),
         ("eve@dest.example", "opened", False, None),
         ("fay@dest.example", "clicked", True, "click_soon_after_send"),
+        ("ida@dest.example", "clicked", True, "click_soon_after_send"),
     ]
     burst_flags = trackd.rig.pg.query(
         "SELECT machine, machine_reason FROM events WHERE recipient = 'gus@dest.example' ORDER BY occurred_at")
