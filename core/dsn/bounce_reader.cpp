@@ -7,6 +7,7 @@
 #include "dsn/bounce_classifier.h"
 #include "dsn/dsn_parser.h"
 #include "dsn/mime_lite.h"
+#include "dsn/ses_notification.h"
 #include "dsn/text_bounce.h"
 
 namespace waybill::dsn {
@@ -173,6 +174,10 @@ BounceReport readBounce(std::string_view raw, const ReadOptions& options) {
   if (std::string text = notificationText(root); hasInlineDeliveryStatus(text)) {
     readDeliveryStatus(root, text, report);
     if (!report.results.empty()) return report;
+  }
+  if (auto ses = readSesNotification(notificationText(root)); ses && !ses->results.empty()) {
+    ses->subject = report.subject;
+    return *ses;
   }
   if (isAutoReply(root)) {
     readAutoReply(root, report);
