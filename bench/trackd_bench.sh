@@ -27,6 +27,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+[ "${KEEP_LOG:-}" ] && trap 'cp "$work/trackd.log" "$KEEP_LOG"; cleanup' EXIT
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 pg_port=$(free_port); trackd_port=$(free_port); nginx_port=$(free_port)
@@ -54,6 +55,7 @@ spool_dir = $work/spool
 threads = $threads
 [log]
 syslog = false
+level = debug
 CONF
 WAYBILL_MIGRATIONS_DIR=$here/sql/migrations "$bin/waybill" --config "$work/waybill.conf" db migrate >/dev/null
 

@@ -99,6 +99,7 @@ bool EventWriter::writeSegments(std::vector<SealedSegment>& segments) {
     std::move(parsed.events.begin(), parsed.events.end(), std::back_inserter(events));
     ++taken;
   }
+  const long long started_ms = nowMs();
   auto inserted = store_.write(**conn, events);
   if (!inserted) {
     onFailure(inserted.error(), segments);
@@ -107,6 +108,7 @@ bool EventWriter::writeSegments(std::vector<SealedSegment>& segments) {
   for (std::size_t i = 0; i < taken; ++i) ::unlink(segments[i].path.c_str());
   segments.erase(segments.begin(), segments.begin() + static_cast<std::ptrdiff_t>(taken));
   if (rejected > 0) log::warning("spool: skipped {} damaged lines", rejected);
+  log::debug("wrote {} events ({} new) from {} segments in {} ms", events.size(), *inserted, taken, nowMs() - started_ms);
   counters_.events_committed += events.size();
   counters_.events_inserted += *inserted;
   counters_.rejected_lines += rejected;
