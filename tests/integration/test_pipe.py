@@ -355,3 +355,18 @@ def test_soft_bounces_suppress_after_the_configured_count(ps: PipeStack) -> None
         assert ps.pg.query("SELECT reason FROM suppressions WHERE recipient = 'soft@x.test'") == expected
     assert ps.pg.query("SELECT count(*) FROM events WHERE recipient = 'soft@x.test' AND type = 'bounced'") == [(2,)]
     assert ps.events(second) == []
+
+
+def test_classify_only_prints_json_lines_and_stores_nothing(ps: PipeStack) -> None:
+    import json
+
+    golden = Path(__file__).resolve().parents[1] / "golden" / "dsn" / "postfix-bounce-userunknown.eml"
+    before = ps.pg.query("SELECT count(*) FROM pipe_messages")
+    result = subprocess.run([str(ps.stack.binary("waybill-pipe")), "--config", str(ps.stack.config), "--classify-only"],
+                            input=golden.read_bytes(), capture_output=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    [line] = [json.loads(x) for x in result.stdout.decode().splitlines()]
+    wanted = {"recipient": "gone@reject.test", "action": "failed", "status": "5.1.1", "replycode": "550",
+              "reason": "userunknown", "hardbounce": True, "feedbacktype": ""}
+    assert {k: line[k] for k in wanted} == wanted
+    assert ps.pg.query("SELECT count(*) FROM pipe_messages") == before
