@@ -193,7 +193,7 @@ constexpr std::array kSystemError = {
     P{"unable to contact"},
 };
 constexpr std::array kExpired = {
-    P{"delivery time expired"}, P{"deliver this message after"}, P{"retry timeout exceeded"}, P{"connection timed out"},
+    P{"delivery time expired"}, P{"was aborted after"}, P{"deliver this message after"}, P{"retry timeout exceeded"}, P{"connection timed out"},
     P{"did not accept our requests to connect"}, P{"envelope expired"}, P{"delivery failed * attempts"},
  P{"retry time exceeded"}, P{"retry timeout exceeded"}, P{"has been delayed"},
     P{"message expired"}, P{"message timed out"}, P{"too long in queue"},
