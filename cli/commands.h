@@ -17,6 +17,7 @@ int runReport(const Config& config, const Args& args);
 // `waybill db prune` (cli/db_prune.cpp), reached through runDb.
 int pruneEvents(const Config& config, const Args& args);
 int runSuppress(const Config& config, const Args& args);
+int runSchedule(const Config& config, const Args& args);
 int runWebhooks(const Config& config, const Args& args);
 
 }  // namespace waybill::cli

@@ -20,6 +20,7 @@ constexpr const char* kCommands =
     "  report [--sender S] [--since D] [--until D] [--html FILE]  delivery numbers (table, HTML page)\n"
     "  suppress add|remove RECIPIENT (--sender A | --domain D | --global) [--reason R]\n"
     "  suppress list [RECIPIENT]       show suppressions\n"
+    "  schedule list [--all] | cancel ID   messages held until their X-Waybill-Send-At\n"
     "  webhooks list|test NAME|replay --since TIME [--endpoint NAME]\n"
     "                                  webhook endpoints and backlog; send a test; resend events\n";
 
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[command_at];
   const cli::Args args(argv + command_at + 1, argv + argc);
   static const std::map<std::string, int (*)(const Config&, const cli::Args&)> kTable = {
-      {"db", cli::runDb}, {"keys", cli::runKeys}, {"report", cli::runReport}, {"suppress", cli::runSuppress}, {"webhooks", cli::runWebhooks}};
+      {"db", cli::runDb}, {"keys", cli::runKeys}, {"report", cli::runReport}, {"suppress", cli::runSuppress}, {"schedule", cli::runSchedule}, {"webhooks", cli::runWebhooks}};
   auto it = kTable.find(command);
   if (it == kTable.end()) {
     fmt::print(stderr, "waybill: unknown command '{}'\n{}", command, kCommands);

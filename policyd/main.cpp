@@ -13,6 +13,7 @@
 
 #include "db/connection_pool.h"
 #include "event_recorder.h"
+#include "hold_releaser.h"
 #include "log/log.h"
 #include "policy/policy_decider.h"
 #include "policy_server.h"
@@ -60,8 +61,10 @@ int main(int argc, char** argv) {
   policyd::EventRecorder events(pool);
   policy::QuotaCounter quotas(config.policyd.quotas, [] { return std::chrono::steady_clock::now(); });
   const policy::PolicyDecider decider(quotas);
+  policyd::HoldReleaser releaser(pool, config.policyd);
   feed.start();
   events.start();
+  releaser.start();
 
   policyd::PolicyServer server(
       *listener, {config.policyd.max_connections, config.policyd.idle_timeout_seconds, {}},
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
   sd_notify(0, "READY=1");
   log::info("listening on {}", config.policyd.listen);
   server.run();
+  releaser.stop();
   events.stop();
   feed.stop();
   pthread_kill(signal_waiter.native_handle(), SIGTERM);  // wakes sigwait if run() ended on its own
