@@ -370,3 +370,16 @@ def test_classify_only_prints_json_lines_and_stores_nothing(ps: PipeStack) -> No
               "reason": "userunknown", "hardbounce": True, "feedbacktype": ""}
     assert {k: line[k] for k in wanted} == wanted
     assert ps.pg.query("SELECT count(*) FROM pipe_messages") == before
+
+
+def test_mangled_token_falls_back_to_message_id_and_final_recipient(ps: PipeStack) -> None:
+    _, header, (first, second) = ps.add_message(["one@x.test", "two@x.test"])
+    mangled = verp(second)[:-20] + "xx@" + BOUNCE_DOMAIN  # a relay rewrote the address
+    assert ps.pipe(bounce_for("two@x.test", header), mangled, "M1").returncode == 0
+    [(event_type, details)] = ps.events(second)
+    assert event_type == "bounced" and details["reason"] == "mailboxfull"
+    assert ps.events(first) == []
+    # A forged token naming the other recipient is not believed either.
+    assert ps.pipe(bounce_for("two@x.test", header), f"bounce+{token('b', uuid.uuid4())}xyz@{BOUNCE_DOMAIN}",
+                   "M2").returncode == 0
+    assert ps.events(first) == [] and len(ps.events(second)) == 2
