@@ -60,7 +60,37 @@ webhook::WebhookEvent eventFromRow(const PgResult& rows, int row) {
   return event;
 }
 
+std::string resultError(PGresult* result, PGconn* conn) {
+  std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(conn);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return "database: " + message;
+}
+
 }  // namespace
+
+Result<PgResult> DeliveryStore::run(const char* name, const char* sql, const std::vector<PgParam>& params) {
+  if (prepared_.empty()) {
+    // Custom plans would prune partitions at plan time and look cheaper, so PostgreSQL would
+    // keep re-planning; a generic plan prunes at run time just as well.
+    if (auto set = conn_.exec("SET plan_cache_mode = force_generic_plan"); !set) return makeError(set.error());
+  }
+  if (!prepared_.contains(name)) {
+    PGresult* prepared = PQprepare(conn_.raw(), name, sql, 0, nullptr);
+    const bool ok = PQresultStatus(prepared) == PGRES_COMMAND_OK;
+    std::string error = ok ? "" : resultError(prepared, conn_.raw());
+    PQclear(prepared);
+    if (!ok) return makeError(error);
+    prepared_.insert(name);
+  }
+  std::vector<const char*> values;
+  for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
+  PGresult* result = PQexecPrepared(conn_.raw(), name, static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
+  const auto status = PQresultStatus(result);
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return PgResult(result);
+  std::string error = resultError(result, conn_.raw());
+  PQclear(result);
+  return makeError(error);
+}
 
 Status DeliveryStore::setEnabled(bool enabled) {
   auto done = conn_.exec("UPDATE webhook_state SET enabled = $1, updated_at = now() WHERE enabled IS DISTINCT FROM $1",
@@ -73,7 +103,7 @@ Result<FanOutResult> DeliveryStore::fanOut(const std::vector<webhook::WebhookEnd
   FanOutResult result;
   std::vector<std::string> names, ids, sources, occurred, seqs, enqueued;
   auto status = inTransaction(conn_, [&]() -> Status {
-    auto rows = conn_.exec(kTakeOutbox, {std::to_string(limit)});
+    auto rows = run("webhook_take_outbox", kTakeOutbox, {std::to_string(limit)});
     if (!rows) return makeError(rows.error());
     result.taken = static_cast<std::size_t>(rows->rows());
     for (int row = 0; row < rows->rows(); ++row) {
@@ -89,7 +119,7 @@ Result<FanOutResult> DeliveryStore::fanOut(const std::vector<webhook::WebhookEnd
       }
     }
     if (names.empty()) return {};
-    auto inserted = conn_.exec(kInsertDeliveries, {webhook::pgTextArray(names), webhook::pgTextArray(ids),
+    auto inserted = run("webhook_insert_deliveries", kInsertDeliveries, {webhook::pgTextArray(names), webhook::pgTextArray(ids),
                                                    webhook::pgTextArray(sources), webhook::pgTextArray(occurred),
                                                    webhook::pgTextArray(seqs), webhook::pgTextArray(enqueued)});
     if (!inserted) return makeError(inserted.error());
@@ -100,7 +130,7 @@ Result<FanOutResult> DeliveryStore::fanOut(const std::vector<webhook::WebhookEnd
 }
 
 Result<PendingBatch> DeliveryStore::pending(const std::string& endpoint, int limit) {
-  auto rows = conn_.exec(kPending, {endpoint, std::to_string(limit)});
+  auto rows = run("webhook_pending", kPending, {endpoint, std::to_string(limit)});
   if (!rows) return makeError(rows.error());
   PendingBatch batch;
   for (int row = 0; row < rows->rows(); ++row) {
@@ -116,7 +146,7 @@ Result<PendingBatch> DeliveryStore::pending(const std::string& endpoint, int lim
 
 Result<std::vector<double>> DeliveryStore::markDelivered(const std::string& endpoint,
                                                          const std::vector<std::string>& ids) {
-  auto rows = conn_.exec(
+  auto rows = run("webhook_mark_delivered",
       "UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, finished_at = now(),"
       " last_error = NULL WHERE endpoint = $1 AND event_id = ANY($2::uuid[]) AND status = 'pending'"
       " RETURNING extract(epoch FROM clock_timestamp() - enqueued_at)",
@@ -129,7 +159,7 @@ Result<std::vector<double>> DeliveryStore::markDelivered(const std::string& endp
 
 Status DeliveryStore::markRetry(const std::string& endpoint, const std::vector<std::string>& ids,
                                 const std::string& error) {
-  auto done = conn_.exec(
+  auto done = run("webhook_mark_retry",
       "UPDATE webhook_deliveries SET attempts = attempts + 1, first_failure_at = coalesce(first_failure_at, now()),"
       " last_error = $3 WHERE endpoint = $1 AND event_id = ANY($2::uuid[]) AND status = 'pending'",
       {endpoint, webhook::pgTextArray(ids), toValidUtf8(error)});
@@ -139,7 +169,7 @@ Status DeliveryStore::markRetry(const std::string& endpoint, const std::vector<s
 
 Status DeliveryStore::markFailed(const std::string& endpoint, const std::vector<std::string>& ids,
                                  const std::string& error) {
-  auto done = conn_.exec(
+  auto done = run("webhook_mark_failed",
       "UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1, finished_at = now(),"
       " first_failure_at = coalesce(first_failure_at, now()), last_error = $3"
       " WHERE endpoint = $1 AND event_id = ANY($2::uuid[]) AND status = 'pending'",

@@ -1,7 +1,8 @@
 // DeliveryStore: every SQL statement of waybill-webhookd, over one connection (see
 // sql/migrations/0008_webhooks.sql). The outbox is drained into per-endpoint delivery rows
 // (fanOut); each endpoint's dispatcher then reads its pending rows in order and records what
-// happened to each batch.
+// happened to each batch. Statements are prepared once per connection: planning a join over the
+// monthly partitions of `events` costs more than running it.
 //
 //   DeliveryStore store(conn);
 //   auto moved = store.fanOut(config.webhooks.endpoints, 500);   // rows taken from the outbox
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,7 @@ struct FanOutResult {
 
 class DeliveryStore {
  public:
+  // One store per connection (it remembers what it prepared there).
   explicit DeliveryStore(PgConnection& conn) : conn_(conn) {}
 
   // Turns the outbox triggers on (endpoints configured) or off (none).
@@ -51,7 +54,10 @@ class DeliveryStore {
   Result<double> outboxDepth();
 
  private:
+  Result<PgResult> run(const char* name, const char* sql, const std::vector<PgParam>& params);
+
   PgConnection& conn_;
+  std::set<std::string, std::less<>> prepared_;
 };
 
 }  // namespace waybill::webhooks

@@ -73,8 +73,11 @@ void WebhookDispatcher::pause(std::chrono::milliseconds duration, bool wakeable)
 
 void WebhookDispatcher::run() {
   std::optional<PgConnection> conn;
+  std::optional<DeliveryStore> store;  // lives as long as its connection
   while (!stopping_) {
     if (!conn || conn->broken()) {
+      store.reset();
+      conn.reset();
       auto connected = PgConnection::connect(database_);
       if (!connected) {
         log::warning("endpoint {}: {}; retrying", endpoint_.name, connected.error());
@@ -82,13 +85,17 @@ void WebhookDispatcher::run() {
         continue;
       }
       conn.emplace(std::move(*connected));
+      store.emplace(*conn);
     }
-    DeliveryStore store(*conn);
-    switch (deliverOneBatch(store)) {
+    switch (deliverOneBatch(*store)) {
       case Step::Worked: break;
       case Step::Idle: pause(std::chrono::seconds(1), true); break;
       case Step::Backoff: pause(backoff_, false); break;
-      case Step::DatabaseError: conn.reset(); pause(std::chrono::seconds(1), false); break;
+      case Step::DatabaseError:
+        store.reset();
+        conn.reset();
+        pause(std::chrono::seconds(1), false);
+        break;
     }
   }
 }
