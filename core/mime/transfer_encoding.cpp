@@ -1,7 +1,9 @@
 #include "mime/transfer_encoding.h"
 
 #include <array>
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 
 namespace waybill::mime {
 namespace {
@@ -24,36 +26,43 @@ std::array<int, 256> base64Table() {
   return table;
 }
 
-// A QP character must be escaped unless it is printable ASCII other than '='.
-bool needsQpEscape(unsigned char c) { return c == '=' || c < 32 || c > 126; }
-
 void appendQpEscape(std::string& out, unsigned char c) {
   out += '=';
   out += kHexDigits[c >> 4];
   out += kHexDigits[c & 15];
 }
 
-// Encodes one hard line (without its break), cutting with "=" soft breaks at 76 characters.
+// Printable ASCII but '=' stays as is; a blank only when another character follows on the line.
+bool isQpLiteral(unsigned char c, bool last) {
+  return (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !last);
+}
+
+// Encodes one hard line (without its break), cutting with "=" soft breaks so that no encoded
+// line passes 76 characters. Runs of literal characters are copied in bulk (the common case).
 void encodeQpLine(std::string_view line, std::string_view eol, std::string& out) {
+  constexpr std::size_t kRoom = kMaxEncodedLine - 1;  // keep one column for the soft-break '='
   std::size_t column = 0;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const auto c = static_cast<unsigned char>(line[i]);
-    const bool last = i + 1 == line.size();
-    // Trailing white space would be stripped by transports; a leading '.' or "From " is harmless
-    // here because the milter hands bodies to the MTA, not to a dot-stuffing-naive peer.
-    const bool trailing_blank = last && (c == ' ' || c == '\t');
-    const bool escape = (needsQpEscape(c) && c != '\t') || trailing_blank;
-    const std::size_t width = escape ? 3 : 1;
-    if (column + width > kMaxEncodedLine - 1) {  // keep room for the soft-break '='
-      out += '=';
-      out += eol;
-      column = 0;
+  auto softBreak = [&] {
+    out += '=';
+    out += eol;
+    column = 0;
+  };
+  std::size_t i = 0;
+  while (i < line.size()) {
+    std::size_t run_end = i;
+    while (run_end < line.size() && isQpLiteral(static_cast<unsigned char>(line[run_end]), run_end + 1 == line.size()))
+      ++run_end;
+    while (i < run_end) {
+      if (column == kRoom) softBreak();
+      const std::size_t take = std::min(kRoom - column, run_end - i);
+      out.append(line.data() + i, take);
+      i += take;
+      column += take;
     }
-    if (escape)
-      appendQpEscape(out, c);
-    else
-      out += static_cast<char>(c);
-    column += width;
+    if (i == line.size()) break;
+    if (column + 3 > kRoom) softBreak();
+    appendQpEscape(out, static_cast<unsigned char>(line[i++]));
+    column += 3;
   }
 }
 
@@ -86,24 +95,25 @@ const char* transferEncodingName(TransferEncoding encoding) {
 std::string decodeQuotedPrintable(std::string_view encoded) {
   std::string out;
   out.reserve(encoded.size());
-  for (std::size_t i = 0; i < encoded.size(); ++i) {
-    const char c = encoded[i];
-    if (c != '=') {
-      out += c;
-      continue;
-    }
+  std::size_t i = 0;
+  while (i < encoded.size()) {
+    const void* hit = std::memchr(encoded.data() + i, '=', encoded.size() - i);
+    const std::size_t equals = hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - encoded.data()) : encoded.size();
+    out.append(encoded.substr(i, equals - i));
+    if (equals == encoded.size()) break;
     // Soft line break: '=' then optional trailing white space then LF or CRLF.
-    std::size_t j = i + 1;
+    std::size_t j = equals + 1;
     while (j < encoded.size() && (encoded[j] == ' ' || encoded[j] == '\t')) ++j;
-    if (j < encoded.size() && encoded[j] == '\n') { i = j; continue; }
-    if (j + 1 < encoded.size() && encoded[j] == '\r' && encoded[j + 1] == '\n') { i = j + 1; continue; }
-    if (j == encoded.size()) { i = j; continue; }  // '=' at the very end: a final soft break
-    if (i + 2 < encoded.size() && hexValue(encoded[i + 1]) >= 0 && hexValue(encoded[i + 2]) >= 0) {
-      out += static_cast<char>(hexValue(encoded[i + 1]) * 16 + hexValue(encoded[i + 2]));
-      i += 2;
+    if (j < encoded.size() && encoded[j] == '\n') { i = j + 1; continue; }
+    if (j + 1 < encoded.size() && encoded[j] == '\r' && encoded[j + 1] == '\n') { i = j + 2; continue; }
+    if (j == encoded.size()) break;  // '=' (and blanks) at the very end: a final soft break
+    if (equals + 2 < encoded.size() && hexValue(encoded[equals + 1]) >= 0 && hexValue(encoded[equals + 2]) >= 0) {
+      out += static_cast<char>(hexValue(encoded[equals + 1]) * 16 + hexValue(encoded[equals + 2]));
+      i = equals + 3;
       continue;
     }
-    out += c;  // not a valid escape: keep it, as most readers do
+    out += '=';  // not a valid escape: keep it, as most readers do
+    i = equals + 1;
   }
   return out;
 }

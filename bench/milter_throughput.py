@@ -1,0 +1,70 @@
+"""Messages/s through real Postfix: alone, then with waybill-milter (tracking on, PostgreSQL
+recording on), in the same run on the same rig, so the ratio is what to quote.
+
+smtp-source sends COUNT 1 KB HTML messages (5 links) over 20 parallel sessions; the figure is
+COUNT / (time until smtp-source has had every message accepted). Run as root:
+    WAYBILL_BIN_DIR=build/bin /usr/bin/python3 bench/milter_throughput.py [COUNT]
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+from waybill_rig import Rig, free_port  # noqa: E402
+from waybill_stack import WaybillStack, milter_address  # noqa: E402
+
+SESSIONS = 20
+LINKS = "".join(f'<p><a href="https://shop.example/item/{i}?utm_source=mail&amp;x=1">Item {i}</a></p>\n'
+                for i in range(5))
+HTML = ("Subject: throughput\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n"
+        f"<html><body><h1>Offers</h1>\n{LINKS}")
+
+
+def message_file(rig: Rig) -> Path:
+    body = HTML
+    while len(body) < 1000:
+        body += "<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p>\n"
+    path = rig.path("bench.msg")
+    path.write_text(body + "</body></html>\n")
+    return path
+
+
+def measure(rig: Rig, count: int, source: Path) -> float:
+    start = time.monotonic()
+    subprocess.run(["/usr/sbin/smtp-source", "-s", str(SESSIONS), "-m", str(count), "-F", str(source),
+                    "-f", "app@sender.example", "-t", "reader@dest.example",
+                    f"127.0.0.1:{rig.postfix.smtp_port}"], check=True, timeout=600)
+    elapsed = time.monotonic() - start
+    rig.postfix.wait_queue_empty(120)
+    return count / elapsed
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    bin_dir = Path(os.environ.get("WAYBILL_BIN_DIR", ROOT / "build" / "bin"))
+    with Rig(extra_main={"smtpd_client_connection_rate_limit": "0", "default_process_limit": "200"}) as rig:
+        stack = WaybillStack(rig, bin_dir)
+        stack.migrate()
+        source = message_file(rig)
+        measure(rig, 200, source)  # warm-up
+        alone = measure(rig, count, source)
+        port = free_port()
+        stack.start_milter(port, "--tracking.base_url", "https://t.example")
+        rig.postfix.configure({"smtpd_milters": milter_address(port), "non_smtpd_milters": milter_address(port),
+                               "milter_default_action": "tempfail", "milter_protocol": "6"})
+        measure(rig, 200, source)
+        with_milter = measure(rig, count, source)
+        [(tracked,)] = rig.pg.query("SELECT count(*) FROM links")
+        print(f"postfix alone:          {alone:7.1f} msg/s")
+        print(f"postfix + waybill-milter: {with_milter:7.1f} msg/s  ({with_milter / alone:.0%} of alone;"
+              f" {tracked} links recorded)")
+
+
+if __name__ == "__main__":
+    main()
