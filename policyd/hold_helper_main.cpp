@@ -29,8 +29,8 @@ bool safeConfigDir(const std::string& dir) {
   return !dir.empty() && dir[0] == '/' && dir.find("..") == std::string::npos && dir.find('\n') == std::string::npos;
 }
 
-// Runs postsuper with its stderr captured; returns its exit status, or -1.
-int runPostsuper(const char* const argv[], std::string& output) {
+// Runs a Postfix program with its output captured; returns its exit status, or -1.
+int runProgram(const char* path, const char* const argv[], std::string& output) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) return -1;
   const pid_t pid = fork();
@@ -39,9 +39,9 @@ int runPostsuper(const char* const argv[], std::string& output) {
     dup2(pipe_fds[1], STDERR_FILENO);
     dup2(pipe_fds[1], STDOUT_FILENO);
     close(pipe_fds[0]);
-    char path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-    char* const clean_environment[] = {path, nullptr};
-    execve("/usr/sbin/postsuper", const_cast<char* const*>(argv), clean_environment);
+    char search_path[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+    char* const clean_environment[] = {search_path, nullptr};
+    execve(path, const_cast<char* const*>(argv), clean_environment);
     _exit(127);
   }
   close(pipe_fds[1]);
@@ -70,9 +70,18 @@ int main(int argc, char** argv) {
   const char* const postsuper_argv[] = {"postsuper", "-c", config_dir.c_str(), action == "release" ? "-r" : "-d",
                                         queue_id.c_str(), "hold", nullptr};
   std::string output;
-  const int status = runPostsuper(postsuper_argv, output);
+  const int status = runProgram("/usr/sbin/postsuper", postsuper_argv, output);
   std::fputs(output.c_str(), stderr);
   if (status != 0) return 75;
   const char* done = action == "release" ? "Requeued: 1 message" : "Deleted: 1 message";
-  return output.find(done) != std::string::npos ? 0 : 1;
+  if (output.find(done) == std::string::npos) return 1;
+  if (action == "release") {
+    // A requeued message waits in maildrop until pickup's next scan (up to 60 s): wake it now.
+    const char* const kick_argv[] = {"postkick", "-c", config_dir.c_str(), "public", "pickup", "W", nullptr};
+    std::string kick_output;
+    if (runProgram("/usr/sbin/postkick", kick_argv, kick_output) != 0)
+      std::fprintf(stderr, "waybill-hold-helper: postkick failed (pickup will find the message on its next scan): %s",
+                   kick_output.c_str());
+  }
+  return 0;
 }
