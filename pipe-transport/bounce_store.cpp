@@ -102,13 +102,14 @@ PgParam optional(const std::string& value) { return value.empty() ? PgParam{} : 
 // Records the message itself; false when this delivery was stored before (a retry).
 Result<bool> insertPipeMessage(PgConnection& conn, const PipeEnvelope& envelope, std::string_view raw,
                                const char* kind, const std::string& recipient_id, const nlohmann::json& classification) {
-  auto rows = conn.exec(
+  auto rows = execWithBytes(
+      conn,
       "INSERT INTO pipe_messages (id, dedupe_key, queue_id, envelope_sender, envelope_recipient, kind, "
       "recipient_id, classification, raw) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::bytea) "
       "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
       {Uuid::random().toString(), dedupeKey(envelope, raw), optional(envelope.queue_id), toValidUtf8(envelope.sender),
-       toValidUtf8(envelope.recipient), std::string(kind), optional(recipient_id), classification.dump(),
-       byteaHex(raw.substr(0, dsn::kMaxBounceBytes))});
+       toValidUtf8(envelope.recipient), std::string(kind), optional(recipient_id), classification.dump()},
+      raw.substr(0, dsn::kMaxBounceBytes));
   if (!rows) return makeError(rows.error());
   return rows->rows() == 1;
 }

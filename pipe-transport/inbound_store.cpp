@@ -51,14 +51,16 @@ Result<StoreOutcome> storeInbound(PgConnection& conn, const PipeEnvelope& envelo
   InboundParts parts;
   collectParts(root, parts);
   auto header = [&](const char* name) { return toValidUtf8(dsn::decodeEncodedWords(root.header(name))); };
-  auto rows = conn.exec(
+  auto rows = execWithBytes(
+      conn,
       "INSERT INTO inbound_messages (id, queue_id, envelope_sender, envelope_recipient, message_id_header, "
-      "from_header, to_header, subject, headers, text_body, html_body, attachments, raw, dedupe_key) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12::jsonb, $13::bytea, $14) "
+      "from_header, to_header, subject, headers, text_body, html_body, attachments, dedupe_key, raw) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12::jsonb, $13, $14::bytea) "
       "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
       {Uuid::random().toString(), envelope.queue_id, toValidUtf8(envelope.sender), toValidUtf8(envelope.recipient),
        header("Message-ID"), header("From"), header("To"), header("Subject"), headersJson(root).dump(),
-       parts.text_body, parts.html_body, parts.attachments.dump(), byteaHex(raw), dedupeKey(envelope, raw)});
+       parts.text_body, parts.html_body, parts.attachments.dump(), dedupeKey(envelope, raw)},
+      raw);
   if (!rows) return makeError(rows.error());
   return rows->rows() == 1 ? StoreOutcome::Stored : StoreOutcome::AlreadyStored;
 }

@@ -44,16 +44,28 @@ std::string dedupeKey(const PipeEnvelope& envelope, std::string_view raw) {
   return out;
 }
 
-std::string byteaHex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\\x";
-  out.reserve(2 + bytes.size() * 2);
-  for (char c : bytes) {
-    auto b = static_cast<unsigned char>(c);
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
+Result<PgResult> execWithBytes(PgConnection& conn, const char* sql, const std::vector<PgParam>& params,
+                               std::string_view bytes) {
+  std::vector<const char*> values;
+  std::vector<int> lengths;
+  std::vector<int> formats;
+  for (const PgParam& p : params) {
+    values.push_back(p ? p->c_str() : nullptr);
+    lengths.push_back(p ? static_cast<int>(p->size()) : 0);
+    formats.push_back(0);
   }
-  return out;
+  values.push_back(bytes.data());
+  lengths.push_back(static_cast<int>(bytes.size()));
+  formats.push_back(1);
+  PGresult* raw = PQexecParams(conn.raw(), sql, static_cast<int>(values.size()), nullptr, values.data(),
+                               lengths.data(), formats.data(), 0);
+  PgResult result(raw);  // owns it from here (PQclear), also on the error path
+  ExecStatusType status = PQresultStatus(raw);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    std::string message = PQerrorMessage(conn.raw());
+    return makeError("database: " + message.substr(0, message.find('\n')));
+  }
+  return result;
 }
 
 Result<StoreOutcome> storeMessage(PgConnection& conn, const PipeEnvelope& envelope, std::string_view raw,

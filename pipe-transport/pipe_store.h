@@ -38,6 +38,9 @@ Result<StoreOutcome> storeMessage(PgConnection& conn, const PipeEnvelope& envelo
 
 // Helpers shared by the stores.
 std::string dedupeKey(const PipeEnvelope& envelope, std::string_view raw);
-std::string byteaHex(std::string_view bytes);  // "\x..." text form of a bytea parameter
+// Runs sql whose last parameter ($N, N = params.size() + 1) is a bytea sent in binary format, so a
+// message is not hex-encoded (twice its size, copied again by libpq) on its way to PostgreSQL.
+Result<PgResult> execWithBytes(PgConnection& conn, const char* sql, const std::vector<PgParam>& params,
+                               std::string_view bytes);
 
 }  // namespace waybill::pipe
