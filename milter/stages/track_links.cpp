@@ -142,11 +142,12 @@ void TrackLinksStage::adoptCopyOrDeriveIds(MilterMessage& message) const {
 
 Status TrackLinksStage::injectCopies(MilterMessage& message, PgConnection& conn) {
   const auto& recipients = message.envelope.recipients;
+  message.recipients_to_delete.clear();  // this may run a second time (withDatabase)
   for (std::size_t i = 1; i < recipients.size(); ++i) {
     const Uuid& recipient_id = message.recipient_ids[i];
     message.recipients_to_delete.push_back(recipients[i]);
     auto done = copyInjected(conn, recipient_id);
-    if (!done) return makeError(done.error());
+    if (!done) return makeError("cannot record message copies: " + done.error());
     if (*done) {
       log::info("queue {}: copy for {} was injected by an earlier attempt", message.envelope.queue_id, recipients[i]);
       continue;
@@ -155,7 +156,8 @@ Status TrackLinksStage::injectCopies(MilterMessage& message, PgConnection& conn)
         copyHeaderBlock(message, makeCopyStamp(*keys_, message.id, recipient_id, recipients[i]));
     if (auto status = injector_.inject(message.envelope.sender, recipients[i], header_block, *message.body); !status)
       return makeError("re-injecting the copy for " + recipients[i] + ": " + status.error());
-    if (auto status = recordCopy(conn, message.id, recipient_id, recipients[i]); !status) return status;
+    if (auto status = recordCopy(conn, message.id, recipient_id, recipients[i]); !status)
+      return makeError("cannot record message copies: " + status.error());
   }
   return {};
 }
@@ -200,23 +202,38 @@ Result<std::vector<std::string>> TrackLinksStage::rewriteFor(MilterMessage& mess
   return rewritten;
 }
 
+Status TrackLinksStage::withDatabase(const std::function<Status(PgConnection&)>& work) {
+  // An idle pooled connection may have outlived a database restart; its first statement fails.
+  // One retry on a fresh connection tells that apart from a database that is really away.
+  for (int attempt = 0;; ++attempt) {
+    auto lease = pool_.acquire();
+    if (!lease) return makeError("cannot record message: database: " + lease.error());
+    Status done = work(**lease);
+    if (done || !(*lease)->broken() || attempt == 1) return done;
+    log::warning("database connection lost, retrying once: {}", done.error());
+  }
+}
+
 StageStatus TrackLinksStage::onEndOfMessage(MilterMessage& message) {
   if (!message.body || message.envelope.recipients.empty()) return StageStatus::proceed();
   adoptCopyOrDeriveIds(message);
-  auto lease = pool_.acquire();
-  if (!lease) return tempFail(message, "database: " + lease.error());
-  if (!message.is_copy) {
-    auto recorded = messageRecorded(**lease, message.id);
-    if (!recorded) return tempFail(message, "database: " + recorded.error());
-    message.already_recorded = *recorded;
-  }
-  if (message.track_mode == TrackMode::None) return StageStatus::proceed();  // one body fits all
-  if (!message.is_copy)
-    if (auto injected = injectCopies(message, **lease); !injected) return tempFail(message, injected.error());
+  Status prepared = withDatabase([&](PgConnection& conn) -> Status {
+    if (!message.is_copy) {
+      auto recorded = messageRecorded(conn, message.id);
+      if (!recorded) return makeError("cannot record message: " + recorded.error());
+      message.already_recorded = *recorded;
+    }
+    if (message.track_mode == TrackMode::None || message.is_copy) return {};  // one body fits all
+    return injectCopies(message, conn);
+  });
+  if (!prepared) return tempFail(message, prepared.error());
+  if (message.track_mode == TrackMode::None) return StageStatus::proceed();
   auto urls = rewriteFor(message, 0);
   if (!urls) return tempFail(message, urls.error());
-  if (auto stored = recordLinks(**lease, message.id, message.recipient_ids[0], *urls); !stored)
-    return tempFail(message, "database: " + stored.error());
+  Status stored = withDatabase([&](PgConnection& conn) {
+    return recordLinks(conn, message.id, message.recipient_ids[0], *urls);
+  });
+  if (!stored) return tempFail(message, "cannot record message links: " + stored.error());
   log::info("queue {}: tracked {} link(s) for {}{}", message.envelope.queue_id, urls->size(),
             message.envelope.recipients[0], message.is_copy ? " (copy)" : "");
   return StageStatus::proceed();

@@ -17,6 +17,7 @@
 // whole transaction: the client retries, and only the missing copies are injected then.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "config/config.h"
@@ -44,6 +45,7 @@ class TrackLinksStage : public Stage {
  private:
   void adoptCopyOrDeriveIds(MilterMessage& message) const;
   Status injectCopies(MilterMessage& message, PgConnection& conn);
+  Status withDatabase(const std::function<Status(PgConnection&)>& work);
   Result<std::vector<std::string>> rewriteFor(MilterMessage& message, std::size_t recipient) const;
 
   std::shared_ptr<const KeyRing> keys_;
