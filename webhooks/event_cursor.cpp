@@ -43,6 +43,7 @@ void EventCursor::run() {
     } else {
       log::warning("event cursor: {}; retrying", conn.error());
     }
+    leading_ = false;
     metrics_.databaseUp().Set(0);
     for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -51,6 +52,15 @@ void EventCursor::run() {
 // LISTEN before draining: an event committed during the drain is then either drained or notified.
 Status EventCursor::followOnce(PgConnection& conn) {
   DeliveryStore store(conn);
+  // The lock lives as long as this session; a crashed holder's lock goes with its connection.
+  while (!stopping_) {
+    auto locked = conn.exec("SELECT pg_try_advisory_lock(hashtext('waybill-webhookd'))");
+    if (!locked) return makeError(locked.error());
+    if (locked->get(0, 0) == "t") break;
+    log::info("another waybill-webhookd delivers for this database; standing by");
+    for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  leading_ = !stopping_;
   if (auto enabled = store.setEnabled(!endpoints_.empty()); !enabled) return enabled;
   if (auto listen = conn.exec("LISTEN waybill_webhooks"); !listen) return makeError(listen.error());
   auto next_gauges = std::chrono::steady_clock::now();

@@ -3,6 +3,8 @@
 // per-endpoint delivery rows in order, and wakes the dispatchers that got work. The outbox is in
 // PostgreSQL, so a restart resumes exactly where the last run stopped. It also polls once a
 // second, so a lost notification (reconnect) delays events by a second at most.
+// Only one webhookd per database delivers: the cursor holds a session advisory lock, and
+// dispatchers send only while leading() is true; a second instance stands by until it gets it.
 //
 //   EventCursor cursor(config.database, config.webhooks.endpoints, metrics,
 //                      [&](const std::string& endpoint) { dispatchers[endpoint]->wake(); });
@@ -31,6 +33,7 @@ class EventCursor {
 
   void start();
   void stop();
+  const std::atomic<bool>& leading() const { return leading_; }
 
  private:
   void run();
@@ -44,6 +47,7 @@ class EventCursor {
   WakeEndpoint wake_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> leading_{false};
 };
 
 }  // namespace waybill::webhooks

@@ -58,13 +58,13 @@ int main(int argc, char** argv) {
     return 78;
   }
   std::map<std::string, std::unique_ptr<webhooks::WebhookDispatcher>> dispatchers;
+  webhooks::EventCursor cursor(config.database, config.webhooks.endpoints, metrics,
+                               [&](const std::string& name) { dispatchers.at(name)->wake(); });
   for (const auto& endpoint : config.webhooks.endpoints)
     dispatchers[endpoint.name] = std::make_unique<webhooks::WebhookDispatcher>(
         config.database, endpoint, webhooks::dispatchSettings(config.webhooks, endpoint),
-        metrics.forEndpoint(endpoint.name));
+        metrics.forEndpoint(endpoint.name), cursor.leading());
   if (dispatchers.empty()) log::warning("no [webhooks] endpoint configured: events are not queued for webhooks");
-  webhooks::EventCursor cursor(config.database, config.webhooks.endpoints, metrics,
-                               [&](const std::string& name) { dispatchers.at(name)->wake(); });
   for (auto& [name, dispatcher] : dispatchers) dispatcher->start();
   cursor.start();
   sd_notify(0, "READY=1");
@@ -75,8 +75,9 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &received);
   log::info("signal {}: finishing requests in flight", received);
   sd_notify(0, "STOPPING=1");
-  cursor.stop();
+  // Dispatchers first: the cursor's session holds the lock that keeps a standby instance waiting.
   for (auto& [name, dispatcher] : dispatchers) dispatcher->stop();
+  cursor.stop();
   curl_global_cleanup();
   log::info("stopped");
   return 0;

@@ -39,11 +39,13 @@ DispatchSettings dispatchSettings(const WebhooksConfig& config, const webhook::W
 }
 
 WebhookDispatcher::WebhookDispatcher(DatabaseConfig database, webhook::WebhookEndpoint endpoint,
-                                     DispatchSettings settings, EndpointMetrics metrics)
+                                     DispatchSettings settings, EndpointMetrics metrics,
+                                     const std::atomic<bool>& leading)
     : database_(std::move(database)),
       endpoint_(std::move(endpoint)),
       settings_(std::move(settings)),
       metrics_(metrics),
+      leading_(leading),
       poster_(settings_.http) {}
 
 void WebhookDispatcher::start() { thread_ = std::thread([this] { run(); }); }
@@ -101,6 +103,7 @@ void WebhookDispatcher::run() {
 }
 
 WebhookDispatcher::Step WebhookDispatcher::deliverOneBatch(DeliveryStore& store) {
+  if (!leading_) return Step::Idle;
   auto batch = store.pending(endpoint_.name, settings_.batch_size);
   if (!batch) {
     log::warning("endpoint {}: {}", endpoint_.name, batch.error());

@@ -32,8 +32,9 @@ DispatchSettings dispatchSettings(const WebhooksConfig& config, const webhook::W
 
 class WebhookDispatcher {
  public:
+  // Sends only while `leading` is true (see EventCursor::leading()).
   WebhookDispatcher(DatabaseConfig database, webhook::WebhookEndpoint endpoint, DispatchSettings settings,
-                    EndpointMetrics metrics);
+                    EndpointMetrics metrics, const std::atomic<bool>& leading);
   ~WebhookDispatcher() { stop(); }
   WebhookDispatcher(const WebhookDispatcher&) = delete;
   WebhookDispatcher& operator=(const WebhookDispatcher&) = delete;
@@ -56,6 +57,7 @@ class WebhookDispatcher {
   const webhook::WebhookEndpoint endpoint_;
   const DispatchSettings settings_;
   EndpointMetrics metrics_;
+  const std::atomic<bool>& leading_;
   HttpPoster poster_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};

@@ -353,6 +353,24 @@ def test_restart_mid_run_loses_and_duplicates_nothing(rig, receivers, start_webh
         assert delivered == sorted(delivered, key=order.get), f"order of {recipient}"
 
 
+def test_second_instance_stands_by_until_the_first_dies(rig, receivers, start_webhookd):
+    receiver = receivers()
+    first = start_webhookd([f"app {receiver.url}"])
+    second = Webhookd(rig, first.bin_dir, [f"app {receiver.url}"])
+    second.start()
+    first_batch = [insert_event(rig, "delivered", f"r{n}@client.example") for n in range(20)]
+    receiver.wait_for(len(first_batch))
+    assert "standing by" in rig.log_of("webhookd")
+    first.stop(signal.SIGKILL)
+    second_batch = [insert_event(rig, "opened", f"r{n}@client.example") for n in range(20)]
+    receiver.wait_for(len(first_batch) + len(second_batch))
+    time.sleep(0.3)
+    got = Counter(receiver.ids())
+    assert set(got) == set(first_batch + second_batch)
+    assert sum(n - 1 for n in got.values()) <= 1, "two instances never deliver the same backlog"
+    second.stop(signal.SIGKILL)
+
+
 def test_filters_and_cli(rig, receivers, start_webhookd):
     bounces = receivers()
     everything = receivers(secret="own-secret")
