@@ -55,6 +55,7 @@ class Receiver:
         self.accepted: list[dict] = []      # events of 2xx answers, in arrival order
         self.bad_signatures = 0
         self.arrivals: list[tuple[float, dict]] = []
+        self.client_ports: list[int] = []   # one per request: repeats show connection reuse
         self._stop = threading.Event()
         receiver = self
 
@@ -70,6 +71,7 @@ class Receiver:
                 with receiver.lock:
                     n = receiver.requests
                     receiver.requests += 1
+                    receiver.client_ports.append(self.client_address[1])
                 status = receiver.answer(n)
                 if status is None:
                     receiver._stop.wait(120)
@@ -263,6 +265,7 @@ def test_every_event_once_in_order_signed(rig, receivers, start_webhookd, batch_
     m = daemon.metrics()
     assert m['waybill_webhook_deliveries_total{endpoint="app",outcome="delivered"}'] == total
     assert m['waybill_webhook_lag_seconds_count{endpoint="app"}'] == total
+    assert len(set(receiver.client_ports)) < receiver.requests or receiver.requests == 1, "keep-alive reuse"
 
 
 def test_receiver_failing_for_a_while_gets_everything_after_recovery(rig, receivers, start_webhookd):
