@@ -167,7 +167,9 @@ def main() -> int:
         print(f"loaded {gen.events:,} events in {time.monotonic() - started:.0f} s; building indexes", file=sys.stderr)
         cur.execute("SET maintenance_work_mem = '256MB'")
         for _, definition in indexes:
-            cur.execute(definition)
+            # pg_get_indexdef says "ON ONLY events" for a partitioned table's index: that would
+            # build the parent's (invalid) index alone, without the partitions' indexes.
+            cur.execute(definition.replace(" ON ONLY ", " ON ", 1))
         cur.execute("ALTER TABLE events ENABLE TRIGGER USER")
         conn.commit()
         # Suppressions as pipe and trackd would add them: hard bounces globally, unsubscribes per sender.
