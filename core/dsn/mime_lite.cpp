@@ -65,6 +65,23 @@ void decodeBody(MimeEntity& entity, std::string_view body) {
   }
 }
 
+// Some relays strip the MIME headers of a bounce but keep its body; when the body opens with a
+// "--boundary" line, read it as the multipart it was.
+void inferBoundary(MimeEntity& entity, std::string_view body) {
+  std::size_t pos = 0;
+  for (int lines = 0; lines < 5 && pos < body.size(); ++lines) {
+    std::size_t end = body.find('\n', pos);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view line = trimView(body.substr(pos, end - pos));
+    if (line.size() > 8 && line.rfind("--", 0) == 0 && line.find(' ') == std::string_view::npos) {
+      entity.content_type = "multipart/mixed";
+      entity.boundary = std::string(line.substr(2));
+      return;
+    }
+    pos = end + 1;
+  }
+}
+
 MimeEntity parseEntity(std::string_view text, std::size_t depth) {
   MimeEntity entity;
   std::string_view body;
@@ -77,6 +94,7 @@ MimeEntity parseEntity(std::string_view text, std::size_t depth) {
     entity.charset = lowerAscii(headerParameter(content_type, "charset"));
     entity.filename = headerParameter(content_type, "name");
   }
+  if (content_type.empty() && depth == 0) inferBoundary(entity, body);
   std::string disposition = entity.header("Content-Disposition");
   if (std::string name = headerParameter(disposition, "filename"); !name.empty()) entity.filename = name;
 
