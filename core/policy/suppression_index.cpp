@@ -30,9 +30,12 @@ std::optional<std::uint32_t> SuppressionIndex::internedId(std::string_view scope
   return std::nullopt;
 }
 
-void SuppressionIndex::upsert(const Suppression& row) {
+void SuppressionIndex::upsert(const Suppression& row) { upsert(Suppression(row)); }
+
+void SuppressionIndex::upsert(Suppression&& row) {
   const std::uint32_t id = intern(row.scope == SuppressionScope::Global ? std::string_view() : row.scope_value);
-  auto [it, inserted] = by_recipient_.try_emplace(row.recipient);
+  auto it = by_recipient_.find(std::string_view(row.recipient));
+  if (it == by_recipient_.end()) it = by_recipient_.try_emplace(std::move(row.recipient)).first;
   for (auto& entry : it->second) {
     if (entry.scope == row.scope && entry.scope_value_id == id) {
       entry.reason = row.reason;

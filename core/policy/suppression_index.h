@@ -42,6 +42,7 @@ class SuppressionIndex {
  public:
   void reserve(std::size_t recipients) { by_recipient_.reserve(recipients); }
   void upsert(const Suppression& row);
+  void upsert(Suppression&& row);  // moves the recipient string in (bulk loads)
   void erase(std::string_view recipient, SuppressionScope scope, std::string_view scope_value);
   void clear();
 
