@@ -184,6 +184,10 @@ void startWorker(Worker& worker, const std::vector<ListenSocket>& sockets) {
 void runHttpServer(const std::vector<ListenSocket>& sockets, const ServerOptions& options, TrackHandler& handler,
                    EventSpool& spool, TrackdMetrics& metrics) {
   std::vector<std::unique_ptr<Worker>> workers;
+  // Signals are caught before any connection is served, so a SIGTERM during start-up is a
+  // graceful stop too, not the default sudden death.
+  asio::io_context control;
+  asio::signal_set signals(control, SIGINT, SIGTERM);
   for (unsigned i = 0; i < options.threads; ++i) {
     workers.push_back(std::make_unique<Worker>(spool, i, metrics.worker(i), handler, options));
     startWorker(*workers.back(), sockets);
@@ -193,8 +197,6 @@ void runHttpServer(const std::vector<ListenSocket>& sockets, const ServerOptions
   for (const auto& s : sockets) log::info("listening on {}", s.name);
   sd_notify(0, "READY=1");
 
-  asio::io_context control;
-  asio::signal_set signals(control, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int signal) {
     log::info("signal {}: stopping", signal);
     sd_notify(0, "STOPPING=1");
