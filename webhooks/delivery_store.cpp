@@ -9,10 +9,12 @@ namespace waybill::webhooks {
 namespace {
 
 // Outbox rows leave in seq order; SKIP LOCKED lets a second webhookd (a standby) run safely.
+// LIMITs are literals (from configuration), so the generic plan knows how few rows come and
+// looks them up by index instead of hashing all of `events`.
 constexpr const char* kTakeOutbox = R"(
 WITH taken AS (
   DELETE FROM webhook_outbox WHERE seq IN (
-    SELECT seq FROM webhook_outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+    SELECT seq FROM webhook_outbox ORDER BY seq LIMIT {} FOR UPDATE SKIP LOCKED)
   RETURNING seq, source, event_id, occurred_at, enqueued_at)
 SELECT t.seq, t.source, t.event_id, t.occurred_at, t.enqueued_at, s.type, coalesce(s.sender, '')
 FROM taken t
@@ -32,7 +34,7 @@ SELECT d.seq, s.id, s.type,
        to_char(s.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
        s.message_id, s.recipient_id, s.recipient, s.sender, s.url, s.ip, s.user_agent, s.machine,
        s.machine_reason, s.details::text, d.attempts, floor(extract(epoch FROM d.first_failure_at))::bigint
-FROM (SELECT * FROM webhook_deliveries WHERE endpoint = $1 AND status = 'pending' ORDER BY seq LIMIT $2) d
+FROM (SELECT * FROM webhook_deliveries WHERE endpoint = $1 AND status = 'pending' ORDER BY seq LIMIT {}) d
 JOIN webhook_event_source s ON s.source = d.source AND s.id = d.event_id AND s.occurred_at = d.occurred_at
 ORDER BY d.seq)";
 
@@ -68,14 +70,14 @@ std::string resultError(PGresult* result, PGconn* conn) {
 
 }  // namespace
 
-Result<PgResult> DeliveryStore::run(const char* name, const char* sql, const std::vector<PgParam>& params) {
+Result<PgResult> DeliveryStore::run(const std::string& name, const char* sql, const std::vector<PgParam>& params) {
   if (prepared_.empty()) {
     // Custom plans would prune partitions at plan time and look cheaper, so PostgreSQL would
     // keep re-planning; a generic plan prunes at run time just as well.
     if (auto set = conn_.exec("SET plan_cache_mode = force_generic_plan"); !set) return makeError(set.error());
   }
   if (!prepared_.contains(name)) {
-    PGresult* prepared = PQprepare(conn_.raw(), name, sql, 0, nullptr);
+    PGresult* prepared = PQprepare(conn_.raw(), name.c_str(), sql, 0, nullptr);
     const bool ok = PQresultStatus(prepared) == PGRES_COMMAND_OK;
     std::string error = ok ? "" : resultError(prepared, conn_.raw());
     PQclear(prepared);
@@ -84,7 +86,7 @@ Result<PgResult> DeliveryStore::run(const char* name, const char* sql, const std
   }
   std::vector<const char*> values;
   for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
-  PGresult* result = PQexecPrepared(conn_.raw(), name, static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
+  PGresult* result = PQexecPrepared(conn_.raw(), name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
   const auto status = PQresultStatus(result);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return PgResult(result);
   std::string error = resultError(result, conn_.raw());
@@ -103,7 +105,8 @@ Result<FanOutResult> DeliveryStore::fanOut(const std::vector<webhook::WebhookEnd
   FanOutResult result;
   std::vector<std::string> names, ids, sources, occurred, seqs, enqueued;
   auto status = inTransaction(conn_, [&]() -> Status {
-    auto rows = run("webhook_take_outbox", kTakeOutbox, {std::to_string(limit)});
+    const auto sql = fmt::format(fmt::runtime(kTakeOutbox), limit);
+    auto rows = run(fmt::format("webhook_take_outbox_{}", limit), sql.c_str(), {});
     if (!rows) return makeError(rows.error());
     result.taken = static_cast<std::size_t>(rows->rows());
     for (int row = 0; row < rows->rows(); ++row) {
@@ -130,7 +133,8 @@ Result<FanOutResult> DeliveryStore::fanOut(const std::vector<webhook::WebhookEnd
 }
 
 Result<PendingBatch> DeliveryStore::pending(const std::string& endpoint, int limit) {
-  auto rows = run("webhook_pending", kPending, {endpoint, std::to_string(limit)});
+  const auto sql = fmt::format(fmt::runtime(kPending), limit);
+  auto rows = run(fmt::format("webhook_pending_{}", limit), sql.c_str(), {endpoint});
   if (!rows) return makeError(rows.error());
   PendingBatch batch;
   for (int row = 0; row < rows->rows(); ++row) {

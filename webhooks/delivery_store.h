@@ -54,7 +54,7 @@ class DeliveryStore {
   Result<double> outboxDepth();
 
  private:
-  Result<PgResult> run(const char* name, const char* sql, const std::vector<PgParam>& params);
+  Result<PgResult> run(const std::string& name, const char* sql, const std::vector<PgParam>& params);
 
   PgConnection& conn_;
   std::set<std::string, std::less<>> prepared_;
