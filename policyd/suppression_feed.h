@@ -23,12 +23,6 @@
 
 namespace waybill::policyd {
 
-struct FeedStats {
-  std::size_t entries = 0;
-  double load_seconds = 0;
-  long resident_kib_after_load = 0;
-};
-
 class SuppressionFeed {
  public:
   explicit SuppressionFeed(DatabaseConfig database) : database_(std::move(database)) {}
@@ -45,9 +39,6 @@ class SuppressionFeed {
     std::shared_lock lock(mutex_);
     return reader(static_cast<const policy::SuppressionIndex*>(index_.get()));
   }
-  // Blocks until the first load finished or `timeout` passed; true when loaded.
-  bool waitLoaded(std::chrono::milliseconds timeout);
-  FeedStats lastLoad() const;
 
  private:
   void run();
@@ -62,10 +53,8 @@ class SuppressionFeed {
   std::unique_ptr<policy::SuppressionIndex> index_;  // guarded by mutex_
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  std::mutex state_mutex_;
+  std::mutex state_mutex_;  // for sleeping until stop()
   std::condition_variable state_changed_;
-  FeedStats stats_;  // guarded by state_mutex_
-  bool loaded_ = false;
 };
 
 }  // namespace waybill::policyd
