@@ -190,6 +190,16 @@ Result<std::map<std::string, double>> DeliveryStore::pendingCounts() {
   return counts;
 }
 
+Result<std::size_t> DeliveryStore::pruneFinished(int limit) {
+  auto rows = conn_.exec(
+      "DELETE FROM webhook_deliveries WHERE ctid = ANY(ARRAY(SELECT ctid FROM webhook_deliveries"
+      " WHERE status <> 'pending' AND finished_at < now() - CASE status WHEN 'delivered' THEN interval '7 days'"
+      " ELSE interval '30 days' END LIMIT $1))",
+      {std::to_string(limit)});
+  if (!rows) return makeError(rows.error());
+  return static_cast<std::size_t>(std::stoul(rows->affected().empty() ? "0" : rows->affected()));
+}
+
 Result<double> DeliveryStore::outboxDepth() {
   auto rows = conn_.exec("SELECT count(*) FROM webhook_outbox");
   if (!rows) return makeError(rows.error());

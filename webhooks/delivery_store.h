@@ -52,6 +52,9 @@ class DeliveryStore {
   // Backlog gauges: pending deliveries per endpoint, and rows still in the outbox.
   Result<std::map<std::string, double>> pendingCounts();
   Result<double> outboxDepth();
+  // Deletes up to `limit` finished rows: delivered ones after 7 days, failed ones after 30
+  // (`waybill webhooks replay` reads `events`, not these rows). Returns how many went.
+  Result<std::size_t> pruneFinished(int limit);
 
  private:
   Result<PgResult> run(const std::string& name, const char* sql, const std::vector<PgParam>& params);

@@ -11,6 +11,8 @@ namespace {
 
 constexpr int kFanOutBatch = 1000;
 constexpr auto kGaugeInterval = std::chrono::seconds(2);
+constexpr auto kPruneInterval = std::chrono::minutes(1);
+constexpr int kPruneBatch = 10000;  // bounded work per minute, so pruning never stalls fan-out
 
 // Consumes pending notifications; their payload carries nothing, only "look again".
 Status consumeNotifications(PgConnection& conn) {
@@ -64,11 +66,16 @@ Status EventCursor::followOnce(PgConnection& conn) {
   if (auto enabled = store.setEnabled(!endpoints_.empty()); !enabled) return enabled;
   if (auto listen = conn.exec("LISTEN waybill_webhooks"); !listen) return makeError(listen.error());
   auto next_gauges = std::chrono::steady_clock::now();
+  auto next_prune = next_gauges;
   while (!stopping_) {
     if (auto drained = drainOutbox(store); !drained) return drained;
     if (std::chrono::steady_clock::now() >= next_gauges) {
       updateGauges(store);
       next_gauges = std::chrono::steady_clock::now() + kGaugeInterval;
+    }
+    if (std::chrono::steady_clock::now() >= next_prune) {
+      if (auto pruned = store.pruneFinished(kPruneBatch); !pruned) return makeError(pruned.error());
+      next_prune = std::chrono::steady_clock::now() + kPruneInterval;
     }
     pollfd waiting{PQsocket(conn.raw()), POLLIN, 0};
     if (poll(&waiting, 1, 1000) < 0 && errno != EINTR) return makeError("poll on the database socket failed");

@@ -42,6 +42,8 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_pending_idx ON webhook_deliveries (endpoint, seq) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_failed_idx ON webhook_deliveries (endpoint, finished_at) WHERE status = 'failed';
+-- webhookd deletes finished rows after a while (delivered: 7 days, failed: 30); events stay.
+CREATE INDEX webhook_deliveries_finished_idx ON webhook_deliveries (finished_at) WHERE status <> 'pending';
 
 CREATE FUNCTION waybill_webhook_enqueue_events() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -356,6 +356,19 @@ def test_restart_mid_run_loses_and_duplicates_nothing(rig, receivers, start_webh
         assert delivered == sorted(delivered, key=order.get), f"order of {recipient}"
 
 
+def test_old_finished_deliveries_are_pruned(rig, receivers, start_webhookd):
+    receiver = receivers()
+    rows = [("delivered", 8), ("delivered", 6), ("failed", 8), ("failed", 31)]
+    for n, (status, days) in enumerate(rows):
+        rig.pg.execute("INSERT INTO webhook_deliveries (endpoint, event_id, source, occurred_at, seq, enqueued_at,"
+                       " status, finished_at) VALUES ('app', %s, 'events', now(), %s, now(), %s,"
+                       " now() - make_interval(days => %s))", (str(uuid.uuid4()), n, status, days))
+    start_webhookd([f"app {receiver.url}"])
+    kept = lambda: sorted(rig.pg.query("SELECT status, extract(day FROM now() - finished_at)::int"
+                                       " FROM webhook_deliveries"))
+    assert wait_until(lambda: kept() == [("delivered", 6), ("failed", 8)], 10), kept()
+
+
 def test_second_instance_stands_by_until_the_first_dies(rig, receivers, start_webhookd):
     receiver = receivers()
     first = start_webhookd([f"app {receiver.url}"])
