@@ -62,15 +62,7 @@ void appendCopyField(std::string& out, std::string_view field, bool empty_is_nul
     out += "\\N";
     return;
   }
-  for (char c : toValidUtf8(field)) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
-    }
-  }
+  appendEscaped(out, toValidUtf8(field));
 }
 
 // A repeated unsubscription reuses its event id: keep one per batch, since NOT EXISTS in the

@@ -12,19 +12,6 @@ namespace {
 constexpr std::string_view kMagic = "W1";
 constexpr std::size_t kFields = 10;  // magic + 9 event fields
 
-// Fields are tab-separated; backslash escapes keep tabs, newlines and backslashes inside a field.
-void appendEscaped(std::string& out, std::string_view field) {
-  for (char c : field) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
-    }
-  }
-}
-
 bool unescape(std::string_view field, std::string& out) {
   out.clear();
   out.reserve(field.size());
@@ -72,6 +59,18 @@ bool parseLine(std::string_view line, TrackEvent& event) {
 }
 
 }  // namespace
+
+void appendEscaped(std::string& out, std::string_view field) {
+  for (char c : field) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default: out += c;
+    }
+  }
+}
 
 const char* eventTypeName(EventType type) {
   switch (type) {

@@ -34,6 +34,9 @@ struct TrackEvent {
 };
 
 std::string encodeSpoolRecord(const TrackEvent& event);
+// Fields are tab-separated; a backslash escapes backslash, tab, newline and CR inside a field.
+// This is also PostgreSQL's COPY text format, so the database writer uses it too.
+void appendEscaped(std::string& out, std::string_view field);
 
 struct SpoolParse {
   std::vector<TrackEvent> events;
