@@ -2,7 +2,6 @@
 // X-Waybill-Send-At time. Cancel (by message id or queue id) deletes the message from this host's
 // hold queue through the hold helper and records `cancelled` for each recipient.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "db/pg_connection.h"
@@ -19,11 +18,6 @@ template <typename... T>
 int fail(int exit_code, fmt::format_string<T...> format, T&&... args) {
   fmt::print(stderr, format, std::forward<T>(args)...);
   return exit_code;
-}
-
-std::string hostName() {
-  char name[256] = {};
-  return gethostname(name, sizeof name - 1) == 0 ? name : "";
 }
 
 int list(PgConnection& conn, const Args& args) {
@@ -68,7 +62,7 @@ int cancel(const Config& config, PgConnection& conn, const std::string& id) {
       return makeError(fmt::format("no held message {}", id));
     }
     const std::string message_id(found->get(0, 0)), queue_id(found->get(0, 1)), host(found->get(0, 2));
-    if (host != hostName()) {
+    if (host != policy::localHostName()) {
       exit_code = 69;
       return makeError(fmt::format("message {} is held on host {}: cancel it there", message_id, host));
     }

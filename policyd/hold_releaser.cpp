@@ -1,19 +1,12 @@
 #include "hold_releaser.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "log/log.h"
 #include "policy/hold_command.h"
 
 namespace waybill::policyd {
 namespace {
-
-std::string hostName() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return {};
-  return name;
-}
 
 constexpr const char* kTakeDue =
     "SELECT message_id, queue_id FROM scheduled_messages "
@@ -40,7 +33,7 @@ constexpr const char* kMarkFailed =
 }  // namespace
 
 HoldReleaser::HoldReleaser(ConnectionPool& pool, PolicydConfig config)
-    : pool_(pool), config_(std::move(config)), host_(hostName()) {}
+    : pool_(pool), config_(std::move(config)), host_(policy::localHostName()) {}
 
 void HoldReleaser::start() { thread_ = std::thread([this] { run(); }); }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -12,6 +13,11 @@
 extern char** environ;
 
 namespace waybill::policy {
+
+std::string localHostName() {
+  char name[256] = {};
+  return gethostname(name, sizeof name - 1) == 0 ? name : "";
+}
 
 bool isQueueId(std::string_view text) {
   return text.size() >= 5 && text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char c) {

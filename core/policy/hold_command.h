@@ -19,6 +19,9 @@ namespace waybill::policy {
 enum class HoldAction { Release, Delete };
 enum class HoldOutcome { Done, NotHeld };  // NotHeld: no such message in the hold queue
 
+// This host's name: queue ids are per Postfix host, so scheduled_messages rows carry it and
+// only the releaser on that host takes them.
+std::string localHostName();
 // Postfix queue ids: short (hex) or long (base 52 + 'z') form.
 bool isQueueId(std::string_view text);
 // The helper's command line: hold_helper words, then -c DIR ACTION QUEUE_ID.

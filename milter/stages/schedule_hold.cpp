@@ -1,20 +1,14 @@
 #include "stages/schedule_hold.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "log/log.h"
+#include "policy/hold_command.h"
 #include "policy/policy_decider.h"
 #include "policy/send_at.h"
 
 namespace waybill::milter {
 namespace {
-
-std::string hostName() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return {};
-  return name;
-}
 
 // One statement: the schedule row, recipients marked held, one `held` event per recipient.
 constexpr const char* kRecordHold = R"SQL(
@@ -36,7 +30,7 @@ FROM held
 }  // namespace
 
 ScheduleHoldStage::ScheduleHoldStage(ConnectionPool& pool, Clock clock)
-    : pool_(pool), clock_(std::move(clock)), host_(hostName()) {}
+    : pool_(pool), clock_(std::move(clock)), host_(policy::localHostName()) {}
 
 StageStatus ScheduleHoldStage::onEndOfMessage(MilterMessage& message) {
   const std::string* header = message.header("X-Waybill-Send-At");
