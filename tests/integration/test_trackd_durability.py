@@ -83,14 +83,14 @@ def test_kill_9_under_load_then_restart_stores_every_answered_request_once(bin_d
         workers = [threading.Thread(target=load, args=(w,)) for w in range(4)]
         for w in workers:
             w.start()
-        deadline = time.monotonic() + 10
-        while len(answered) < 2000 and time.monotonic() < deadline:
+        deadline = time.monotonic() + 20
+        while len(answered) < 1000 and time.monotonic() < deadline:
             time.sleep(0.05)
         trackd.proc.send_signal(signal.SIGKILL)
         trackd.proc.wait(10)
         for w in workers:
             w.join(30)
-        assert len(answered) >= 2000, rig.log_of("trackd")[-2000:]
+        assert len(answered) >= 1000, rig.log_of("trackd")[-2000:]
 
         trackd.start()  # same spool directory: replays what the killed process had not written
         trackd.wait_drained(60)
