@@ -110,6 +110,7 @@ Result<FanOutResult> DeliveryStore::fanOut(const std::vector<webhook::WebhookEnd
     if (!rows) return makeError(rows.error());
     result.taken = static_cast<std::size_t>(rows->rows());
     for (int row = 0; row < rows->rows(); ++row) {
+      ++result.types[std::string(rows->get(row, 5))];
       for (const auto& endpoint : endpoints) {
         if (!endpoint.wants(rows->get(row, 5), rows->get(row, 6))) continue;
         names.push_back(endpoint.name);

@@ -32,6 +32,7 @@ struct PendingBatch {
 struct FanOutResult {
   std::size_t taken = 0;  // outbox rows consumed
   std::map<std::string, std::size_t> queued;  // deliveries created, per endpoint
+  std::map<std::string, std::size_t> types;   // events taken, per type (all daemons' events)
 };
 
 class DeliveryStore {

@@ -90,6 +90,7 @@ Status EventCursor::drainOutbox(DeliveryStore& store) {
     if (!moved) return makeError(moved.error());
     metrics_.eventsQueued().Increment(static_cast<double>(moved->taken));
     for (const auto& [endpoint, count] : moved->queued) wake_(endpoint);
+    for (const auto& [type, count] : moved->types) metrics_.eventsWritten(type).Increment(static_cast<double>(count));
     if (moved->taken < static_cast<std::size_t>(kFanOutBatch)) return {};
   }
   return {};

@@ -22,6 +22,11 @@ WebhookdMetrics::WebhookdMetrics() : registry_(std::make_shared<prometheus::Regi
                         .Help("Events taken from the outbox and fanned out to endpoints.")
                         .Register(*registry_)
                         .Add({});
+  events_written_ = &prometheus::BuildCounter()
+                         .Name("waybill_events_total")
+                         .Help("Rows written to events (and inbound_messages, as type inbound) by any daemon, "
+                               "seen by webhookd; counted while webhooks are enabled.")
+                         .Register(*registry_);
   outbox_depth_ = &prometheus::BuildGauge()
                        .Name("waybill_webhook_outbox_depth")
                        .Help("Events inserted and not yet fanned out.")

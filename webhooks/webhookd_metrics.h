@@ -30,6 +30,8 @@ class WebhookdMetrics {
   EndpointMetrics forEndpoint(const std::string& name);
 
   prometheus::Counter& eventsQueued() { return *events_queued_; }  // outbox rows taken
+  // Events written by any daemon (pipe included, which has no endpoint of its own), by type.
+  prometheus::Counter& eventsWritten(const std::string& type) { return events_written_->Add({{"type", type}}); }
   prometheus::Gauge& outboxDepth() { return *outbox_depth_; }
   prometheus::Gauge& databaseUp() { return *database_up_; }
   prometheus::Gauge& pending(const std::string& endpoint) { return pending_->Add({{"endpoint", endpoint}}); }
@@ -41,6 +43,7 @@ class WebhookdMetrics {
   prometheus::Family<prometheus::Histogram>* request_seconds_;
   prometheus::Family<prometheus::Histogram>* lag_seconds_;
   prometheus::Family<prometheus::Gauge>* pending_;
+  prometheus::Family<prometheus::Counter>* events_written_;
   prometheus::Counter* events_queued_;
   prometheus::Gauge* outbox_depth_;
   prometheus::Gauge* database_up_;

@@ -266,6 +266,8 @@ def test_every_event_once_in_order_signed(rig, receivers, start_webhookd, batch_
     assert m['waybill_webhook_deliveries_total{endpoint="app",outcome="delivered"}'] == total
     assert m['waybill_webhook_lag_seconds_count{endpoint="app"}'] == total
     assert len(set(receiver.client_ports)) < receiver.requests or receiver.requests == 1, "keep-alive reuse"
+    assert m['waybill_events_total{type="accepted"}'] == 6 and m['waybill_events_total{type="inbound"}'] == 1
+    assert m['waybill_events_total{type="bounced"}'] == 3 and m['waybill_webhook_events_read_total'] == total
 
 
 def test_receiver_failing_for_a_while_gets_everything_after_recovery(rig, receivers, start_webhookd):
