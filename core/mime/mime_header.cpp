@@ -1,5 +1,7 @@
 #include "mime/mime_header.h"
 
+#include "mail/address.h"
+
 namespace waybill::mime {
 namespace {
 
@@ -66,24 +68,6 @@ std::string unquote(std::string_view value) {
 
 }  // namespace
 
-std::string toLowerAscii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
-
-bool equalsIgnoreCaseAscii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
 std::string ContentType::param(std::string_view name) const {
   for (const auto& [key, value] : params)
     if (key == name) return value;
@@ -94,19 +78,19 @@ ContentType parseContentType(std::string_view value) {
   const std::string cleaned = stripComments(value);
   const auto pieces = splitParams(cleaned);
   ContentType type;
-  const std::string media = toLowerAscii(trim(pieces.front()));
+  const std::string media = toLower(trim(pieces.front()));
   if (media.find('/') != std::string::npos && media.find_first_of(" \t\"") == std::string::npos) type.media_type = media;
   for (std::size_t i = 1; i < pieces.size(); ++i) {
     const auto equals = pieces[i].find('=');
     if (equals == std::string_view::npos) continue;
-    type.params.emplace_back(toLowerAscii(trim(pieces[i].substr(0, equals))), unquote(pieces[i].substr(equals + 1)));
+    type.params.emplace_back(toLower(trim(pieces[i].substr(0, equals))), unquote(pieces[i].substr(equals + 1)));
   }
   return type;
 }
 
 std::string dispositionType(std::string_view value) {
   const std::string cleaned = stripComments(value);
-  return toLowerAscii(trim(splitParams(cleaned).front()));
+  return toLower(trim(splitParams(cleaned).front()));
 }
 
 std::string_view RawHeaderField::name() const {
@@ -125,7 +109,7 @@ std::string RawHeaderField::value() const {
 }
 
 bool isAsciiCompatibleCharset(std::string_view charset) {
-  const std::string name = toLowerAscii(trim(charset));
+  const std::string name = toLower(trim(charset));
   if (name.empty() || name == "us-ascii" || name == "ascii" || name == "utf-8" || name == "utf8") return true;
   for (std::string_view prefix : {"iso-8859-", "iso8859-", "windows-125", "cp125", "koi8-", "latin"})
     if (name.rfind(prefix, 0) == 0) return true;

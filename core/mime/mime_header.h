@@ -37,7 +37,4 @@ struct RawHeaderField {
 // same bytes as in ASCII and never occur inside a multi-byte character.
 bool isAsciiCompatibleCharset(std::string_view charset);
 
-std::string toLowerAscii(std::string_view text);
-bool equalsIgnoreCaseAscii(std::string_view a, std::string_view b);
-
 }  // namespace waybill::mime

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "mail/address.h"
+
 namespace waybill::mime {
 namespace {
 
@@ -55,7 +57,7 @@ void setTransferEncodingHeader(std::vector<RawHeaderField>& headers, TransferEnc
   const std::string field = std::string("Content-Transfer-Encoding: ") + transferEncodingName(encoding) + std::string(eol);
   bool replaced = false;
   for (auto& header : headers) {
-    if (!equalsIgnoreCaseAscii(header.name(), "content-transfer-encoding")) continue;
+    if (!equalsIgnoreCase(header.name(), "content-transfer-encoding")) continue;
     header.raw = replaced ? "" : field;  // a duplicate field would contradict the new one
     replaced = true;
   }
@@ -80,7 +82,7 @@ std::vector<RawHeaderField> splitHeaderBlock(std::string_view block) {
 
 std::string headerValue(const std::vector<RawHeaderField>& headers, std::string_view name) {
   for (const auto& header : headers)
-    if (equalsIgnoreCaseAscii(header.name(), name)) return header.value();
+    if (equalsIgnoreCase(header.name(), name)) return header.value();
   return "";
 }
 
