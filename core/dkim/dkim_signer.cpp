@@ -1,5 +1,8 @@
 #include "dkim/dkim_signer.h"
 
+#include "dkim/opendkim_allocations.h"
+#include "log/log.h"
+
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -8,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 // libopendkim's header uses C's _Bool (see ENVIRONMENT.md).
 #define _Bool bool
@@ -64,7 +68,7 @@ const std::vector<std::string>& defaultOversignedHeaders() {
 Result<std::unique_ptr<DkimLibrary>> DkimLibrary::create(const std::vector<std::string>& signed_headers,
                                                          const std::vector<std::string>& oversigned) {
   std::unique_ptr<DkimLibrary> library(new DkimLibrary);
-  library->lib_ = dkim_init(nullptr, nullptr);
+  library->lib_ = dkim_init(&opendkim_allocations::allocate, &opendkim_allocations::release);
   if (!library->lib_) return makeError("libopendkim failed to initialise");
   library->signed_storage_ = signed_headers;
   library->oversigned_storage_ = oversigned;
@@ -89,21 +93,31 @@ Result<DkimSignature> DkimSignature::begin(const DkimLibrary& library, const Sig
   DKIM_STAT status = DKIM_STAT_OK;
   const dkim_alg_t algorithm = key.algorithm == KeyAlgorithm::Ed25519 ? DKIM_SIGN_ED25519SHA256 : DKIM_SIGN_RSASHA256;
   const std::string id = job_id.empty() ? "waybill" : job_id;
-  DKIM* handle = dkim_sign(library.raw(), bytes(id), nullptr,
+  DkimSignature signature;
+  DKIM* handle = dkim_sign(library.raw(), bytes(id), signature.owner_.get(),
                            const_cast<dkim_sigkey_t>(bytes(key.pem)), bytes(key.entry.selector), bytes(key.entry.domain),
                            DKIM_CANON_RELAXED, DKIM_CANON_RELAXED, algorithm, -1, &status);
+  signature.handle_ = handle;
   if (!handle || status != DKIM_STAT_OK)
     return makeError(fmt::format("DKIM signing with '{}' failed to start: {}", key.entry.name, dkim_getresultstr(status)));
-  return DkimSignature(handle);
+  return signature;
 }
 
-DkimSignature::DkimSignature(DkimSignature&& other) noexcept : handle_(other.handle_) { other.handle_ = nullptr; }
+DkimSignature::DkimSignature(DkimSignature&& other) noexcept
+    : owner_(std::move(other.owner_)), handle_(std::exchange(other.handle_, nullptr)) {}
 DkimSignature& DkimSignature::operator=(DkimSignature&& other) noexcept {
+  std::swap(owner_, other.owner_);
   std::swap(handle_, other.handle_);
   return *this;
 }
-DkimSignature::~DkimSignature() {
+DkimSignature::~DkimSignature() { release(); }
+
+void DkimSignature::release() {
+  if (!owner_) return;
   if (handle_) dkim_free(handle_);
+  handle_ = nullptr;
+  if (auto unexplained = opendkim_allocations::reclaimOrphans(owner_.get()); unexplained > 0)
+    log::warning("libopendkim left {} unreleased block(s) after a signature", unexplained);
 }
 
 Status DkimSignature::check(int status, const char* step) {

@@ -67,8 +67,10 @@ class DkimSignature {
   Result<std::string> finish();         // the DKIM-Signature value, folded
 
  private:
-  explicit DkimSignature(struct dkim* handle) : handle_(handle) {}
+  DkimSignature() : owner_(std::make_unique<char>()) {}
   Status check(int status, const char* step);
+  void release();
+  std::unique_ptr<char> owner_;  // tags libopendkim's allocations for this signature
   struct dkim* handle_ = nullptr;
 };
 
