@@ -109,6 +109,13 @@ bool applyEdits(SMFICTX* ctx, const MilterMessage& message) {
       return false;
     }
   }
+  if (message.new_sender) {
+    const std::string sender = "<" + *message.new_sender + ">";
+    if (smfi_chgfrom(ctx, const_cast<char*>(sender.c_str()), nullptr) != MI_SUCCESS) {
+      log::error("queue {}: tempfail: the MTA refused the VERP sender {}", message.envelope.queue_id, sender);
+      return false;
+    }
+  }
   if (message.quarantine_reason &&
       smfi_quarantine(ctx, const_cast<char*>(message.quarantine_reason->c_str())) != MI_SUCCESS)
     return false;

@@ -22,4 +22,11 @@ bool submittedViaSendmail(std::string_view helo, std::string_view client_macro) 
   return helo == "localhost" && client_macro == "localhost [127.0.0.1]";
 }
 
+std::optional<Uuid> MilterMessage::soleRecipientId() const {
+  const auto& recipients = envelope.recipients;
+  if (recipient_ids.empty() || recipients.size() != recipient_ids.size()) return std::nullopt;
+  if (recipients.size() - recipients_to_delete.size() != 1) return std::nullopt;
+  return recipient_ids.front();  // the split keeps the first recipient in this transaction
+}
+
 }  // namespace waybill::milter

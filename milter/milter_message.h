@@ -65,6 +65,9 @@ struct MilterMessage {
   const std::string* header(std::string_view name) const;
   // Deletes every occurrence of a header, last first, so earlier indexes stay valid.
   void removeAll(std::string_view name);
+  // The recipient this transaction will deliver to once the other recipients went to their
+  // own copies (recipients_to_delete); nothing while it still has several.
+  std::optional<Uuid> soleRecipientId() const;
 };
 
 // Postfix gives sendmail and SMTP submissions the same milter macros; for the sendmail command

@@ -71,11 +71,6 @@ po::options_description sharedOptions() {
       ("trackd.timeout", po::value<int>()->default_value(d.trackd.timeout_seconds), "seconds before a slow or idle client is dropped")
       ("trackd.scanner_click_seconds", po::value<int>()->default_value(d.trackd.scanner_click_seconds), "clicks sooner than this after acceptance are flagged as machine")
       ("trackd.real_ip_header", po::value<std::string>()->default_value(""), "header carrying the client IP (only behind a trusted proxy)")
-      ("pipe.bounce_domain", po::value<std::string>()->default_value(""), "domain of VERP return paths and unsubscribe mailto addresses")
-      ("pipe.bounce_local_part", po::value<std::string>()->default_value(d.pipe.bounce_local_part), "LOCALPART of LOCALPART+TOKEN@bounce_domain")
-      ("pipe.inbound_domains", po::value<std::string>()->default_value(""), "comma-separated domains whose mail is stored in inbound_messages")
-      ("pipe.soft_bounce_limit", po::value<int>()->default_value(d.pipe.soft_bounce_limit), "soft bounces of one address that suppress it ...")
-      ("pipe.soft_bounce_days", po::value<int>()->default_value(d.pipe.soft_bounce_days), "... within this many days")
       ("webhooks.endpoint", po::value<std::vector<std::string>>()->composing(), "repeatable: 'NAME URL [events=T1,T2|*] [sender=ADDR|@DOMAIN,...] [secret=S]'")
       ("webhooks.secret", po::value<std::string>()->default_value(""), "HMAC-SHA256 key signing requests (X-Waybill-Signature)")
       ("webhooks.batch_size", po::value<int>()->default_value(d.webhooks.batch_size), "events per POST")
@@ -85,8 +80,17 @@ po::options_description sharedOptions() {
       ("webhooks.retry_max", po::value<int>()->default_value(d.webhooks.retry_max_seconds), "longest delay between retries, seconds")
       ("webhooks.retry_period", po::value<int>()->default_value(d.webhooks.retry_period_seconds), "seconds of retrying before events are recorded as failed")
       ("webhooks.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)")
+      ("pipe.bounce_domain", po::value<std::string>()->default_value(""), "domain of VERP return paths and unsubscribe mailto addresses")
+      ("pipe.bounce_local_part", po::value<std::string>()->default_value(d.pipe.bounce_local_part), "LOCALPART of LOCALPART+TOKEN@bounce_domain")
+      ("pipe.inbound_domains", po::value<std::string>()->default_value(""), "comma-separated domains whose mail is stored in inbound_messages")
+      ("pipe.soft_bounce_limit", po::value<int>()->default_value(d.pipe.soft_bounce_limit), "soft bounces of one address that suppress it ...")
+      ("pipe.soft_bounce_days", po::value<int>()->default_value(d.pipe.soft_bounce_days), "... within this many days")
       ("dkim.key_table", po::value<std::string>()->default_value(""), "OpenDKIM KeyTable file")
       ("dkim.signing_table", po::value<std::string>()->default_value(""), "OpenDKIM SigningTable file")
+      ("dkim.fallback_key", po::value<std::string>()->default_value(""), "KeyTable name signing senders that no SigningTable rule matches")
+      ("dkim.allow_unsigned", po::value<bool>()->default_value(d.dkim.allow_unsigned), "send unsigned when a key cannot be used (default: tempfail)")
+      ("milter.template_dir", po::value<std::string>()->default_value(d.milter.template_dir), "folder of NAME.html.mustache / NAME.txt.mustache")
+      ("milter.bounce_domains", po::value<std::string>()->default_value(""), "VERP bounce domain per sender domain: 'example.com=bounces.example.com, ...'")
       ("log.level", po::value<std::string>()->default_value("info"), "debug | info | warning | error")
       ("log.stderr", po::value<bool>()->default_value(d.log.to_stderr), "also log to stderr")
       ("log.syslog", po::value<bool>()->default_value(d.log.to_syslog), "log to syslog, facility mail");
@@ -248,10 +252,14 @@ Result<std::shared_ptr<const Config>> buildConfig(const po::variables_map& vm, s
   if (auto s = requirePositive("trackd.timeout", config->trackd.timeout_seconds); !s) return makeError(s.error());
   config->trackd.scanner_click_seconds = vm["trackd.scanner_click_seconds"].as<int>();
   config->trackd.real_ip_header = vm["trackd.real_ip_header"].as<std::string>();
-  if (auto s = buildPipe(vm, config->pipe); !s) return makeError(s.error());
   if (auto s = buildWebhooks(vm, config->webhooks); !s) return makeError(s.error());
+  if (auto s = buildPipe(vm, config->pipe); !s) return makeError(s.error());
   config->dkim.key_table = vm["dkim.key_table"].as<std::string>();
   config->dkim.signing_table = vm["dkim.signing_table"].as<std::string>();
+  config->dkim.fallback_key = vm["dkim.fallback_key"].as<std::string>();
+  config->dkim.allow_unsigned = vm["dkim.allow_unsigned"].as<bool>();
+  config->milter.template_dir = vm["milter.template_dir"].as<std::string>();
+  config->milter.bounce_domains = vm["milter.bounce_domains"].as<std::string>();
 
   const auto level = vm["log.level"].as<std::string>();
   if (!log::parseLevel(level, config->log.level))

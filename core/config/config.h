@@ -52,6 +52,8 @@ struct MilterConfig {
   std::string reinject_command = "/usr/sbin/sendmail -i";
   std::string spool_dir = "/var/tmp";        // bodies past spool_memory_limit go to a file here
   int spool_memory_limit_kb = 1024;
+  std::string template_dir = "/etc/waybill/templates";  // NAME.html.mustache / NAME.txt.mustache
+  std::string bounce_domains;  // "SENDERDOMAIN=BOUNCEDOMAIN, ..."; others use pipe.bounce_domain
 };
 
 struct PolicydConfig {
@@ -78,15 +80,6 @@ struct TrackdConfig {
   std::string real_ip_header;  // e.g. X-Forwarded-For, only behind a trusted proxy
 };
 
-// waybill-pipe: the domains Postfix hands it (see postfix-conf/) and when soft bounces suppress.
-struct PipeConfig {
-  std::string bounce_domain;                 // VERP return paths and the unsubscribe mailto live here
-  std::string bounce_local_part = "bounce";  // LOCALPART of LOCALPART+TOKEN@bounce_domain
-  std::vector<std::string> inbound_domains;  // other mail for these is stored in inbound_messages
-  int soft_bounce_limit = 5;                 // this many soft bounces of one address ...
-  int soft_bounce_days = 7;                  // ... within this many days suppress it
-};
-
 // waybill-webhookd: where events go (see webhook/webhook_endpoint.h) and how hard to try.
 struct WebhooksConfig {
   std::vector<webhook::WebhookEndpoint> endpoints;
@@ -100,9 +93,20 @@ struct WebhooksConfig {
   std::string metrics_listen;         // Prometheus /metrics on loopback HOST:PORT; empty: off
 };
 
+// waybill-pipe: the domains Postfix hands it (see postfix-conf/) and when soft bounces suppress.
+struct PipeConfig {
+  std::string bounce_domain;                 // VERP return paths and the unsubscribe mailto live here
+  std::string bounce_local_part = "bounce";  // LOCALPART of LOCALPART+TOKEN@bounce_domain
+  std::vector<std::string> inbound_domains;  // other mail for these is stored in inbound_messages
+  int soft_bounce_limit = 5;                 // this many soft bounces of one address ...
+  int soft_bounce_days = 7;                  // ... within this many days suppress it
+};
+
 struct DkimConfig {
   std::string key_table;      // OpenDKIM KeyTable format
   std::string signing_table;  // OpenDKIM SigningTable format
+  std::string fallback_key;   // KeyTable name for senders no SigningTable rule matches; empty: none
+  bool allow_unsigned = false;  // a key that cannot be used: send unsigned instead of tempfail
 };
 
 struct LogConfig {

@@ -5,12 +5,14 @@
 #include <nlohmann/json.hpp>
 #include <openssl/sha.h>
 
+#include <atomic>
 #include <climits>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 
+#include "log/log.h"
 #include "mime/transfer_encoding.h"
 
 namespace waybill {
@@ -19,6 +21,10 @@ namespace {
 // mstch's escape hook is process-wide; the mode is per thread so milter threads can render
 // text and HTML parts at the same time.
 thread_local bool t_escape_html = true;
+
+// Set from a signal handler, hence a lock-free atomic and nothing else.
+std::atomic<bool> g_reload_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
 
 std::string escapeHtml(const std::string& text) {
   std::string out;
@@ -102,6 +108,14 @@ Status TemplateRenderer::reload() {
   std::lock_guard lock(mutex_);
   files_ = std::move(files);
   return {};
+}
+
+void TemplateRenderer::requestReload() { g_reload_requested.store(true); }
+
+void TemplateRenderer::reloadIfRequested() {
+  if (!g_reload_requested.exchange(false)) return;
+  if (auto reloaded = reload(); !reloaded) log::error("templates not reloaded: {}", reloaded.error());
+  else log::info("templates reloaded from {}", directory_);
 }
 
 std::shared_ptr<const TemplateRenderer::Files> TemplateRenderer::snapshot() const {

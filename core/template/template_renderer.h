@@ -2,7 +2,7 @@
 // JSON data of X-Waybill-Template-Data. NAME.html.mustache is rendered with HTML escaping of
 // {{x}}, NAME.txt.mustache without it ({{{x}}} is raw in both). Every *.mustache file of the
 // folder is also a partial, named by its file name without ".mustache" ({{> footer.html}}).
-// Templates are read once and kept; reload() (SIGHUP) swaps in a fresh snapshot.
+// Templates are read once and kept; reload() (SIGUSR1 in the milter) swaps in a fresh snapshot.
 //
 //   TemplateRenderer renderer("/etc/waybill/templates");
 //   auto parts = renderer.render("welcome", R"({"name":"Ann"})");
@@ -31,6 +31,9 @@ class TemplateRenderer {
   Result<RenderedTemplate> render(const std::string& name, const std::string& json_data) const;
   // Re-reads the folder; on failure the previous templates stay in use.
   Status reload();
+  // Async-signal-safe: asks every renderer to reload before its next render (SIGUSR1).
+  static void requestReload();
+  void reloadIfRequested();
 
  private:
   using Files = std::map<std::string, std::string>;  // partial name -> template text
