@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo, on loopback only: installs dependencies, builds, then starts a private PostgreSQL,
-# a private Postfix relaying to a local sink and the Waybill daemons, sends a message and shows
-# what Waybill recorded. Run as root on Debian 12.
+# a private Postfix relaying to a local sink and every Waybill daemon; sends a message, fetches its
+# open pixel and click link, bounces it, and shows the events in SQL and at a webhook receiver.
+# Run as root on Debian 12.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
