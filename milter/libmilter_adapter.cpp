@@ -2,6 +2,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include <chrono>
 #include <memory>
 
 #include "log/log.h"
@@ -12,6 +13,7 @@ namespace {
 
 const Pipeline* g_pipeline = nullptr;  // set once before smfi_main; libmilter offers no user pointer
 BodySpoolSettings g_spool;              // likewise
+MilterMetrics* g_metrics = nullptr;     // likewise; null: not counted
 
 struct MilterSession {
   std::string client_address;
@@ -69,6 +71,7 @@ sfsistat onBody(SMFICTX* ctx, unsigned char* bytes, size_t length) {
   session->message->body_bytes += length;
   if (auto status = session->message->body->append({reinterpret_cast<const char*>(bytes), length}); !status) {
     log::error("tempfail: {}", status.error());
+    if (g_metrics) g_metrics->countEarlyTempfail("body_spool");
     return SMFIS_TEMPFAIL;
   }
   return SMFIS_CONTINUE;
@@ -128,17 +131,35 @@ sfsistat reply(SMFICTX* ctx, const StageStatus& status) {
   return status.outcome == StageStatus::Outcome::Reject ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 }
 
+// The pipeline's answer, then the edits it asked for; `cause` names what stopped the message.
+StageStatus finishMessage(SMFICTX* ctx, MilterMessage& message, std::string_view& cause) {
+  const char* stopped_by = "";
+  StageStatus status = g_pipeline->run(message, &stopped_by);
+  if (!status.proceeding()) {
+    cause = stopped_by;
+    return status;
+  }
+  if (!applyEdits(ctx, message) || !applyBodyEdits(ctx, message)) {
+    cause = "mta_edit";
+    return StageStatus::tempFail("Waybill could not edit the message");
+  }
+  return status;
+}
+
 sfsistat onEndOfMessage(SMFICTX* ctx) {
   auto* session = sessionOf(ctx);
   if (!session || !session->message) return SMFIS_TEMPFAIL;
+  const auto started = std::chrono::steady_clock::now();
   std::unique_ptr<MilterMessage> message = std::move(session->message);
   message->envelope.queue_id = macro(ctx, "i");
   message->envelope.via_smtp = !submittedViaSendmail(session->helo, macro(ctx, "_"));
-  const StageStatus status = g_pipeline->run(*message);
-  if (!status.proceeding()) return reply(ctx, status);
-  if (!applyEdits(ctx, *message) || !applyBodyEdits(ctx, *message))
-    return reply(ctx, StageStatus::tempFail("Waybill could not edit the message"));
-  return SMFIS_CONTINUE;
+  std::string_view cause;
+  const StageStatus status = finishMessage(ctx, *message, cause);
+  if (g_metrics) {
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+    g_metrics->record({*message, status.outcome, cause, elapsed.count()});
+  }
+  return status.proceeding() ? SMFIS_CONTINUE : reply(ctx, status);
 }
 
 sfsistat onAbort(SMFICTX* ctx) {
@@ -155,8 +176,9 @@ sfsistat onClose(SMFICTX* ctx) {
 }  // namespace
 
 int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int timeout_seconds,
-              BodySpoolSettings spool) {
+              BodySpoolSettings spool, MilterMetrics* metrics) {
   g_pipeline = &pipeline;
+  g_metrics = metrics;
   g_spool = std::move(spool);
   smfiDesc description{};
   description.xxfi_name = const_cast<char*>("waybill-milter");

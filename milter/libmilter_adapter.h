@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "milter_metrics.h"
 #include "pipeline.h"
 
 namespace waybill::milter {
@@ -16,7 +17,8 @@ struct BodySpoolSettings {
 };
 
 // Registers the callbacks and runs libmilter's loop until SIGTERM; returns the exit status.
+// `metrics` (may be null) counts every end of message.
 int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int timeout_seconds,
-              BodySpoolSettings spool = {});
+              BodySpoolSettings spool = {}, MilterMetrics* metrics = nullptr);
 
 }  // namespace waybill::milter

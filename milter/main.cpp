@@ -4,12 +4,18 @@
 // DIAGNOSTICS: syslog facility mail (and stderr); every tempfail is logged with its cause.
 #include <fmt/format.h>
 
+#include <pthread.h>
+
 #include <csignal>
 
 #include "config/config.h"
 #include "db/connection_pool.h"
 #include "libmilter_adapter.h"
 #include "log/log.h"
+#include "metrics/database_probe.h"
+#include "metrics/metrics_server.h"
+#include "metrics/refreshing_collectable.h"
+#include "milter_metrics.h"
 #include "pipeline_builder.h"
 
 namespace {
@@ -17,6 +23,18 @@ namespace {
 // libmilter takes SIGHUP, SIGTERM and SIGINT for itself (all of them stop it), so templates
 // reload on SIGUSR1; the handler only raises a flag the renderer reads.
 void requestTemplateReload(int) { waybill::TemplateRenderer::requestReload(); }
+
+// libmilter waits for SIGHUP/SIGTERM/SIGINT in its own thread and blocks them in the threads it
+// starts; threads started before smfi_main (the metrics listener) must block them too, or the
+// kernel may hand SIGTERM to one of them and the default action kills the milter unclean.
+void blockLibmilterSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGHUP);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
 
 }  // namespace
 
@@ -45,8 +63,18 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "waybill-milter: {}\n", built.error());
     return 78;
   }
+  blockLibmilterSignals();
+  milter::MilterMetrics counters;
+  auto scraped = std::make_shared<metrics::RefreshingCollectable>(
+      counters.registry(), [&] { counters.databaseUp().Set(metrics::databaseAnswers(pool) ? 1 : 0); });
+  auto metrics_server = metrics::MetricsServer::start(config.milter.metrics_listen, scraped);
+  if (!metrics_server) {
+    fmt::print(stderr, "waybill-milter: {}\n", metrics_server.error());
+    return 78;
+  }
   std::signal(SIGUSR1, requestTemplateReload);
   std::signal(SIGPIPE, SIG_IGN);  // a re-inject command that dies early must not take the milter along
   return milter::runMilter((*built)->pipeline, config.milter.socket, config.milter.timeout_seconds,
-                           {config.milter.spool_dir, static_cast<std::size_t>(config.milter.spool_memory_limit_kb) * 1024});
+                           {config.milter.spool_dir, static_cast<std::size_t>(config.milter.spool_memory_limit_kb) * 1024},
+                           &counters);
 }

@@ -12,7 +12,8 @@ namespace waybill::milter {
 class Pipeline {
  public:
   void add(std::unique_ptr<Stage> stage) { stages_.push_back(std::move(stage)); }
-  StageStatus run(MilterMessage& message) const;
+  // `stopped_by`, when given, receives the name of the stage that ended the run (metrics).
+  StageStatus run(MilterMessage& message, const char** stopped_by = nullptr) const;
 
  private:
   std::vector<std::unique_ptr<Stage>> stages_;

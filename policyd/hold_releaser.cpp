@@ -79,12 +79,14 @@ Result<int> HoldReleaser::releaseDue() {
       if (*outcome == policy::HoldOutcome::NotHeld) {
         log::warning("scheduler: queue {}: not in the hold queue any more; marked failed", queue_id);
         auto marked = conn.exec(kMarkFailed, {message_id, "not in the hold queue when due"});
+        if (marked && observer_) observer_(false);
         return marked ? Status{} : makeError(marked.error());
       }
       auto marked = conn.exec(kMarkReleased, {message_id, queue_id});
       if (!marked) return makeError(marked.error());
       log::info("scheduler: queue {}: released (message {})", queue_id, message_id);
       ++released;
+      if (observer_) observer_(true);
       return {};
     });
     if (!done) return makeError(done.error());

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -25,6 +26,9 @@ class HoldReleaser {
   HoldReleaser(const HoldReleaser&) = delete;
   HoldReleaser& operator=(const HoldReleaser&) = delete;
 
+  // Called with true per message released, false per message marked failed (metrics); set
+  // before start().
+  void onResult(std::function<void(bool released)> observer) { observer_ = std::move(observer); }
   void start();
   void stop();
   // One round: releases what is due; returns how many were released.
@@ -40,6 +44,7 @@ class HoldReleaser {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;
+  std::function<void(bool)> observer_;
 };
 
 }  // namespace waybill::policyd

@@ -15,8 +15,11 @@
 #include "event_recorder.h"
 #include "hold_releaser.h"
 #include "log/log.h"
+#include "metrics/metrics_server.h"
+#include "metrics/refreshing_collectable.h"
 #include "policy/policy_decider.h"
 #include "policy_server.h"
+#include "policyd_metrics.h"
 #include "suppression_feed.h"
 
 namespace {
@@ -62,6 +65,17 @@ int main(int argc, char** argv) {
   policy::QuotaCounter quotas(config.policyd.quotas, [] { return std::chrono::steady_clock::now(); });
   const policy::PolicyDecider decider(quotas);
   policyd::HoldReleaser releaser(pool, config.policyd);
+  policyd::PolicydMetrics counters;
+  releaser.onResult([&counters](bool released) { counters.countRelease(released); });
+  auto scraped = std::make_shared<metrics::RefreshingCollectable>(counters.registry(), [&] {
+    counters.suppressions().Set(static_cast<double>(feed.entries()));
+    counters.databaseUp().Set(feed.listening() ? 1 : 0);
+  });
+  auto metrics_server = metrics::MetricsServer::start(config.policyd.metrics_listen, scraped);
+  if (!metrics_server) {
+    log::error("{}", metrics_server.error());
+    return 78;
+  }
   feed.start();
   events.start();
   releaser.start();
@@ -69,7 +83,9 @@ int main(int argc, char** argv) {
   policyd::PolicyServer server(
       *listener, {config.policyd.max_connections, config.policyd.idle_timeout_seconds, {}},
       [&](const policy::PolicyRequest& request, policy::ConnectionState& state) {
+        const auto started = std::chrono::steady_clock::now();
         auto decision = feed.read([&](const policy::SuppressionIndex* index) { return decider.decide(request, index, state); });
+        counters.countAnswer(decision, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         if (decision.suppressed) events.record(policyd::suppressedEvent(*decision.suppressed));
         return std::move(decision.action);
       });

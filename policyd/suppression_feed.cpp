@@ -95,7 +95,9 @@ void SuppressionFeed::run() {
       sleepUnlessStopping(std::chrono::seconds(1));
       continue;
     }
-    if (auto status = followOnce(*conn); !status && !stopping_) {
+    auto status = followOnce(*conn);
+    listening_ = false;
+    if (!status && !stopping_) {
       log::warning("suppression list: {}; answering from the list in memory, retrying", status.error());
       sleepUnlessStopping(std::chrono::seconds(1));
     }
@@ -107,6 +109,7 @@ void SuppressionFeed::run() {
 Status SuppressionFeed::followOnce(PgConnection& conn) {
   if (auto listen = conn.exec(fmt::format("LISTEN {}", kChannel)); !listen) return makeError(listen.error());
   if (auto loaded = loadAll(conn); !loaded) return loaded;
+  listening_ = true;
   while (!stopping_) {
     pollfd waiting{PQsocket(conn.raw()), POLLIN, 0};
     if (poll(&waiting, 1, 200) < 0 && errno != EINTR) return makeError("poll on the database socket failed");

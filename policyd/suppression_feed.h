@@ -33,11 +33,17 @@ class SuppressionFeed {
   void start();
   void stop();
 
+  // True while the LISTEN connection is up and the list loaded (waybill_database_up).
+  bool listening() const { return listening_; }
   // Runs `reader` under a shared lock with the current index, or null if none was ever loaded.
   template <typename Reader>
   auto read(Reader&& reader) const {
     std::shared_lock lock(mutex_);
     return reader(static_cast<const policy::SuppressionIndex*>(index_.get()));
+  }
+  // Entries in the list (0 before the first load).
+  std::size_t entries() const {
+    return read([](const policy::SuppressionIndex* index) { return index ? index->entries() : std::size_t{0}; });
   }
 
  private:
@@ -53,6 +59,7 @@ class SuppressionFeed {
   std::unique_ptr<policy::SuppressionIndex> index_;  // guarded by mutex_
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> listening_{false};
   std::mutex state_mutex_;  // for sleeping until stop()
   std::condition_variable state_changed_;
 };

@@ -16,6 +16,7 @@
 #include "http_server.h"
 #include "listen_sockets.h"
 #include "log/log.h"
+#include "metrics/metrics_server.h"
 #include "token/key_ring.h"
 #include "track_handler.h"
 #include "unsubscribe_template.h"
@@ -53,13 +54,16 @@ int main(int argc, char** argv) {
       config.trackd.threads > 0 ? static_cast<std::size_t>(config.trackd.threads)
                                 : std::max(1u, std::thread::hardware_concurrency()),
       config.trackd.timeout_seconds, config.trackd.real_ip_header};
-  trackd::TrackdMetrics metrics(options.threads);
+  // Shared: the metrics listener keeps a weak reference to it.
+  auto metrics = std::make_shared<trackd::TrackdMetrics>(options.threads);
+  auto metrics_server = metrics::MetricsServer::start(config.trackd.metrics_listen, metrics);
+  if (!metrics_server) return fail(metrics_server.error());
   trackd::TrackHandler handler(std::make_shared<const KeyRing>(std::move(*keys)), std::move(*page),
-                               {config.tracking.base_url, config.trackd.unsubscribe_scope}, metrics);
-  trackd::EventWriter writer(**spool, config.database, {config.trackd.scanner_click_seconds}, metrics.writer());
+                               {config.tracking.base_url, config.trackd.unsubscribe_scope}, *metrics);
+  trackd::EventWriter writer(**spool, config.database, {config.trackd.scanner_click_seconds}, metrics->writer());
   writer.start();
-  trackd::runHttpServer(*sockets, options, handler, **spool, metrics);
+  trackd::runHttpServer(*sockets, options, handler, **spool, *metrics);
   writer.stop(3000);  // what is not written by then waits in the spool for the next start
-  log::info("stopped; {} events left in the spool", metrics.spoolDepth());
+  log::info("stopped; {} events left in the spool", metrics->spoolDepth());
   return 0;
 }

@@ -1,6 +1,6 @@
 #include "trackd_metrics.h"
 
-#include <fmt/format.h>
+#include <prometheus/text_serializer.h>
 
 namespace waybill::trackd {
 namespace {
@@ -8,12 +8,26 @@ namespace {
 constexpr const char* kEndpointNames[kEndpointCount] = {
     "open", "click", "unsubscribe_page", "unsubscribe", "health", "metrics", "not_found", "method_not_allowed"};
 
-void counter(std::string& out, const char* name, const char* help, std::uint64_t value) {
-  out += fmt::format("# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}\n", name, help, value);
+prometheus::ClientMetric value(prometheus::MetricType type, std::uint64_t number,
+                               std::vector<prometheus::ClientMetric::Label> labels = {}) {
+  prometheus::ClientMetric metric;
+  metric.label = std::move(labels);
+  if (type == prometheus::MetricType::Counter) metric.counter.value = static_cast<double>(number);
+  else metric.gauge.value = static_cast<double>(number);
+  return metric;
 }
 
-void gauge(std::string& out, const char* name, const char* help, std::uint64_t value) {
-  out += fmt::format("# HELP {0} {1}\n# TYPE {0} gauge\n{0} {2}\n", name, help, value);
+prometheus::MetricFamily family(const char* name, const char* help, prometheus::MetricType type,
+                                std::uint64_t number, std::vector<prometheus::ClientMetric::Label> labels = {}) {
+  return {name, help, type, {value(type, number, std::move(labels))}};
+}
+
+prometheus::MetricFamily counter(const char* name, const char* help, std::uint64_t number) {
+  return family(name, help, prometheus::MetricType::Counter, number);
+}
+
+prometheus::MetricFamily gauge(const char* name, const char* help, std::uint64_t number) {
+  return family(name, help, prometheus::MetricType::Gauge, number);
 }
 
 }  // namespace
@@ -29,40 +43,42 @@ std::uint64_t TrackdMetrics::spoolDepth() const {
   return spooled > done ? spooled - done : 0;
 }
 
-std::string TrackdMetrics::render() const {
-  std::string out;
-  out += "# HELP waybill_trackd_requests_total HTTP requests by endpoint.\n"
-         "# TYPE waybill_trackd_requests_total counter\n";
-  std::uint64_t invalid = 0;
-  std::uint64_t spooled = 0;
-  std::uint64_t spool_errors = 0;
+std::vector<prometheus::MetricFamily> TrackdMetrics::Collect() const {
+  prometheus::MetricFamily requests{"waybill_trackd_requests_total", "HTTP requests by endpoint.",
+                                    prometheus::MetricType::Counter, {}};
   for (std::size_t e = 0; e < kEndpointCount; ++e) {
     std::uint64_t sum = 0;
     for (const auto& w : workers_) sum += w->requests[e].load(std::memory_order_relaxed);
-    out += fmt::format("waybill_trackd_requests_total{{endpoint=\"{}\"}} {}\n", kEndpointNames[e], sum);
+    requests.metric.push_back(value(prometheus::MetricType::Counter, sum, {{"endpoint", kEndpointNames[e]}}));
   }
+  std::uint64_t invalid = 0, spooled = 0, spool_errors = 0;
   for (const auto& w : workers_) {
     invalid += w->invalid_tokens.load(std::memory_order_relaxed);
     spooled += w->events_spooled.load(std::memory_order_relaxed);
     spool_errors += w->spool_errors.load(std::memory_order_relaxed);
   }
-  counter(out, "waybill_trackd_invalid_tokens_total", "Requests with a forged, altered or truncated token.", invalid);
-  counter(out, "waybill_trackd_events_spooled_total", "Events appended to the local spool.", spooled);
-  counter(out, "waybill_trackd_spool_errors_total", "Events that could not be spooled (disk).", spool_errors);
-  counter(out, "waybill_trackd_events_written_total", "New events rows written to PostgreSQL.",
-          writer_.events_inserted.load());
-  counter(out, "waybill_trackd_events_committed_total", "Spooled events committed (new or replayed).",
-          writer_.events_committed.load());
-  counter(out, "waybill_trackd_events_recovered_total", "Events found in the spool at start (left by an earlier run).",
-          writer_.events_recovered.load());
-  counter(out, "waybill_trackd_spool_rejected_lines_total", "Damaged spool lines skipped.",
-          writer_.rejected_lines.load());
-  counter(out, "waybill_trackd_batches_failed_total", "Database batches that failed and will be retried.",
-          writer_.batches_failed.load());
-  gauge(out, "waybill_trackd_spool_depth", "Events in the spool not yet in PostgreSQL.", spoolDepth());
-  gauge(out, "waybill_trackd_database_up", "1 when the last database write succeeded.",
-        writer_.database_up.load() ? 1 : 0);
-  return out;
+  const std::uint64_t up = writer_.database_up.load() ? 1 : 0;
+  return {
+      std::move(requests),
+      counter("waybill_trackd_invalid_tokens_total", "Requests with a forged, altered or truncated token.", invalid),
+      counter("waybill_trackd_events_spooled_total", "Events appended to the local spool.", spooled),
+      counter("waybill_trackd_spool_errors_total", "Events that could not be spooled (disk).", spool_errors),
+      counter("waybill_trackd_events_written_total", "New events rows written to PostgreSQL.",
+              writer_.events_inserted.load()),
+      counter("waybill_trackd_events_committed_total", "Spooled events committed (new or replayed).",
+              writer_.events_committed.load()),
+      counter("waybill_trackd_events_recovered_total", "Events found in the spool at start (left by an earlier run).",
+              writer_.events_recovered.load()),
+      counter("waybill_trackd_spool_rejected_lines_total", "Damaged spool lines skipped.", writer_.rejected_lines.load()),
+      counter("waybill_trackd_batches_failed_total", "Database batches that failed and will be retried.",
+              writer_.batches_failed.load()),
+      gauge("waybill_trackd_spool_depth", "Events in the spool not yet in PostgreSQL.", spoolDepth()),
+      gauge("waybill_trackd_database_up", "1 when the last database write succeeded.", up),
+      family("waybill_database_up", "1 while the daemon's database connection works (trackd: the last write).",
+             prometheus::MetricType::Gauge, up, {{"daemon", "trackd"}}),
+  };
 }
+
+std::string TrackdMetrics::render() const { return prometheus::TextSerializer().Serialize(Collect()); }
 
 }  // namespace waybill::trackd

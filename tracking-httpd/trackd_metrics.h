@@ -1,6 +1,11 @@
 // TrackdMetrics: counters behind GET /metrics (Prometheus text format). Request counters live in
-// one cache-line-aligned slot per worker thread, so the hot path never contends; /metrics sums.
+// one cache-line-aligned slot per worker thread, so the hot path never contends; a scrape sums.
+// The same families are served on trackd's own listener (/metrics) and, as a prometheus-cpp
+// Collectable, on [trackd] metrics_listen (core/metrics).
 #pragma once
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 
 #include <array>
 #include <atomic>
@@ -35,13 +40,14 @@ struct WriterCounters {
   std::atomic<bool> database_up{false};
 };
 
-class TrackdMetrics {
+class TrackdMetrics : public prometheus::Collectable {
  public:
   explicit TrackdMetrics(std::size_t workers);
   WorkerCounters& worker(std::size_t index) { return *workers_[index]; }
   WriterCounters& writer() { return writer_; }
   std::uint64_t spoolDepth() const;  // events spooled and not yet in PostgreSQL
-  std::string render() const;
+  std::vector<prometheus::MetricFamily> Collect() const override;
+  std::string render() const;  // Collect() in Prometheus' text format
 
  private:
   std::vector<std::unique_ptr<WorkerCounters>> workers_;

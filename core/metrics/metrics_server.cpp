@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 #include <prometheus/exposer.h>
-#include <prometheus/registry.h>
+#include <prometheus/collectable.h>
 
 #include <charconv>
 #include <exception>
@@ -42,7 +42,7 @@ Status checkLoopbackListen(std::string_view key, std::string_view text) {
 }
 
 Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& listen,
-                                                            std::shared_ptr<prometheus::Registry> registry) {
+                                                            std::shared_ptr<prometheus::Collectable> registry) {
   std::unique_ptr<MetricsServer> server(new MetricsServer());
   if (listen.empty()) return server;
   if (auto checked = checkLoopbackListen("metrics_listen", listen); !checked) return makeError(checked.error());

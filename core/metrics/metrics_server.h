@@ -15,8 +15,8 @@
 #include "util/result.h"
 
 namespace prometheus {
+class Collectable;
 class Exposer;
-class Registry;
 }  // namespace prometheus
 
 namespace waybill::metrics {
@@ -28,9 +28,10 @@ Status checkLoopbackListen(std::string_view key, std::string_view text);
 
 class MetricsServer {
  public:
-  // An empty `listen` gives a server that serves nothing (metrics off).
+  // An empty `listen` gives a server that serves nothing (metrics off). A Registry is a
+  // Collectable; daemons with their own counters (trackd) pass their own Collectable.
   static Result<std::unique_ptr<MetricsServer>> start(const std::string& listen,
-                                                      std::shared_ptr<prometheus::Registry> registry);
+                                                      std::shared_ptr<prometheus::Collectable> registry);
   ~MetricsServer();
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
@@ -41,7 +42,7 @@ class MetricsServer {
  private:
   MetricsServer() = default;
   std::unique_ptr<prometheus::Exposer> exposer_;
-  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<prometheus::Collectable> registry_;
 };
 
 }  // namespace waybill::metrics

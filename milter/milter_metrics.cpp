@@ -1,0 +1,120 @@
+#include "milter_metrics.h"
+
+#include <algorithm>
+
+#include "mail/address.h"
+
+namespace waybill::milter {
+namespace {
+
+prometheus::Counter& counter(prometheus::Registry& registry, const char* name, const char* help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({});
+}
+
+std::string_view trimmed(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+}  // namespace
+
+std::string_view dkimAlgorithm(std::string_view signature) {
+  while (!signature.empty()) {
+    const auto semicolon = signature.find(';');
+    const std::string_view tag = trimmed(signature.substr(0, semicolon));
+    if (tag.starts_with("a=")) {
+      const std::string_view algorithm = trimmed(tag.substr(2));
+      if (algorithm == "rsa-sha256" || algorithm == "ed25519-sha256") return algorithm;
+      return "other";
+    }
+    if (semicolon == std::string_view::npos) break;
+    signature.remove_prefix(semicolon + 1);
+  }
+  return "other";
+}
+
+MilterMetrics::MilterMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  auto& messages = prometheus::BuildCounter()
+                       .Name("waybill_milter_messages_total")
+                       .Help("End-of-message outcomes (per-recipient copies are transactions of their own).")
+                       .Register(*registry_);
+  accepted_ = &messages.Add({{"result", "accepted"}});
+  held_ = &messages.Add({{"result", "held"}});
+  tempfailed_ = &messages.Add({{"result", "tempfail"}});
+  rejected_ = &messages.Add({{"result", "rejected"}});
+  tempfails_ = &prometheus::BuildCounter()
+                    .Name("waybill_milter_tempfails_total")
+                    .Help("Messages deferred, by the pipeline stage (or adapter step) that deferred them.")
+                    .Register(*registry_);
+  rejects_ = &prometheus::BuildCounter()
+                  .Name("waybill_milter_rejects_total")
+                  .Help("Messages rejected, by the pipeline stage that rejected them.")
+                  .Register(*registry_);
+  recipients_ = &counter(*registry_, "waybill_milter_recipients_total",
+                         "Recipients delivered by accepted transactions (each once, copies included).");
+  bodies_rewritten_ = &counter(*registry_, "waybill_milter_bodies_rewritten_total",
+                               "Accepted messages whose body was rewritten (tracking links, pixel).");
+  copies_injected_ = &counter(*registry_, "waybill_milter_copies_injected_total",
+                              "Per-recipient copies re-injected (recipients handed to their own copy).");
+  spooled_bodies_ = &counter(*registry_, "waybill_milter_spooled_bodies_total",
+                             "Bodies spooled to disk past milter.spool_memory_limit_kb.");
+  auto& signatures = prometheus::BuildCounter()
+                         .Name("waybill_milter_signatures_total")
+                         .Help("DKIM signatures added, by algorithm.")
+                         .Register(*registry_);
+  rsa_signatures_ = &signatures.Add({{"algorithm", "rsa-sha256"}});
+  ed25519_signatures_ = &signatures.Add({{"algorithm", "ed25519-sha256"}});
+  other_signatures_ = &signatures.Add({{"algorithm", "other"}});
+  message_seconds_ = &prometheus::BuildHistogram()
+                          .Name("waybill_milter_message_seconds")
+                          .Help("End-of-message processing time (pipeline and edits).")
+                          .Register(*registry_)
+                          .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                                           0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
+  database_up_ = &prometheus::BuildGauge()
+                      .Name("waybill_database_up")
+                      .Help("1 while the daemon's database connection works (probed at each scrape).")
+                      .Register(*registry_)
+                      .Add({{"daemon", "milter"}});
+}
+
+void MilterMetrics::record(const EndOfMessage& end) {
+  message_seconds_->Observe(end.seconds);
+  if (end.message.body && end.message.body->spilled()) spooled_bodies_->Increment();
+  switch (end.outcome) {
+    case StageStatus::Outcome::Continue: countAccepted(end.message); break;
+    case StageStatus::Outcome::TempFail:
+      tempfailed_->Increment();
+      tempfails_->Add({{"cause", std::string(end.cause)}}).Increment();
+      break;
+    case StageStatus::Outcome::Reject:
+      rejected_->Increment();
+      rejects_->Add({{"cause", std::string(end.cause)}}).Increment();
+      break;
+  }
+}
+
+void MilterMetrics::countEarlyTempfail(std::string_view cause) {
+  tempfailed_->Increment();
+  tempfails_->Add({{"cause", std::string(cause)}}).Increment();
+}
+
+void MilterMetrics::countAccepted(const MilterMessage& message) {
+  (message.quarantine_reason ? held_ : accepted_)->Increment();
+  const auto& recipients = message.envelope.recipients;
+  const auto handed_off = std::min(message.recipients_to_delete.size(), recipients.size());
+  recipients_->Increment(static_cast<double>(recipients.size() - handed_off));
+  copies_injected_->Increment(static_cast<double>(message.recipients_to_delete.size()));
+  if (message.replacement_body) bodies_rewritten_->Increment();
+  for (const auto& edit : message.header_edits) {
+    if (!edit.value || edit.kind == HeaderEdit::Kind::Change || !equalsIgnoreCase(edit.name, "DKIM-Signature"))
+      continue;
+    const std::string_view algorithm = dkimAlgorithm(*edit.value);
+    (algorithm == "rsa-sha256" ? rsa_signatures_ : algorithm == "ed25519-sha256" ? ed25519_signatures_
+                                                                                  : other_signatures_)
+        ->Increment();
+  }
+}
+
+}  // namespace waybill::milter
