@@ -61,6 +61,7 @@ Result<std::unique_ptr<MilterPipeline>> buildMilterPipeline(const Config& config
   built->pipeline.add(std::make_unique<StandardHeadersStage>(config.milter.message_id_domain, clock));
   built->templates = std::make_shared<TemplateRenderer>(config.milter.template_dir);
   built->pipeline.add(std::make_unique<TemplatesStage>(built->templates, config.milter.spool_dir, spoolLimit(config)));
+  if (*signer) built->pipeline.add(std::make_unique<DkimKeyCheckStage>(*signer, config.dkim.allow_unsigned));
   if (auto added = addPerRecipientStages(config, pool, *built); !added) return makeError(added.error());
   if (*signer) built->pipeline.add(std::make_unique<DkimSignStage>(*signer, config.dkim.allow_unsigned));
   else log::warning("DKIM signing off: options 'dkim.key_table' and 'dkim.signing_table' are not set");

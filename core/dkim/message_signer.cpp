@@ -61,16 +61,32 @@ Result<std::shared_ptr<const MessageSigner>> MessageSigner::fromTables(KeyTable 
   return std::shared_ptr<const MessageSigner>(std::move(signer));
 }
 
-Result<MessageSigning> MessageSigner::begin(const std::string& from_address, const std::string& job_id) const {
+Result<std::vector<const SigningKey*>> MessageSigner::keysFor(const std::string& from_address) const {
   std::vector<std::string> names = rules_.namesFor(from_address);
   if (names.empty() && !fallback_key_.empty()) names.push_back(fallback_key_);
-  MessageSigning signing;
+  std::vector<const SigningKey*> keys;
   for (const auto& name : names) {
     auto it = loaded_.find(name);
     if (it == loaded_.end())
       return makeError(fmt::format("SigningTable names key '{}' for {}, but the KeyTable has no such key", name, from_address));
     if (!it->second) return makeError(it->second.error());
-    auto signature = DkimSignature::begin(*library_, *it->second, job_id);
+    keys.push_back(&*it->second);
+  }
+  return keys;
+}
+
+Status MessageSigner::checkKeys(const std::string& from_address) const {
+  auto keys = keysFor(from_address);
+  if (!keys) return makeError(keys.error());
+  return {};
+}
+
+Result<MessageSigning> MessageSigner::begin(const std::string& from_address, const std::string& job_id) const {
+  auto keys = keysFor(from_address);
+  if (!keys) return makeError(keys.error());
+  MessageSigning signing;
+  for (const SigningKey* key : *keys) {
+    auto signature = DkimSignature::begin(*library_, *key, job_id);
     if (!signature) return makeError(signature.error());
     signing.signatures_.push_back(std::move(*signature));
   }

@@ -43,10 +43,15 @@ class MessageSigner {
                                                                  const std::string& fallback_key);
 
   Result<MessageSigning> begin(const std::string& from_address, const std::string& job_id) const;
+  // Whether every key begin() would use for this From is usable; cheap (no libopendkim handle),
+  // so a caller can refuse before doing work that a later signing failure would strand.
+  Status checkKeys(const std::string& from_address) const;
   // Problems found while loading keys (unreadable files...), for a warning at start-up.
   const std::vector<std::string>& keyProblems() const { return key_problems_; }
 
  private:
+  Result<std::vector<const SigningKey*>> keysFor(const std::string& from_address) const;
+
   std::unique_ptr<DkimLibrary> library_;
   KeyTable keys_;
   SigningTable rules_;

@@ -21,6 +21,18 @@ std::size_t occurrence(const std::vector<HeaderField>& headers, std::string_view
   return headers.size();
 }
 
+std::string fromAddress(const std::vector<HeaderField>& headers) {
+  std::string from;
+  for (const auto& field : headers)
+    if (equalsIgnoreCase(field.name, "From")) from = firstAddressInHeader(field.value);
+  return from;
+}
+
+StageStatus cannotSign(const std::string& queue_id, const std::string& problem) {
+  log::error("queue {}: tempfail: DKIM: {}", queue_id, problem);
+  return StageStatus::tempFail("Waybill cannot DKIM-sign this message now, try again later", "4.7.0");
+}
+
 }  // namespace
 
 std::vector<HeaderField> headersAfterEdits(const MilterMessage& message) {
@@ -52,10 +64,7 @@ std::vector<HeaderField> headersAfterEdits(const MilterMessage& message) {
 
 Result<std::vector<std::string>> DkimSignStage::sign(const MilterMessage& message) const {
   const auto headers = headersAfterEdits(message);
-  std::string from;
-  for (const auto& field : headers)
-    if (equalsIgnoreCase(field.name, "From")) from = firstAddressInHeader(field.value);
-  auto signing = signer_->begin(from, message.envelope.queue_id);
+  auto signing = signer_->begin(fromAddress(headers), message.envelope.queue_id);
   if (!signing) return makeError(signing.error());
   if (signing->empty()) return std::vector<std::string>{};
   for (const auto& field : headers)
@@ -76,12 +85,18 @@ StageStatus DkimSignStage::onEndOfMessage(MilterMessage& message) {
       log::warning("queue {}: sending unsigned (dkim.allow_unsigned): {}", message.envelope.queue_id, signatures.error());
       return StageStatus::proceed();
     }
-    log::error("queue {}: tempfail: DKIM: {}", message.envelope.queue_id, signatures.error());
-    return StageStatus::tempFail("Waybill cannot DKIM-sign this message now, try again later", "4.7.0");
+    return cannotSign(message.envelope.queue_id, signatures.error());
   }
   // Inserted at the top in reverse, so they end up in SigningTable order.
   for (auto it = signatures->rbegin(); it != signatures->rend(); ++it)
     message.header_edits.push_back({HeaderEdit::Kind::Insert, "DKIM-Signature", 0, withLfFolding(*it)});
+  return StageStatus::proceed();
+}
+
+StageStatus DkimKeyCheckStage::onEndOfMessage(MilterMessage& message) {
+  if (allow_unsigned_) return StageStatus::proceed();  // DkimSignStage warns and sends unsigned
+  auto usable = signer_->checkKeys(fromAddress(headersAfterEdits(message)));
+  if (!usable) return cannotSign(message.envelope.queue_id, usable.error());
   return StageStatus::proceed();
 }
 

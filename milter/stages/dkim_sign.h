@@ -30,4 +30,19 @@ class DkimSignStage : public Stage {
   bool allow_unsigned_;
 };
 
+// DkimKeyCheckStage: runs before the split into per-recipient copies. A key that cannot be used
+// must tempfail the transaction before copies are re-injected: each copy would otherwise sit in
+// Postfix retrying against the same missing key while the original is retried too.
+class DkimKeyCheckStage : public Stage {
+ public:
+  DkimKeyCheckStage(std::shared_ptr<const dkim::MessageSigner> signer, bool allow_unsigned)
+      : signer_(std::move(signer)), allow_unsigned_(allow_unsigned) {}
+  const char* name() const override { return "dkim-key-check"; }
+  StageStatus onEndOfMessage(MilterMessage& message) override;
+
+ private:
+  std::shared_ptr<const dkim::MessageSigner> signer_;
+  bool allow_unsigned_;
+};
+
 }  // namespace waybill::milter

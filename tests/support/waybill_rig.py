@@ -423,7 +423,7 @@ class Sink:
     Construction starts it; stop()/start() keep the port (relay outage tests).
     """
 
-    MODES = {"accept": [], "tempfail": ["-r", "RCPT"], "reject": ["-f", "RCPT"]}
+    MODES = {"accept": [], "tempfail": ["-r", "RCPT"], "reject": ["-f", "RCPT"], "accept-7bit": ["-8"]}
 
     def __init__(self, base_dir: str | os.PathLike, port: int | None = None, mode: str = "accept",
                  start: bool = True) -> None:
@@ -639,6 +639,7 @@ class Postfix:
             "smtpd_recipient_restrictions": ", ".join(recipient_checks),
             "biff": "no",
             "append_dot_mydomain": "no",
+            "disable_mime_output_conversion": "yes",  # as postfix-conf/ recommends: keeps DKIM bodies intact
             # Logging without syslog: the postlog service writes this file.
             "maillog_file": str(self.log_file),
             "maillog_file_prefixes": str(self.base_dir),

@@ -190,6 +190,20 @@ TEST_F(DkimStageFixture, UnreadableKeyTempfailsUnlessUnsignedIsAllowed) {
   EXPECT_TRUE(again.header_edits.empty());
 }
 
+TEST_F(DkimStageFixture, KeyCheckRefusesBeforeTheSplitUnlessUnsignedIsAllowed) {
+  DkimKeyCheckStage strict(signer(), false);
+  auto bad = oneRecipientMessage({{"From", "A <a@example.org>"}});
+  EXPECT_EQ(strict.onEndOfMessage(bad).outcome, StageStatus::Outcome::TempFail);
+  EXPECT_TRUE(bad.header_edits.empty());
+  auto good = oneRecipientMessage({{"From", "a@example.com"}});
+  EXPECT_TRUE(strict.onEndOfMessage(good).proceeding());
+  auto unmatched = oneRecipientMessage({{"From", "a@elsewhere.example"}});  // nothing to sign with
+  EXPECT_TRUE(strict.onEndOfMessage(unmatched).proceeding());
+  DkimKeyCheckStage lenient(signer(), true);
+  auto again = oneRecipientMessage({{"From", "a@example.org"}});
+  EXPECT_TRUE(lenient.onEndOfMessage(again).proceeding());
+}
+
 TEST(Templates, RendersIntoTheBodyAndFixesMimeHeaders) {
   const auto dir = std::filesystem::temp_directory_path() / ("waybill-tpl-stage-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
