@@ -16,6 +16,7 @@ int runKeys(const Config& config, const Args& args);
 int runReport(const Config& config, const Args& args);
 // `waybill db prune` (cli/db_prune.cpp), reached through runDb.
 int pruneEvents(const Config& config, const Args& args);
+int runPostfixSetup(const Config& config, const Args& args);
 int runSuppress(const Config& config, const Args& args);
 int runSchedule(const Config& config, const Args& args);
 int runWebhooks(const Config& config, const Args& args);

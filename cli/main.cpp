@@ -17,6 +17,7 @@ constexpr const char* kCommands =
     "  keys token [--id N]             print a new tracking-token key line\n"
     "  keys generate --domain D --selector S --algorithm rsa|ed25519 [--bits N] [--dir DIR]\n"
     "                                  write a DKIM key, print its DNS record\n"
+    "  postfix-setup [--dry-run] [-c DIR]  add Waybill to a Postfix instance (postconf; idempotent)\n"
     "  report [--sender S] [--since D] [--until D] [--html FILE]  delivery numbers (table, HTML page)\n"
     "  suppress add|remove RECIPIENT (--sender A | --domain D | --global) [--reason R]\n"
     "  suppress list [RECIPIENT]       show suppressions\n"
@@ -57,7 +58,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[command_at];
   const cli::Args args(argv + command_at + 1, argv + argc);
   static const std::map<std::string, int (*)(const Config&, const cli::Args&)> kTable = {
-      {"db", cli::runDb}, {"keys", cli::runKeys}, {"report", cli::runReport}, {"suppress", cli::runSuppress}, {"schedule", cli::runSchedule}, {"webhooks", cli::runWebhooks}};
+      {"db", cli::runDb}, {"keys", cli::runKeys}, {"postfix-setup", cli::runPostfixSetup}, {"report", cli::runReport}, {"suppress", cli::runSuppress}, {"schedule", cli::runSchedule}, {"webhooks", cli::runWebhooks}};
   auto it = kTable.find(command);
   if (it == kTable.end()) {
     fmt::print(stderr, "waybill: unknown command '{}'\n{}", command, kCommands);

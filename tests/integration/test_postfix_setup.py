@@ -1,0 +1,174 @@
+"""Issue 8: `waybill postfix-setup` against a private Postfix instance of the rig.
+
+One rig for the module (PostgreSQL, Postfix, sink). mynetworks is 127.0.0.2 only, so a client
+connecting from 127.0.0.3 is a stranger: the open relay check needs no second instance. The tests
+run in file order: dry run first, then setup (twice), then what the set-up instance does.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from waybill_rig import Rig, free_port, run, wait_port, wait_until
+from waybill_stack import WaybillStack
+
+APP = "127.0.0.2"       # the application's host: in mynetworks
+STRANGER = "127.0.0.3"  # anyone else on the Internet
+BOUNCE_DOMAIN = "bounces.example.test"
+INBOUND_DOMAIN = "in.example.test"
+TRACKING_BASE = "https://t.example.test"
+
+MESSAGE = (b"From: App <app@sender.example>\r\nTo: bob@dest.example\r\nSubject: welcome\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+           b"<html><body><p>Hi</p><a href=\"https://shop.example/a\">shop</a></body></html>\r\n")
+
+
+class Instance:
+    def __init__(self, rig: Rig, stack: WaybillStack, milter_port: int) -> None:
+        self.rig = rig
+        self.stack = stack
+        self.milter_port = milter_port
+        self.dir = rig.postfix.config_dir
+
+    def setup(self, *extra: str, check: bool = True) -> subprocess.CompletedProcess:
+        return self.stack.waybill("postfix-setup", "-c", str(self.dir), *extra, check=check)
+
+    def files(self) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(self.dir.iterdir()) if p.is_file()}
+
+
+def generate_dkim_key(waybill: Path, directory: Path) -> bytes:
+    """An rsa key for sender.example; returns its DNS TXT record."""
+    out = run([waybill, "keys", "generate", "--domain", "sender.example", "--selector", "s1",
+               "--algorithm", "rsa", "--dir", directory]).stdout.decode()
+    record = re.search(r"IN TXT \( (.*) \)", out).group(1)
+    (directory / "KeyTable").write_text(f"k sender.example:s1:{directory / 'sender.example.s1.key'}\n")
+    (directory / "SigningTable").write_text("*@sender.example k\n")
+    return "".join(re.findall(r'"([^"]*)"', record)).encode()
+
+
+@pytest.fixture(scope="module")
+def instance(bin_dir: Path):
+    milter_port, policy_port = free_port(), free_port()
+    with Rig(extra_main={"mynetworks": f"{APP}/32"}) as rig:
+        keys = rig.path("dkim")
+        keys.mkdir()
+        txt = generate_dkim_key(bin_dir / "waybill", keys)
+        stack = WaybillStack(rig, bin_dir, sections={
+            "milter": {"socket": f"inet:{milter_port}@127.0.0.1"},
+            "policyd": {"listen": f"127.0.0.1:{policy_port}"},
+            "pipe": {"bounce_domain": BOUNCE_DOMAIN, "inbound_domains": INBOUND_DOMAIN},
+            "tracking": {"base_url": TRACKING_BASE},
+            "dkim": {"key_table": str(keys / "KeyTable"), "signing_table": str(keys / "SigningTable")},
+        })
+        stack.migrate()
+        it = Instance(rig, stack, milter_port)
+        it.dkim_txt = txt
+        it.policy_port = policy_port
+        yield it
+
+
+def smtp_from(instance: Instance, source: str, sender: str, rcpt: str) -> tuple[int, str]:
+    """MAIL and RCPT from a given loopback address; returns the RCPT reply."""
+    with smtplib.SMTP("127.0.0.1", instance.rig.postfix.smtp_port, local_hostname="client.example",
+                      source_address=(source, 0), timeout=30) as s:
+        s.ehlo()
+        s.mail(sender)
+        code, text = s.rcpt(rcpt)
+        s.rset()
+        return code, text.decode(errors="replace")
+
+
+def test_dry_run_changes_nothing(instance: Instance) -> None:
+    before = instance.files()
+    out = instance.setup("--dry-run").stdout
+    assert "dry run" in out
+    assert "+ waybill-pipe unix - n n - 10 pipe flags=Rq user=waybill" in out
+    assert re.search(r"main\.cf: smtpd_milters\n  - \(unset\)\n  \+ inet:127\.0\.0\.1:\d+\n", out), out
+    assert "check_policy_service inet:127.0.0.1:" in out
+    assert instance.files() == before  # no backup, no transport map, nothing edited
+
+
+def test_help_and_errors_are_one_line(instance: Instance, tmp_path: Path) -> None:
+    assert "--dry-run" in instance.stack.waybill("postfix-setup", "--help").stdout
+    missing = instance.stack.waybill("postfix-setup", "-c", str(tmp_path / "none"), check=False)
+    assert missing.returncode == 66
+    assert missing.stderr.count("\n") == 1 and "main.cf" in missing.stderr, missing.stderr
+    bad = instance.stack.waybill("postfix-setup", "--bogus", check=False)
+    assert bad.returncode == 64 and "unexpected argument '--bogus'" in bad.stderr
+
+
+def test_setup_twice_is_setup_once(instance: Instance) -> None:
+    original = instance.files()
+    first = instance.setup().stdout
+    assert "Postfix reloaded" in first, first
+    once = instance.files()
+    backups = sorted(n for n in once if ".waybill-" in n)
+    assert len(backups) == 2, backups
+    for name in backups:  # the copies are the files as they were
+        assert once[name] == original[name.split(".waybill-")[0]]
+    second = instance.setup().stdout
+    assert "nothing to change" in second
+    assert instance.files() == once  # byte for byte, and no new backups
+
+    pf = instance.rig.postfix
+    milter = f"inet:127.0.0.1:{instance.milter_port}"
+    assert pf.postconf("smtpd_milters") == milter and pf.postconf("non_smtpd_milters") == milter
+    assert pf.postconf("milter_default_action") == "tempfail"
+    assert pf.postconf("disable_mime_output_conversion") == "yes"
+    assert pf.postconf("smtpd_recipient_restrictions") == (
+        f"check_policy_service inet:127.0.0.1:{instance.policy_port}, permit_mynetworks, reject")
+    assert pf.postconf("transport_maps") == f"texthash:{instance.dir}/waybill_transport"
+    assert BOUNCE_DOMAIN in pf.postconf("relay_domains")
+    assert (instance.dir / "waybill_transport").read_text().count("waybill-pipe:") == 2
+    run(["/usr/sbin/postfix", "-c", instance.dir, "check"])
+
+
+def test_still_no_open_relay(instance: Instance) -> None:
+    instance.setup()
+    policyd = start_policyd(instance)
+    try:
+        code, text = smtp_from(instance, STRANGER, "spam@evil.example", "victim@elsewhere.example")
+        assert code in (454, 554) and "Relay access denied" in text, (code, text)
+        # Mail for the bounce domain is accepted from anyone (it is ours now).
+        code, text = smtp_from(instance, STRANGER, "", f"bounce+x@{BOUNCE_DOMAIN}")
+        assert code == 250, (code, text)
+    finally:
+        policyd.terminate()
+        policyd.wait(10)
+
+
+def start_policyd(instance: Instance) -> subprocess.Popen:
+    proc = instance.rig.spawn([instance.stack.binary("waybill-policyd"), "--config", str(instance.stack.config)],
+                              name="waybill-policyd")
+    wait_port(instance.policy_port)
+    assert wait_until(lambda: "suppression list loaded" in instance.rig.log_of("waybill-policyd"), 10)
+    return proc
+
+
+def test_message_through_the_setup_is_tracked_and_signed(instance: Instance) -> None:
+    instance.setup()
+    instance.stack.start_milter(instance.milter_port)
+    policyd = start_policyd(instance)
+    try:
+        with smtplib.SMTP("127.0.0.1", instance.rig.postfix.smtp_port, local_hostname="app.example",
+                          source_address=(APP, 0), timeout=60) as s:
+            s.sendmail("app@sender.example", ["bob@dest.example"], MESSAGE)
+        [msg] = instance.rig.sink.wait_for(1)
+    finally:
+        policyd.terminate()
+        policyd.wait(10)
+    email = msg.email
+    assert email["List-Unsubscribe"] and TRACKING_BASE + "/u/" in email["List-Unsubscribe"]
+    body = msg.raw.split(b"\r\n\r\n", 1)[1]
+    assert (TRACKING_BASE + "/c/").encode() in body and (TRACKING_BASE + "/o/").encode() in body
+    assert msg.sender.endswith("@" + BOUNCE_DOMAIN)  # VERP return path
+    dkim = pytest.importorskip("dkim")
+    assert email["DKIM-Signature"]
+    assert dkim.verify(msg.raw, dnsfunc=lambda name, timeout=5: instance.dkim_txt)
+    assert instance.rig.pg.query("SELECT count(*) FROM recipients WHERE address = 'bob@dest.example'") == [(1,)]
