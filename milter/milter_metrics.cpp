@@ -23,8 +23,9 @@ std::string_view dkimAlgorithm(std::string_view signature) {
   while (!signature.empty()) {
     const auto semicolon = signature.find(';');
     const std::string_view tag = trimmed(signature.substr(0, semicolon));
-    if (tag.starts_with("a=")) {
-      const std::string_view algorithm = trimmed(tag.substr(2));
+    const auto equals = tag.find('=');
+    if (equals != std::string_view::npos && trimmed(tag.substr(0, equals)) == "a") {  // FWS allowed around '='
+      const std::string_view algorithm = trimmed(tag.substr(equals + 1));
       if (algorithm == "rsa-sha256" || algorithm == "ed25519-sha256") return algorithm;
       return "other";
     }

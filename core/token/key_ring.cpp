@@ -35,7 +35,13 @@ bool decodeHex(const std::string& hex, std::string& out) {
 
 void KeyRing::add(std::uint8_t key_id, std::string secret) {
   if (keys_.empty()) signing_key_id_ = key_id;
+  macs_.insert_or_assign(key_id, HmacSha256(secret));
   keys_[key_id] = std::move(secret);
+}
+
+const HmacSha256* KeyRing::mac(std::uint8_t key_id) const {
+  auto it = macs_.find(key_id);
+  return it == macs_.end() ? nullptr : &it->second;
 }
 
 const std::string* KeyRing::find(std::uint8_t key_id) const {

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "token/hmac_sha256.h"
 #include "util/result.h"
 
 namespace waybill {
@@ -22,10 +23,12 @@ class KeyRing {
   void add(std::uint8_t key_id, std::string secret);  // later adds do not change the signing key
   std::uint8_t signingKeyId() const { return signing_key_id_; }
   const std::string* find(std::uint8_t key_id) const;
+  const HmacSha256* mac(std::uint8_t key_id) const;  // the key, scheduled for HMAC-SHA256
   bool empty() const { return keys_.empty(); }
 
  private:
   std::map<std::uint8_t, std::string> keys_;
+  std::map<std::uint8_t, HmacSha256> macs_;
   std::uint8_t signing_key_id_ = 0;
 };
 

@@ -1,8 +1,6 @@
 #include "token/tracking_token.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 
@@ -15,12 +13,9 @@ constexpr std::uint8_t kVersion = 1;
 constexpr std::size_t kMacBytes = 16;  // 128-bit tag: forgery odds 2^-128 per try
 constexpr std::size_t kHeaderBytes = 3 + 16;
 
-std::string macOf(const std::string& key, std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length);
-  return std::string(reinterpret_cast<const char*>(digest), kMacBytes);
+std::string macOf(const HmacSha256& key, std::string_view data) {
+  const auto digest = key.mac(data);
+  return std::string(reinterpret_cast<const char*>(digest.data()), kMacBytes);
 }
 
 bool knownKind(std::uint8_t kind) {
@@ -38,7 +33,7 @@ std::string TokenCodec::encode(const TokenClaims& claims) const {
   payload.push_back(static_cast<char>(claims.kind));
   payload.append(reinterpret_cast<const char*>(claims.recipient_id.bytes.data()), claims.recipient_id.bytes.size());
   if (claims.kind == TokenKind::Click) payload += claims.url;
-  payload += macOf(*keys_->find(key_id), payload);
+  payload += macOf(*keys_->mac(key_id), payload);
   return base64UrlEncode(payload);
 }
 
@@ -51,7 +46,7 @@ Result<TokenClaims> TokenCodec::decode(std::string_view token) const {
   const auto key_id = static_cast<std::uint8_t>((*raw)[1]);
   const auto kind = static_cast<std::uint8_t>((*raw)[2]);
   if (version != kVersion) return makeError("unknown token version");
-  const std::string* key = keys_->find(key_id);
+  const HmacSha256* key = keys_->mac(key_id);
   if (!key) return makeError("unknown key id");
   const std::string_view signed_part(raw->data(), raw->size() - kMacBytes);
   const std::string expected = macOf(*key, signed_part);
