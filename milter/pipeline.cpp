@@ -1,10 +1,24 @@
 #include "pipeline.h"
 
+#include <algorithm>
+
 #include "log/log.h"
+#include "mail/address.h"
 
 namespace waybill::milter {
 
+bool Pipeline::passesThrough(const MilterMessage& message) const {
+  const auto& recipients = message.envelope.recipients;
+  return !pass_through_.empty() && !recipients.empty() && std::all_of(recipients.begin(), recipients.end(), [&](const std::string& r) {
+    return pass_through_.contains(toLower(domainOf(r)));
+  });
+}
+
 StageStatus Pipeline::run(MilterMessage& message, const char** stopped_by) const {
+  if (passesThrough(message)) {
+    log::debug("queue {}: for waybill-pipe only, passed through untouched", message.envelope.queue_id);
+    return StageStatus::proceed();
+  }
   for (const auto& stage : stages_) {
     StageStatus status = stage->onEndOfMessage(message);
     if (!status.proceeding()) {

@@ -119,5 +119,21 @@ TEST(Pipeline, StopsAtFirstStageThatDoesNotProceed) {
   EXPECT_EQ(runs, 1);
 }
 
+TEST(Pipeline, MailOnlyForWaybillPipeDomainsPassesUntouched) {
+  int runs = 0;
+  Pipeline pipeline;
+  pipeline.add(std::make_unique<CountingStage>(runs));
+  pipeline.passThrough({"bounces.example.com", "in.example.com"});
+  auto bounce = messageWith({});
+  bounce.envelope.recipients = {"bounce+TOKEN@Bounces.Example.COM", "support@in.example.com"};
+  EXPECT_TRUE(pipeline.run(bounce).proceeding());
+  EXPECT_EQ(runs, 0);
+  EXPECT_TRUE(bounce.header_edits.empty());
+  auto mixed = messageWith({});
+  mixed.envelope.recipients = {"support@in.example.com", "ann@customer.example"};  // outbound too: processed
+  EXPECT_TRUE(pipeline.run(mixed).proceeding());
+  EXPECT_EQ(runs, 1);
+}
+
 }  // namespace
 }  // namespace waybill::milter
