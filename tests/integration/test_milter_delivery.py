@@ -210,6 +210,13 @@ ODD_MESSAGES = {
     "near-998": b"From: App <app@sender.example>\r\nTo: a@dest.example\r\nSubject: long lines\r\n"
                 b"X-Long: " + b"h" * 980 + b"\r\n\r\n" + LONG_LINE + b"\r\n" + b"z" * 997 + b"\r\n"
                 b"<a href=\"https://shop.example/l\">" + b"w" * 900 + b"\r\nend\r\n",
+    # Tracking lengthens the link: the line must not then pass 998 octets (Postfix's SMTP client
+    # would break it with CRLF SPACE after signing).
+    "link-near-998": b"From: App <app@sender.example>\r\nTo: a@dest.example\r\nSubject: long link line\r\n\r\n"
+                     + b"x" * 900 + b" https://shop.example/a/long/path " + b"y" * 57 + b"\r\n",
+    "html-link-near-998": b"From: App <app@sender.example>\r\nTo: a@dest.example\r\nSubject: long html line\r\n"
+                          b"Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                          + b"<p>" + "\u00e9".encode() * 440 + b"<a href=\"https://shop.example/h\">x</a></p>\r\n",
     "crlf-mixed": b"From: App <app@sender.example>\r\nTo: a@dest.example\nSubject: mixed line ends\r\n\n"
                   b"lf line\ncrlf line\r\ntrailing spaces   \r\n\ttab start\r\n\r\n\r\n",
     "cr-oddities": b"From: App <app@sender.example>\r\nTo: a@dest.example\r\nSubject: cr oddities\r\n\r\n"
@@ -221,9 +228,45 @@ ODD_MESSAGES = {
 }
 
 
+# Sent over a raw socket: smtplib would turn every bare CR and LF into CRLF before Postfix sees it.
+RAW_MESSAGES = {
+    "raw bare-lf": b"From: App <app@sender.example>\nTo: a@dest.example\nSubject: raw bare lf\n\n"
+                   b"line one\nline two https://shop.example/lf\n\n",
+    "raw bare-cr": b"From: App <app@sender.example>\r\nTo: a@dest.example\r\nSubject: raw bare cr\r\n\r\n"
+                   b"bare\rcr inside\r\ndouble cr\r\r\ncr at end\r\r\n",
+    "raw cr-in-header": b"From: App <app@sender.example>\r\nTo: a@dest.example\r\nSubject: raw cr\rin header\r\n"
+                        b"\r\nbody\r\n",
+}
+
+
+def send_raw(port: int, sender: str, rcpt: str, data: bytes) -> bytes:
+    """One SMTP transaction with the DATA bytes as given (only dot-stuffed); the final reply."""
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        f = s.makefile("rb")
+
+        def reply() -> bytes:
+            while True:
+                line = f.readline()
+                if line[3:4] != b"-":
+                    return line
+
+        reply()
+        for command in (b"HELO client.example", b"MAIL FROM:<" + sender.encode() + b">",
+                        b"RCPT TO:<" + rcpt.encode() + b">", b"DATA"):
+            s.sendall(command + b"\r\n")
+            reply()
+        stuffed = re.sub(rb"(^|\n)\.", rb"\1..", data)
+        s.sendall(stuffed + (b"" if stuffed.endswith(b"\n") else b"\r\n") + b".\r\n")
+        final = reply()
+        s.sendall(b"QUIT\r\n")
+        return final
+
+
 def all_messages() -> dict[str, bytes]:
     messages = {f"corpus {p.name}": p.read_bytes() for p in sorted(CORPUS.glob("*.eml"))}
     messages.update({f"odd {name}": data for name, data in ODD_MESSAGES.items()})
+    messages.update(RAW_MESSAGES)
     return messages
 
 
@@ -234,7 +277,11 @@ def test_every_message_verifies_after_one_and_two_hops(delivery: Delivery) -> No
     for i, (name, data) in enumerate(messages.items()):
         rcpt = f"one-{i}@dest.example"
         from_domain = re.search(rb"^From:[^\n]*@([\w.-]+)", data, re.M | re.I).group(1).decode()
-        delivery.send([rcpt], data, sender=f"app@{from_domain}")
+        if name in RAW_MESSAGES:
+            final = send_raw(delivery.rig.postfix.smtp_port, f"app@{from_domain}", rcpt, data)
+            assert final.startswith(b"250"), (name, final)
+        else:
+            delivery.send([rcpt], data, sender=f"app@{from_domain}")
         sent[rcpt] = name
     failures = []
     for rcpt, name in sent.items():
@@ -245,6 +292,19 @@ def test_every_message_verifies_after_one_and_two_hops(delivery: Delivery) -> No
         if first != second or first != {"rsa-sha256": True, "ed25519-sha256": True} or wrong_h:
             failures.append((name, first, second, wrong_h))
     assert not failures, failures
+
+
+@pytest.mark.parametrize("name", ["no-ids", "8bit-html", "folded-duplicate", "crlf-mixed", "link-near-998"])
+def test_sendmail_submissions_verify_too(delivery: Delivery, name: str) -> None:
+    """The non-SMTP path (sendmail, pickup, non_smtpd_milters), where Postfix adds headers itself.
+    (ASCII headers only: Postfix flags 8bit headers from sendmail as SMTPUTF8, which the sink lacks.)"""
+    rcpt = f"sendmail-{name}-{uuid.uuid4()}@dest.example"
+    result = delivery.rig.postfix.sendmail("app@sender.example", [rcpt], ODD_MESSAGES[name].replace(b"\r\n", b"\n"))
+    assert result.returncode == 0, result
+    [arrived] = wait_arrivals(delivery.rig, lambda m: rcpt in m.recipients, 1)
+    assert_dual_signed(arrived.raw, delivery.keys, name)
+    assert unsigned_fields(arrived.raw) == []
+    assert_dual_signed(delivery.second_hop(arrived).raw, delivery.keys, name + " second hop")
 
 
 def test_tampering_is_detected(delivery: Delivery) -> None:
