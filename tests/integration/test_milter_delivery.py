@@ -221,6 +221,8 @@ ODD_MESSAGES = {
                   b"lf line\ncrlf line\r\ntrailing spaces   \r\n\ttab start\r\n\r\n\r\n",
     "cr-oddities": b"From: App <app@sender.example>\r\nTo: a@dest.example\r\nSubject: cr oddities\r\n\r\n"
                    b"bare\rcr inside\r\ndouble cr\r\r\nends without newline",
+    "terse-headers": b"From:App <app@sender.example>\r\nTo:a@dest.example\r\nSubject:\r\nCc:\r\n"
+                     b"Reply-To:  \r\n  r@dest.example\r\nsubject: second lower-case subject\r\n\r\nbody\r\n",
     "dot-lines": b"From: App <app@sender.example>\r\nTo: a@dest.example\r\nSubject: dots\r\n\r\n"
                  b".\r\n..two\r\n.leading dot https://shop.example/d\r\n",
     "no-ids": b"From: App <app@sender.example>\r\nTo: a@dest.example\r\nSubject: no ids\r\n\r\nHello\r\n",

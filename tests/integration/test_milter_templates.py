@@ -125,3 +125,26 @@ def test_bad_template_requests_are_refused_with_reason(templates: TemplateRig, t
     assert reason in text, text
     assert not [m for m in templates.rig.sink.messages() if m.email["Subject"] == subject]
     assert not templates.rig.pg.query("SELECT id FROM messages WHERE subject = %s", (subject,))
+
+
+def test_template_to_several_recipients_gives_each_copy_its_own_links(templates: TemplateRig) -> None:
+    subject = f"order many {uuid.uuid4()}"
+    recipients = [f"{n}-{uuid.uuid4()}@dest.example" for n in ("ann", "bob")]
+    head = (f"From: Shop <news@shop.example>\r\nTo: team@dest.example\r\nSubject: {subject}\r\n"
+            f"X-Waybill-Template: order\r\n"
+            f"X-Waybill-Template-Data: {base64.b64encode(json.dumps(DATA).encode()).decode()}\r\n\r\n")
+    code, text = templates.rig.postfix.send_smtp("news@shop.example", recipients, head.encode())
+    assert code == 250, text
+    arrived = wait_arrivals(templates.rig, lambda m: m.email["Subject"] == subject, 2)
+    arrived = list({m.recipients[0]: m for m in arrived}.values())
+    ids = dict(templates.rig.pg.query(
+        "SELECT r.address, r.id FROM recipients r JOIN messages m ON r.message_id = m.id WHERE m.subject = %s",
+        (subject,)))
+    assert sorted(ids) == sorted(recipients)
+    for m in arrived:
+        assert_dual_signed(m.raw, templates.keys, m.recipients[0])
+        body_html = parts(m.email)["text/html"]
+        assert "Tom &amp; &quot;Jerry&quot;" in body_html
+        hrefs = re.findall(r'href="([^"]*)"', body_html)
+        assert len(hrefs) == 2
+        assert {str(decode_token(h.rsplit("/", 1)[1])[1]) for h in hrefs} == {str(ids[m.recipients[0]])}
