@@ -61,7 +61,7 @@ def deb(tmp_path_factory) -> Path:
 
 
 def test_lintian_reports_no_errors(deb: Path) -> None:
-    proc = subprocess.run(["lintian", "--no-tag-display-limit", str(deb)], text=True,
+    proc = subprocess.run(["lintian", "--tag-display-limit", "0", str(deb)], text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
     errors = [line for line in proc.stdout.splitlines() if line.startswith("E:")]
     print(proc.stdout)
