@@ -242,12 +242,12 @@ int fail(int exit_code, fmt::format_string<T...> format, T&&... args) {
   return exit_code;
 }
 
-Result<Tools> findTools(const std::string& dir) {
+Result<Tools> findTools(const std::string& dir, bool dry_run) {
   Tools tools{findTool("postconf"), findTool("postfix"), dir};
   if (tools.postconf.empty() || tools.postfix.empty())
     return makeError("postconf/postfix not found on PATH or in /usr/sbin (is Postfix installed?)");
   for (const char* name : {"main.cf", "master.cf"})
-    if (access((dir + "/" + name).c_str(), R_OK | W_OK) != 0)
+    if (access((dir + "/" + name).c_str(), dry_run ? R_OK : R_OK | W_OK) != 0)
       return makeError(fmt::format("{}/{}: {}", dir, name, std::strerror(errno)));
   return tools;
 }
@@ -269,7 +269,7 @@ int runPostfixSetup(const Config& config, const Args& args) {
   if (!parsed) return fail(64, "{}\n{}", parsed.error(), kUsage);
   if (parsed->help) return fmt::print("{}", kUsage), 0;
   const auto inputs = inputsFrom(config, parsed->config_dir);
-  auto tools = findTools(inputs.config_dir);
+  auto tools = findTools(inputs.config_dir, parsed->dry_run);
   if (!tools) return fail(tools.error().starts_with("postconf") ? 69 : 66, "{}", tools.error());
   auto state = readState(*tools);
   if (!state) return fail(69, "{}", state.error());
