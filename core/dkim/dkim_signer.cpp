@@ -43,8 +43,13 @@ Result<KeyAlgorithm> algorithmOf(const std::string& pem, const std::string& path
 Result<SigningKey> loadSigningKey(const KeyEntry& entry) {
   std::ifstream in(entry.key_path);
   if (!in) return makeError(fmt::format("cannot read DKIM key '{}' for {}: {}", entry.key_path, entry.domain, std::strerror(errno)));
+  // Opening a directory succeeds; only the read fails (EISDIR). Say so rather than "not a PEM key".
   std::stringstream text;
+  errno = 0;
   text << in.rdbuf();
+  if (text.str().empty())
+    return makeError(fmt::format("cannot read DKIM key '{}' for {}: {}", entry.key_path, entry.domain,
+                                 errno != 0 ? std::strerror(errno) : "the file is empty"));
   SigningKey key{entry, text.str(), KeyAlgorithm::Rsa};
   auto algorithm = algorithmOf(key.pem, entry.key_path);
   if (!algorithm) return makeError(algorithm.error());

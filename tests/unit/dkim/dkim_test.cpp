@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <malloc.h>
+#include <unistd.h>
 
 #include "dkim/key_generator.h"
 #include "dkim/message_signer.h"
@@ -197,6 +198,22 @@ TEST_F(SigningFixture, UnreadableKeyFailsTheMessageNotTheLoad) {
   auto signing = (*signer)->begin("a@example.net", "job");
   ASSERT_FALSE(signing.ok());
   EXPECT_NE(signing.error().find("absent.key"), std::string::npos);
+}
+
+TEST(LoadSigningKey, NamesTheKeyAndWhyItCannotBeRead) {
+  const auto dir = std::filesystem::temp_directory_path() / ("waybill-dkim-load-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir / "adir.key");
+  std::ofstream(dir / "empty.key").close();
+  std::ofstream(dir / "junk.key") << "not a key\n";
+  const auto error = [&](const char* file) {
+    return loadSigningKey({"k", "example.com", "s1", (dir / file).string()}).error();
+  };
+  EXPECT_NE(error("adir.key").find("cannot read DKIM key '" + (dir / "adir.key").string() + "' for example.com: Is a directory"),
+            std::string::npos);
+  EXPECT_NE(error("empty.key").find("the file is empty"), std::string::npos);
+  EXPECT_NE(error("gone.key").find("No such file or directory"), std::string::npos);
+  EXPECT_NE(error("junk.key").find("is not a PEM private key"), std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(SigningFixture, GeneratedPublicKeyMatchesPrivate) {
