@@ -3,10 +3,13 @@
 #include <libmilter/mfapi.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 
 #include "log/log.h"
 #include "mail/address.h"
+#include "socket_activation.h"
 
 namespace waybill::milter {
 namespace {
@@ -14,6 +17,37 @@ namespace {
 const Pipeline* g_pipeline = nullptr;  // set once before smfi_main; libmilter offers no user pointer
 BodySpoolSettings g_spool;              // likewise
 MilterMetrics* g_metrics = nullptr;     // likewise; null: not counted
+
+// Sessions between connect and close: after SIGTERM smfi_main returns while libmilter's session
+// threads still run, so the process waits for them before exiting (drain).
+class OpenSessions {
+ public:
+  void opened() {
+    std::lock_guard lock(mutex_);
+    ++count_;
+  }
+  void closed() {
+    std::lock_guard lock(mutex_);
+    --count_;
+    idle_.notify_all();
+  }
+  int count() {
+    std::lock_guard lock(mutex_);
+    return count_;
+  }
+  bool waitIdle(std::chrono::seconds limit) {
+    std::unique_lock lock(mutex_);
+    return idle_.wait_for(lock, limit, [this] { return count_ == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  int count_ = 0;
+};
+OpenSessions g_sessions;
+// Postfix keeps a milter connection for one SMTP session; systemd's stop timeout is 90 s.
+constexpr std::chrono::seconds kDrainLimit{60};
 
 struct MilterSession {
   std::string client_address;
@@ -30,6 +64,7 @@ std::string macro(SMFICTX* ctx, const char* name) {
 
 sfsistat onConnect(SMFICTX* ctx, char*, _SOCK_ADDR*) {
   auto* session = new MilterSession;
+  g_sessions.opened();
   session->client_address = macro(ctx, "{client_addr}");
   smfi_setpriv(ctx, session);
   return SMFIS_CONTINUE;
@@ -168,9 +203,33 @@ sfsistat onAbort(SMFICTX* ctx) {
 }
 
 sfsistat onClose(SMFICTX* ctx) {
-  delete sessionOf(ctx);
+  auto* session = sessionOf(ctx);
   smfi_setpriv(ctx, nullptr);
+  if (session) {
+    delete session;
+    g_sessions.closed();
+  }
   return SMFIS_CONTINUE;
+}
+
+// With a passed socket libmilter must neither unlink the unit's path nor bind its own socket.
+bool openSocket(const std::optional<ActivatedSocket>& passed, const std::string& spec) {
+  if (passed) armSocketAdoption(*passed);
+  const bool opened = smfi_opensocket(!passed) == MI_SUCCESS;
+  const bool adopted = disarmSocketAdoption();
+  if (!opened || (passed && !adopted)) {
+    log::error("option 'milter.socket': cannot listen on '{}'", spec);
+    return false;
+  }
+  if (passed) log::info("listening on {} (socket passed by systemd; milter.socket ignored)", spec);
+  else log::info("listening on {}", spec);
+  return true;
+}
+
+void drainSessions() {
+  log::info("stopped accepting; draining {} milter session(s)", g_sessions.count());
+  if (!g_sessions.waitIdle(kDrainLimit))
+    log::warning("{} milter session(s) still open after {} s; exiting anyway", g_sessions.count(), kDrainLimit.count());
 }
 
 }  // namespace
@@ -195,8 +254,14 @@ int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int time
   description.xxfi_abort = onAbort;
   description.xxfi_close = onClose;
 
-  if (smfi_setconn(const_cast<char*>(socket_spec.c_str())) != MI_SUCCESS) {
-    log::error("option 'milter.socket': '{}' is not a valid milter socket", socket_spec);
+  auto passed = takeActivatedSocket();
+  if (!passed) {
+    log::error("{}", passed.error());
+    return 78;
+  }
+  const std::string spec = *passed ? (*passed)->libmilter_spec : socket_spec;
+  if (smfi_setconn(const_cast<char*>(spec.c_str())) != MI_SUCCESS) {
+    log::error("option 'milter.socket': '{}' is not a valid milter socket", spec);
     return 78;
   }
   smfi_settimeout(timeout_seconds);
@@ -204,12 +269,10 @@ int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int time
     log::error("libmilter refused to register the filter");
     return 70;
   }
-  if (smfi_opensocket(true) != MI_SUCCESS) {
-    log::error("option 'milter.socket': cannot listen on '{}'", socket_spec);
-    return 71;
-  }
-  log::info("listening on {}", socket_spec);
-  return smfi_main() == MI_SUCCESS ? 0 : 70;
+  if (!openSocket(*passed, spec)) return 71;
+  const int status = smfi_main() == MI_SUCCESS ? 0 : 70;
+  drainSessions();
+  return status;
 }
 
 }  // namespace waybill::milter

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <systemd/sd-daemon.h>
 
+#include <chrono>
 #include <csignal>
 #include <thread>
 
@@ -34,6 +35,9 @@ sigset_t blockStopSignals() {
   std::signal(SIGPIPE, SIG_IGN);
   return signals;
 }
+
+// A million suppressions load in about a second; PostgreSQL away fails the attempt at once.
+constexpr std::chrono::seconds kFirstLoadLimit{10};
 
 }  // namespace
 
@@ -77,6 +81,8 @@ int main(int argc, char** argv) {
     return 78;
   }
   feed.start();
+  // Connections wait in the listen backlog meanwhile (socket activation: across a restart).
+  if (!feed.waitFirstAttempt(kFirstLoadLimit)) log::warning("suppression list not loaded yet; deferring recipients");
   events.start();
   releaser.start();
 

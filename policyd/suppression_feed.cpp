@@ -87,10 +87,27 @@ void SuppressionFeed::sleepUnlessStopping(std::chrono::milliseconds duration) {
   state_changed_.wait_for(lock, duration, [this] { return stopping_.load(); });
 }
 
+void SuppressionFeed::markAttempted() {
+  {
+    std::lock_guard lock(state_mutex_);
+    attempted_ = true;
+  }
+  state_changed_.notify_all();
+}
+
+bool SuppressionFeed::waitFirstAttempt(std::chrono::milliseconds limit) {
+  {
+    std::unique_lock lock(state_mutex_);
+    state_changed_.wait_for(lock, limit, [this] { return attempted_ || stopping_.load(); });
+  }
+  return read([](const policy::SuppressionIndex* index) { return index != nullptr; });
+}
+
 void SuppressionFeed::run() {
   while (!stopping_) {
     auto conn = PgConnection::connect(database_);
     if (!conn) {
+      markAttempted();
       log::warning("suppression list: {}; answering from the list in memory, retrying", conn.error());
       sleepUnlessStopping(std::chrono::seconds(1));
       continue;
@@ -108,7 +125,9 @@ void SuppressionFeed::run() {
 // notified, and applying a change twice is harmless (upsert/erase are idempotent).
 Status SuppressionFeed::followOnce(PgConnection& conn) {
   if (auto listen = conn.exec(fmt::format("LISTEN {}", kChannel)); !listen) return makeError(listen.error());
-  if (auto loaded = loadAll(conn); !loaded) return loaded;
+  auto loaded = loadAll(conn);
+  markAttempted();
+  if (!loaded) return loaded;
   listening_ = true;
   while (!stopping_) {
     pollfd waiting{PQsocket(conn.raw()), POLLIN, 0};

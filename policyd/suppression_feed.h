@@ -33,6 +33,9 @@ class SuppressionFeed {
   void start();
   void stop();
 
+  // Blocks until the first attempt to load the list is over (loaded or failed) or `limit` passed;
+  // true if a list is loaded. A restarted policyd waits here so it never answers "not loaded".
+  bool waitFirstAttempt(std::chrono::milliseconds limit);
   // True while the LISTEN connection is up and the list loaded (waybill_database_up).
   bool listening() const { return listening_; }
   // Runs `reader` under a shared lock with the current index, or null if none was ever loaded.
@@ -53,6 +56,7 @@ class SuppressionFeed {
   Status applyNotifications(PgConnection& conn);
   void applyChange(std::string_view payload);
   void sleepUnlessStopping(std::chrono::milliseconds duration);
+  void markAttempted();
 
   const DatabaseConfig database_;
   mutable std::shared_mutex mutex_;
@@ -62,6 +66,7 @@ class SuppressionFeed {
   std::atomic<bool> listening_{false};
   std::mutex state_mutex_;  // for sleeping until stop()
   std::condition_variable state_changed_;
+  bool attempted_ = false;  // guarded by state_mutex_
 };
 
 }  // namespace waybill::policyd

@@ -71,6 +71,7 @@ struct Worker {
   asio::io_context ioc{1};
   std::vector<asio::basic_socket_acceptor<Protocol>> acceptors;
   std::optional<asio::steady_timer> seal_timer;
+  bool draining = false;  // touched only on this worker's thread
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -107,6 +108,9 @@ class Session : public std::enable_shared_from_this<Session> {
       forwarded = forwardedAddress(view(request[worker_.options.real_ip_header]));
       if (!forwarded.empty()) facts.client_ip = forwarded;
     }
+    // Draining: answer, then close, so the client's next request reaches the next instance
+    // through the listening socket instead of dying with this process.
+    if (worker_.draining) facts.keep_alive = false;
     worker_.handler.handle(facts, worker_.context, response_);
     write(facts.keep_alive);
   }
@@ -202,6 +206,7 @@ void runHttpServer(const std::vector<ListenSocket>& sockets, const ServerOptions
     sd_notify(0, "STOPPING=1");
     for (auto& worker : workers)
       asio::post(worker->ioc, [&w = *worker] {
+        w.draining = true;
         for (auto& acceptor : w.acceptors) acceptor.close();
       });
   });

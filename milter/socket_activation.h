@@ -1,0 +1,37 @@
+// Systemd socket activation for waybill-milter. libmilter only takes a "proto:address" string
+// and opens the socket itself (socket, setsockopt, bind, listen), so this file interposes bind()
+// and listen() in the executable: while armed, libmilter's bind of a socket of the passed
+// socket's family turns the new descriptor into the passed one (dup3) and listen() keeps the
+// holder's backlog. Everything else goes to libc's functions untouched.
+//
+//   auto passed = milter::takeActivatedSocket();      // before smfi_setconn
+//   if (*passed) spec = passed->libmilter_spec;        // same family and address as the socket
+//   milter::armSocketAdoption(*passed);  smfi_opensocket(false);  milter::disarmSocketAdoption();
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "util/result.h"
+
+namespace waybill::milter {
+
+struct ActivatedSocket {
+  int fd = -1;
+  int family = 0;
+  std::string libmilter_spec;  // e.g. "inet:8891@[127.0.0.1]" or "unix:/run/waybill/milter.sock"
+  std::string unix_path;       // empty unless AF_UNIX
+};
+
+// The one listening socket passed by systemd (LISTEN_FDS/LISTEN_PID), if any; an error when
+// several were passed or the socket is not usable (abstract UNIX name, not listening).
+Result<std::optional<ActivatedSocket>> takeActivatedSocket();
+
+// Between these two calls, the next bind() of a socket of `passed.family` adopts `passed.fd`,
+// and unlink() of its UNIX path is refused for the rest of the process (the path belongs to
+// the socket unit and must survive our exit).
+void armSocketAdoption(const ActivatedSocket& passed);
+// True once libmilter's bind() adopted the passed socket.
+bool disarmSocketAdoption();
+
+}  // namespace waybill::milter
