@@ -14,3 +14,5 @@ apt-get install -y -q --no-install-recommends \
   python3 python3-pytest python3-psycopg2 python3-dkim python3-bs4 python3-html5lib \
   swaks miltertest opendkim opendkim-tools ca-certificates git \
   chromium python3-websocket debhelper lintian
+# wrk: HTTP load against waybill-trackd in tests/integration/test_zero_downtime.py
+apt-get install -y -q --no-install-recommends wrk
