@@ -131,7 +131,7 @@ __attribute__((visibility("default"))) int listen(int fd, int backlog) noexcept 
 
 __attribute__((visibility("default"))) int unlink(const char* path) noexcept {
   using namespace waybill::milter;
-  if (g_keep_path && path && std::strcmp(path, g_kept_path) == 0) return 0;
+  if (g_keep_path && std::strcmp(path, g_kept_path) == 0) return 0;  // path: nonnull in glibc
   static auto* real = libcFunction<int(const char*)>("unlink");
   return real(path);
 }

@@ -27,7 +27,7 @@ from waybill_stack import WaybillStack, milter_address  # noqa: E402
 
 MESSAGES = 2000
 SESSIONS = 20
-WRK_SECONDS = 12
+WRK_SECONDS = 15
 SENDER = "news@sender.example"
 RECIPIENT = "reader@dest.example"
 # Whatever Postfix logs when a milter or the policy service failed a message or a session.
@@ -52,17 +52,19 @@ def start_holders(stack: WaybillStack, milter_port: int, policy_port: int, bin_d
 
 def wait_ready(holders: dict[str, SocketHolder]) -> None:
     ready = {"milter": "socket passed by systemd", "policyd": "suppression list loaded",
-             "trackd": "using the listening socket"}
+             "trackd": "listening on systemd fd 3"}
     for key, marker in ready.items():
         assert wait_until(lambda: marker in holders[key].log(), 15), holders[key].log()[-2000:]
 
 
-def restart_under_load(holders: dict[str, SocketHolder], source: subprocess.Popen) -> list[tuple[str, int, float]]:
-    """milter, policyd, trackd, twice over, while smtp-source is still sending."""
+def restart_under_load(holders: dict[str, SocketHolder], source: subprocess.Popen,
+                       wrk: subprocess.Popen) -> list[tuple[str, int, float]]:
+    """milter, policyd, trackd, twice over, while smtp-source (and wrk) are still running."""
     restarts = []
     for key in ["milter", "policyd", "trackd"] * 2:
         time.sleep(1.0)
         assert source.poll() is None, "smtp-source finished before every restart was done: raise MESSAGES"
+        assert key != "trackd" or wrk.poll() is None, "wrk finished before trackd's restarts: raise WRK_SECONDS"
         status, seconds = holders[key].restart()
         restarts.append((key, status, seconds))
     return restarts
@@ -91,7 +93,7 @@ def test_restarts_under_load_lose_nothing(bin_dir: Path) -> None:
             wrk = subprocess.Popen(["wrk", "-t2", "-c32", f"-d{WRK_SECONDS}s", "--timeout", "10s",
                                     f"http://127.0.0.1:{stack.tracking_port}/healthz"],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            restarts = restart_under_load(holders, source)
+            restarts = restart_under_load(holders, source, wrk)
             source_output, _ = source.communicate(timeout=150)
             sent_seconds = time.monotonic() - started
             wrk_output, _ = wrk.communicate(timeout=WRK_SECONDS + 30)
