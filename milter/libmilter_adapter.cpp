@@ -18,8 +18,7 @@ const Pipeline* g_pipeline = nullptr;  // set once before smfi_main; libmilter o
 BodySpoolSettings g_spool;              // likewise
 MilterMetrics* g_metrics = nullptr;     // likewise; null: not counted
 
-// Sessions between connect and close: after SIGTERM smfi_main returns while libmilter's session
-// threads still run, so the process waits for them before exiting (drain).
+// Sessions between connect and close: on SIGTERM they end before libmilter is told to stop.
 class OpenSessions {
  public:
   void opened() {
@@ -214,7 +213,7 @@ sfsistat onClose(SMFICTX* ctx) {
 
 // With a passed socket libmilter must neither unlink the unit's path nor bind its own socket.
 bool openSocket(const std::optional<ActivatedSocket>& passed, const std::string& spec) {
-  if (passed) armSocketAdoption(*passed);
+  armSocketAdoption(passed.value_or(ActivatedSocket{}));  // also records libmilter's listening fd
   const bool opened = smfi_opensocket(!passed) == MI_SUCCESS;
   const bool adopted = disarmSocketAdoption();
   if (!opened || (passed && !adopted)) {
@@ -270,9 +269,8 @@ int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int time
     return 70;
   }
   if (!openSocket(*passed, spec)) return 71;
-  const int status = smfi_main() == MI_SUCCESS ? 0 : 70;
-  drainSessions();
-  return status;
+  setDrainBeforeStop(drainSessions);
+  return smfi_main() == MI_SUCCESS ? 0 : 70;
 }
 
 }  // namespace waybill::milter

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cerrno>
 #include <cstring>
 
@@ -27,6 +28,10 @@ std::atomic<bool> g_adopted{false};
 // The unit's UNIX path: unlink() of it is refused (libmilter removes its socket path at exit).
 char g_kept_path[sizeof(sockaddr_un::sun_path)] = {};
 std::atomic<bool> g_keep_path{false};
+// libmilter's listening socket, and the drain run before libmilter sees a stop signal.
+std::atomic<int> g_listen_fd{-1};
+std::atomic<bool> g_refuse_accept{false};
+void (*g_before_stop)() = nullptr;
 
 Result<ActivatedSocket> describe(int fd) {
   int listening = 0;
@@ -93,6 +98,8 @@ Result<std::optional<ActivatedSocket>> takeActivatedSocket() {
   return std::optional<ActivatedSocket>{std::move(*described)};
 }
 
+void setDrainBeforeStop(void (*drain)()) { g_before_stop = drain; }
+
 void armSocketAdoption(const ActivatedSocket& passed) {
   g_passed_fd = passed.fd;
   g_passed_family = passed.family;
@@ -122,6 +129,7 @@ __attribute__((visibility("default"))) int bind(int fd, const sockaddr* address,
 
 __attribute__((visibility("default"))) int listen(int fd, int backlog) noexcept {
   using namespace waybill::milter;
+  if (g_armed || g_adopted_fd == fd) g_listen_fd = fd;
   int adopted = fd;
   // Already listening, with the backlog the socket unit chose; only once: the number is reused later.
   if (fd >= 0 && g_adopted_fd.compare_exchange_strong(adopted, -1)) return 0;
@@ -134,6 +142,31 @@ __attribute__((visibility("default"))) int unlink(const char* path) noexcept {
   if (g_keep_path && std::strcmp(path, g_kept_path) == 0) return 0;  // path: nonnull in glibc
   static auto* real = libcFunction<int(const char*)>("unlink");
   return real(path);
+}
+
+// Debian's libmilter (worker pool) stops serving open sessions once it sees SIGTERM, so its
+// signal thread drains first: accept() on the milter socket is refused (connections stay in the
+// backlog for the next instance) until the open sessions have ended, then libmilter stops.
+__attribute__((visibility("default"))) int sigwait(const sigset_t* set, int* received) {
+  using namespace waybill::milter;
+  static auto* real = libcFunction<int(const sigset_t*, int*)>("sigwait");
+  const int status = real(set, received);
+  if (status == 0 && (*received == SIGTERM || *received == SIGINT) && g_before_stop) {
+    g_refuse_accept = true;
+    g_before_stop();
+  }
+  return status;
+}
+
+__attribute__((visibility("default"))) int accept(int fd, sockaddr* address, socklen_t* length) {
+  using namespace waybill::milter;
+  if (g_refuse_accept && fd == g_listen_fd) {
+    usleep(50'000);  // libmilter retries at once on EAGAIN
+    errno = EAGAIN;
+    return -1;
+  }
+  static auto* real = libcFunction<int(int, sockaddr*, socklen_t*)>("accept");
+  return real(fd, address, length);
 }
 
 }  // extern "C"
