@@ -6,6 +6,8 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+
 #include "dkim/key_generator.h"
 #include "dkim/message_signer.h"
 #include "dkim/signing_tables.h"
@@ -198,6 +200,28 @@ TEST_F(SigningFixture, UnreadableKeyFailsTheMessageNotTheLoad) {
   auto signing = (*signer)->begin("a@example.net", "job");
   ASSERT_FALSE(signing.ok());
   EXPECT_NE(signing.error().find("absent.key"), std::string::npos);
+}
+
+EVP_PKEY* parsePem(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  return key;
+}
+
+// libopendkim parses the key text for every signature; loaded keys are parsed once and shared.
+TEST_F(SigningFixture, LoadedKeysAreParsedOnceOtherPemTextAsUsual) {
+  auto signer = MessageSigner::load(path("keytable"), path("signingtable"), "");
+  ASSERT_TRUE(signer.ok());
+  EVP_PKEY* first = parsePem(rsa_.private_pem);
+  EVP_PKEY* second = parsePem(rsa_.private_pem);
+  EXPECT_TRUE(first != nullptr && first == second);
+  EVP_PKEY* other = parsePem(generateKey(KeyAlgorithm::Ed25519)->private_pem);  // never loaded
+  EXPECT_TRUE(other != nullptr && other != first);
+  EXPECT_EQ(parsePem("-----BEGIN PRIVATE KEY-----\nbm9wZQ==\n-----END PRIVATE KEY-----\n"), nullptr);
+  for (EVP_PKEY* key : {first, second, other}) EVP_PKEY_free(key);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(signWith(**signer, "news@example.com", kBody).size(), 2u);  // refs balance
+  EXPECT_EQ(verifiedSignatures(path("dns"), signWith(**signer, "news@example.com", kBody), kBody), 2);
 }
 
 TEST(LoadSigningKey, NamesTheKeyAndWhyItCannotBeRead) {
