@@ -111,6 +111,17 @@ StageStatus tempFail(const MilterMessage& message, const std::string& cause) {
 
 }  // namespace
 
+std::string retryStableHeaders(const MilterMessage& message) {
+  const std::string& queue_id = message.envelope.queue_id;
+  const std::string* id = message.header("Message-ID");
+  const bool postfix_id = id && !queue_id.empty() && id->find("." + queue_id + "@") != std::string::npos;
+  const std::string* subject = message.header("Subject");
+  const std::string subject_line = "subject " + (subject ? *subject : std::string()) + "\n";
+  if (id && !postfix_id) return "message-id " + *id + "\n" + subject_line;
+  const std::string* date = message.header("Date");
+  return "date " + (date ? *date : std::string()) + "\n" + subject_line;
+}
+
 TrackLinksStage::TrackLinksStage(std::shared_ptr<const KeyRing> keys, TrackLinksSettings settings, ConnectionPool& pool,
                                  CopyInjector& injector)
     : keys_(keys), codec_(keys), settings_(std::move(settings)), pool_(pool), injector_(injector) {}
@@ -129,10 +140,7 @@ void TrackLinksStage::adoptCopyOrDeriveIds(MilterMessage& message) const {
   }
   std::string basis = "waybill-message\n" + toLower(message.envelope.sender) + "\n";
   for (const auto& recipient : recipients) basis += toLower(recipient) + "\n";
-  for (const char* name : {"Message-ID", "Date", "Subject"}) {
-    const std::string* value = message.header(name);
-    basis += (value ? *value : std::string()) + "\n";
-  }
+  basis += retryStableHeaders(message);
   if (message.body) basis += bodyDigest(*message.body);
   message.id = uuidFromDigest(basis);
   message.recipient_ids.clear();

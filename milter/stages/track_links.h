@@ -10,8 +10,9 @@
 // runs on it as on any message. The alternative — one rewritten body per recipient inside one
 // queue file — does not exist in Postfix; splitting in the client is not ours to ask.
 //
-// No loss, no duplicates: ids are derived from the message (sender, recipients, Message-ID, Date,
-// Subject, body digest), so a retried transaction gets the same message and recipient ids; each
+// No loss, no duplicates: ids are derived from the message (sender, recipients, the client's
+// Message-ID or else Date, Subject, body digest), so a retried transaction gets the same message
+// and recipient ids; each
 // injected copy is recorded in message_copies (idempotency key = recipient id) right after
 // sendmail accepted it, and a retry skips recipients already injected. Any failure tempfails the
 // whole transaction: the client retries, and only the missing copies are injected then.
@@ -27,6 +28,11 @@
 #include "token/tracking_token.h"
 
 namespace waybill::milter {
+
+// The headers naming one message across a client's retries: its own Message-ID when it sent one
+// (then a Date that Postfix adds for local clients, new at each attempt, is left out), otherwise
+// Date; a Message-ID Postfix generated (<STAMP.QUEUEID@host>) differs per attempt and never counts.
+std::string retryStableHeaders(const MilterMessage& message);
 
 struct TrackLinksSettings {
   std::string base_url;  // tracking.base_url, no trailing '/'

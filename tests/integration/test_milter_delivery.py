@@ -381,3 +381,27 @@ def test_three_recipients_each_with_own_unsubscribe_and_return_path(delivery: De
     # Each recipient's URIs differ from every other recipient's (https and mailto share one token).
     assert all(web == mail for web, mail in tokens)
     assert len({web for web, _ in tokens}) == 3
+
+
+def test_resent_message_keeps_its_ids_although_postfix_dates_it_anew(delivery: Delivery) -> None:
+    """A client retry (same Message-ID, no Date: Postfix adds one per attempt) is the same message:
+    the copies made on the first attempt are not injected again."""
+    subject = f"resent {uuid.uuid4()}"
+    recipients = [f"{n}-{uuid.uuid4()}@dest.example" for n in ("first", "second", "third")]
+    data = (f"From: App <app@sender.example>\r\nTo: team@dest.example\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{uuid.uuid4()}@sender.example>\r\n\r\nHello https://shop.example/r\r\n").encode()
+    delivery.send(recipients, data)
+    wait_arrivals(delivery.rig, lambda m: m.email["Subject"] == subject, 3)
+    time.sleep(1.2)  # the retry's Date (added by Postfix) is a different second
+    delivery.send(recipients, data)
+    arrived = wait_arrivals(delivery.rig, lambda m: m.email["Subject"] == subject, 4)
+    delivery.rig.postfix.wait_queue_empty()
+    time.sleep(0.5)
+    arrived = [m for m in delivery.rig.sink.messages() if m.email["Subject"] == subject]
+    dates = {m.recipients[0]: set() for m in arrived}
+    for m in arrived:
+        dates[m.recipients[0]].add(m.email["Date"])
+    assert len(dates[recipients[0]]) == 2  # kept in each transaction: the client did send it twice
+    assert all(len(dates[r]) == 1 for r in recipients[1:]), dates  # copies: once
+    assert len(delivery.rig.pg.query("SELECT id FROM messages WHERE subject = %s", (subject,))) == 1
+    assert "injected by an earlier attempt" in delivery.rig.log_of("waybill-milter")

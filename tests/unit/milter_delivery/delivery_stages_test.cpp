@@ -10,6 +10,7 @@
 #include "stages/dkim_sign.h"
 #include "stages/list_unsubscribe.h"
 #include "stages/templates.h"
+#include "stages/track_links.h"
 #include "stages/verp.h"
 
 namespace waybill::milter {
@@ -202,6 +203,28 @@ TEST_F(DkimStageFixture, KeyCheckRefusesBeforeTheSplitUnlessUnsignedIsAllowed) {
   DkimKeyCheckStage lenient(signer(), true);
   auto again = oneRecipientMessage({{"From", "a@example.org"}});
   EXPECT_TRUE(lenient.onEndOfMessage(again).proceeding());
+}
+
+TEST(TrackLinks, RetriesKeepTheirIdentityWhenPostfixAddsHeaders) {
+  const auto attempt = [](std::string queue_id, std::vector<HeaderField> headers) {
+    auto message = oneRecipientMessage(std::move(headers));
+    message.envelope.queue_id = std::move(queue_id);
+    return retryStableHeaders(message);
+  };
+  // The client's Message-ID; Postfix added a Date, a second later on the retry.
+  EXPECT_EQ(attempt("AAA111", {{"Message-ID", "<m1@app.example>"}, {"Date", "Mon, 30 Nov 2026 10:00:00 +0000 (UTC)"},
+                               {"Subject", "s"}}),
+            attempt("BBB222", {{"Message-ID", "<m1@app.example>"}, {"Date", "Mon, 30 Nov 2026 10:00:01 +0000 (UTC)"},
+                               {"Subject", "s"}}));
+  // No Message-ID from the client: Postfix's own (with the queue id) is ignored, the client's Date counts.
+  EXPECT_EQ(attempt("AAA111", {{"Message-ID", "<20261130100000.AAA111@mx.example>"}, {"Date", "d1"}, {"Subject", "s"}}),
+            attempt("BBB222", {{"Message-ID", "<20261130100001.BBB222@mx.example>"}, {"Date", "d1"}, {"Subject", "s"}}));
+  // Different messages stay different.
+  EXPECT_NE(attempt("AAA111", {{"Message-ID", "<m1@app.example>"}, {"Subject", "s"}}),
+            attempt("AAA111", {{"Message-ID", "<m2@app.example>"}, {"Subject", "s"}}));
+  EXPECT_NE(attempt("AAA111", {{"Date", "d1"}, {"Subject", "s"}}), attempt("AAA111", {{"Date", "d2"}, {"Subject", "s"}}));
+  EXPECT_NE(attempt("AAA111", {{"Message-ID", "<m1@app.example>"}, {"Subject", "s"}}),
+            attempt("AAA111", {{"Message-ID", "<m1@app.example>"}, {"Subject", "t"}}));
 }
 
 TEST(Templates, RendersIntoTheBodyAndFixesMimeHeaders) {
