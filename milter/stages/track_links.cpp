@@ -115,11 +115,14 @@ std::string retryStableHeaders(const MilterMessage& message) {
   const std::string& queue_id = message.envelope.queue_id;
   const std::string* id = message.header("Message-ID");
   const bool postfix_id = id && !queue_id.empty() && id->find("." + queue_id + "@") != std::string::npos;
+  // Absent (a remote client, no Postfix default): the one StandardHeadersStage made up, new each time.
+  std::string basis = (id ? *id : message.message_id_header) + "\n";
+  if (!id || postfix_id) {
+    const std::string* date = message.header("Date");
+    basis += (date ? *date : std::string()) + "\n";
+  }
   const std::string* subject = message.header("Subject");
-  const std::string subject_line = "subject " + (subject ? *subject : std::string()) + "\n";
-  if (id && !postfix_id) return "message-id " + *id + "\n" + subject_line;
-  const std::string* date = message.header("Date");
-  return "date " + (date ? *date : std::string()) + "\n" + subject_line;
+  return basis + (subject ? *subject : std::string()) + "\n";
 }
 
 TrackLinksStage::TrackLinksStage(std::shared_ptr<const KeyRing> keys, TrackLinksSettings settings, ConnectionPool& pool,

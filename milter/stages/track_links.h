@@ -11,7 +11,7 @@
 // queue file — does not exist in Postfix; splitting in the client is not ours to ask.
 //
 // No loss, no duplicates: ids are derived from the message (sender, recipients, the client's
-// Message-ID or else Date, Subject, body digest), so a retried transaction gets the same message
+// Message-ID, or else Postfix's Message-ID and Date, Subject, body digest), so a retried transaction gets the same message
 // and recipient ids; each
 // injected copy is recorded in message_copies (idempotency key = recipient id) right after
 // sendmail accepted it, and a retry skips recipients already injected. Any failure tempfails the
@@ -29,9 +29,10 @@
 
 namespace waybill::milter {
 
-// The headers naming one message across a client's retries: its own Message-ID when it sent one
-// (then a Date that Postfix adds for local clients, new at each attempt, is left out), otherwise
-// Date; a Message-ID Postfix generated (<STAMP.QUEUEID@host>) differs per attempt and never counts.
+// The headers naming one message across a client's retries: Message-ID, Date and Subject, except
+// that a client's own Message-ID makes Date irrelevant (Postfix adds a new Date at each attempt
+// for local clients). Without one, Postfix's Message-ID (<STAMP.QUEUEID@host>) stays in: identical
+// messages sent a second apart must never be taken for a retry, whose copies would be skipped.
 std::string retryStableHeaders(const MilterMessage& message);
 
 struct TrackLinksSettings {

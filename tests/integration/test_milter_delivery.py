@@ -405,3 +405,15 @@ def test_resent_message_keeps_its_ids_although_postfix_dates_it_anew(delivery: D
     assert all(len(dates[r]) == 1 for r in recipients[1:]), dates  # copies: once
     assert len(delivery.rig.pg.query("SELECT id FROM messages WHERE subject = %s", (subject,))) == 1
     assert "injected by an earlier attempt" in delivery.rig.log_of("waybill-milter")
+
+
+def test_identical_messages_without_message_id_are_all_delivered(delivery: Delivery) -> None:
+    """No Message-ID of the client's: two identical sends are two messages, never a retry."""
+    subject = f"twins {uuid.uuid4()}"
+    recipients = [f"{n}-{uuid.uuid4()}@dest.example" for n in ("a", "b", "c")]
+    data = (f"From: App <app@sender.example>\r\nTo: team@dest.example\r\nSubject: {subject}\r\n"
+            f"Date: Mon, 30 Nov 2026 10:00:00 +0000\r\n\r\nSame body\r\n").encode()
+    delivery.send(recipients, data)
+    delivery.send(recipients, data)
+    wait_arrivals(delivery.rig, lambda m: m.email["Subject"] == subject, 6)
+    assert len(delivery.rig.pg.query("SELECT id FROM messages WHERE subject = %s", (subject,))) == 2
