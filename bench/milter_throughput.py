@@ -36,12 +36,16 @@ def message_file(rig: Rig) -> Path:
     return path
 
 
-def measure(rig: Rig, count: int, source: Path) -> float:
+def measure(rig: Rig, count: int, source: Path, label: str = "", daemons: tuple[str, ...] = ("waybill-milter",)) -> float:
+    """Messages/s of one smtp-source run; a failed run says why (smtp-source stops at the first error)."""
     start = time.monotonic()
-    subprocess.run(["/usr/sbin/smtp-source", "-s", str(SESSIONS), "-m", str(count), "-F", str(source),
-                    "-f", "app@sender.example", "-t", "reader@dest.example",
-                    f"127.0.0.1:{rig.postfix.smtp_port}"], check=True, timeout=600)
+    done = subprocess.run(["/usr/sbin/smtp-source", "-s", str(SESSIONS), "-m", str(count), "-F", str(source),
+                           "-f", "app@sender.example", "-t", "reader@dest.example",
+                           f"127.0.0.1:{rig.postfix.smtp_port}"], capture_output=True, text=True, timeout=600)
     elapsed = time.monotonic() - start
+    if done.returncode != 0:
+        logs = "".join(rig.log_of(n)[-1500:] for n in daemons)
+        raise SystemExit(f"{label}: smtp-source failed: {done.stderr.strip()}\n{rig.postfix.log_text()[-3000:]}\n{logs}")
     rig.postfix.wait_queue_empty(120)
     return count / elapsed
 
@@ -68,8 +72,8 @@ def main() -> None:
             for label, milter in setups.items():
                 rig.postfix.configure({"smtpd_milters": milter, "non_smtpd_milters": milter,
                                        "milter_default_action": "tempfail", "milter_protocol": "6"})
-                measure(rig, 100, source)  # warm-up after the reload
-                rates[label].append(measure(rig, count, source))
+                measure(rig, 100, source, label)  # warm-up after the reload
+                rates[label].append(measure(rig, count, source, label))
         alone = statistics.median(rates["postfix alone"])
         for label, values in rates.items():
             rate = statistics.median(values)

@@ -13,15 +13,15 @@ from __future__ import annotations
 import os
 import re
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 sys.path.insert(0, str(ROOT / "bench"))
-from milter_throughput import SESSIONS, message_file  # noqa: E402
+import milter_throughput  # noqa: E402
+from milter_throughput import SESSIONS  # noqa: E402
+from milter_throughput import message_file  # noqa: E402
 from waybill_rig import Rig, free_port, run, wait_port  # noqa: E402
 from waybill_stack import WaybillStack, milter_address  # noqa: E402
 
@@ -77,17 +77,7 @@ def signature_algorithms(rig: Rig) -> list[str]:
 
 
 def measure(rig: Rig, count: int, source: Path, label: str) -> float:
-    """milter_throughput.measure, but a failed run says why (smtp-source stops at the first error)."""
-    start = time.monotonic()
-    done = subprocess.run(["/usr/sbin/smtp-source", "-s", str(SESSIONS), "-m", str(count), "-F", str(source),
-                           "-f", "app@sender.example", "-t", "reader@dest.example",
-                           f"127.0.0.1:{rig.postfix.smtp_port}"], capture_output=True, text=True, timeout=600)
-    elapsed = time.monotonic() - start
-    if done.returncode != 0:
-        logs = "".join(rig.log_of(n)[-1500:] for n in ("waybill-milter", "opendkim"))
-        raise SystemExit(f"{label}: smtp-source failed: {done.stderr.strip()}\n{rig.postfix.log_text()[-3000:]}\n{logs}")
-    rig.postfix.wait_queue_empty(120)
-    return count / elapsed
+    return milter_throughput.measure(rig, count, source, label, daemons=("waybill-milter", "opendkim"))
 
 
 def main() -> None:
