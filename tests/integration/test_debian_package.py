@@ -77,7 +77,7 @@ def test_install_setup_and_purge(deb: Path) -> None:
     finally:
         sh("apt-get", "purge", "-y", "waybill")
     assert not user_exists("waybill")
-    for path in ["/etc/waybill", "/var/lib/waybill", "/var/spool/waybill", "/usr/sbin/waybill"]:
+    for path in ["/etc/waybill", "/etc/sudoers.d/waybill", "/var/lib/waybill", "/var/spool/waybill", "/usr/sbin/waybill"]:
         assert not os.path.exists(path), f"{path} left after purge"
 
 
@@ -87,6 +87,10 @@ def check_installed() -> None:
         assert os.access(f"/usr/sbin/{name}", os.X_OK), name
         sh(f"/usr/sbin/{name}", "--version")
     assert os.access("/usr/libexec/waybill/waybill-hold-helper", os.X_OK)
+    sudoers = Path("/etc/sudoers.d/waybill")  # scheduled sending: policyd -> sudo -> hold helper
+    assert sudoers.stat().st_mode & 0o777 == 0o440
+    if shutil.which("visudo"):
+        sh("visudo", "-cf", str(sudoers))
     conf = Path("/etc/waybill/waybill.conf")
     assert "[database]" in conf.read_text()
     assert (conf.stat().st_mode & 0o777, conf.stat().st_gid) == (0o640, pwd.getpwnam("waybill").pw_gid)
