@@ -7,14 +7,11 @@
 #include <pthread.h>
 
 #include <csignal>
-#include <set>
-#include <string>
 
 #include "config/config.h"
 #include "db/connection_pool.h"
 #include "libmilter_adapter.h"
 #include "log/log.h"
-#include "mail/address.h"
 #include "metrics/database_probe.h"
 #include "metrics/metrics_server.h"
 #include "metrics/refreshing_collectable.h"
@@ -37,17 +34,6 @@ void blockLibmilterSignals() {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-}
-
-// The domains Postfix hands to waybill-pipe: bounces, the unsubscribe mailto and inbound mail.
-std::set<std::string> domainsOfWaybillPipe(const waybill::Config& config) {
-  using namespace waybill;
-  std::set<std::string> domains;
-  if (!config.pipe.bounce_domain.empty()) domains.insert(toLower(config.pipe.bounce_domain));
-  for (const auto& domain : config.pipe.inbound_domains) domains.insert(toLower(domain));
-  for (const auto& pair : splitList(config.milter.bounce_domains))
-    if (auto equals = pair.find('='); equals != std::string::npos) domains.insert(toLower(stripAngles(pair.substr(equals + 1))));
-  return domains;
 }
 
 }  // namespace
@@ -77,7 +63,6 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "waybill-milter: {}\n", built.error());
     return 78;
   }
-  (*built)->pipeline.passThrough(domainsOfWaybillPipe(config));
   blockLibmilterSignals();
   milter::MilterMetrics counters;
   auto scraped = std::make_shared<metrics::RefreshingCollectable>(

@@ -1,6 +1,11 @@
 #include "pipeline_builder.h"
 
+#include <map>
+#include <set>
+#include <string>
+
 #include "log/log.h"
+#include "mail/address.h"
 #include "stages/control_headers.h"
 #include "stages/dkim_sign.h"
 #include "stages/list_unsubscribe.h"
@@ -28,7 +33,8 @@ Result<std::shared_ptr<const dkim::MessageSigner>> loadSigner(const Config& conf
 }
 
 // Per-recipient features (tracking, List-Unsubscribe, VERP) all need the token keys.
-Status addPerRecipientStages(const Config& config, ConnectionPool& pool, MilterPipeline& built) {
+Status addPerRecipientStages(const Config& config, ConnectionPool& pool, const std::map<std::string, std::string>& bounce_domains,
+                             MilterPipeline& built) {
   if (config.tracking.key_file.empty()) {
     log::warning("tracking, List-Unsubscribe and VERP off: option 'tracking.key_file' is not set");
     return {};
@@ -43,10 +49,18 @@ Status addPerRecipientStages(const Config& config, ConnectionPool& pool, MilterP
   built.pipeline.add(std::make_unique<TrackLinksStage>(keys, tracking, pool, *built.injector));
   built.pipeline.add(std::make_unique<ListUnsubscribeStage>(
       keys, ListUnsubscribeSettings{config.tracking.base_url, config.pipe.bounce_domain}));
-  auto domains = VerpStage::parseDomainMap(config.milter.bounce_domains);
-  if (!domains) return makeError("option 'milter.bounce_domains': " + domains.error());
-  built.pipeline.add(std::make_unique<VerpStage>(keys, config.pipe.bounce_local_part, config.pipe.bounce_domain, *domains));
+  built.pipeline.add(std::make_unique<VerpStage>(keys, config.pipe.bounce_local_part, config.pipe.bounce_domain, bounce_domains));
   return {};
+}
+
+// The domains Postfix hands to waybill-pipe (bounces, the unsubscribe mailto, inbound mail): their
+// mail is not outbound and passes the pipeline untouched.
+std::set<std::string> domainsOfWaybillPipe(const Config& config, const std::map<std::string, std::string>& bounce_domains) {
+  std::set<std::string> domains;
+  if (!config.pipe.bounce_domain.empty()) domains.insert(toLower(config.pipe.bounce_domain));
+  for (const auto& domain : config.pipe.inbound_domains) domains.insert(toLower(domain));
+  for (const auto& [sender_domain, bounce_domain] : bounce_domains) domains.insert(bounce_domain);
+  return domains;
 }
 
 }  // namespace
@@ -62,7 +76,10 @@ Result<std::unique_ptr<MilterPipeline>> buildMilterPipeline(const Config& config
   built->templates = std::make_shared<TemplateRenderer>(config.milter.template_dir);
   built->pipeline.add(std::make_unique<TemplatesStage>(built->templates, config.milter.spool_dir, spoolLimit(config)));
   if (*signer) built->pipeline.add(std::make_unique<DkimKeyCheckStage>(*signer, config.dkim.allow_unsigned));
-  if (auto added = addPerRecipientStages(config, pool, *built); !added) return makeError(added.error());
+  auto bounce_domains = VerpStage::parseDomainMap(config.milter.bounce_domains);
+  if (!bounce_domains) return makeError("option 'milter.bounce_domains': " + bounce_domains.error());
+  built->pipeline.passThrough(domainsOfWaybillPipe(config, *bounce_domains));
+  if (auto added = addPerRecipientStages(config, pool, *bounce_domains, *built); !added) return makeError(added.error());
   if (*signer) built->pipeline.add(std::make_unique<DkimSignStage>(*signer, config.dkim.allow_unsigned));
   else log::warning("DKIM signing off: options 'dkim.key_table' and 'dkim.signing_table' are not set");
   built->pipeline.add(std::make_unique<RecordOnceStage>(std::make_unique<RecordMessageStage>(pool)));

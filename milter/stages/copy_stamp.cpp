@@ -1,8 +1,6 @@
 #include "stages/copy_stamp.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <sstream>
 
@@ -13,13 +11,9 @@
 namespace waybill::milter {
 namespace {
 
-std::string hexMac(const std::string& key, std::string_view text) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(text.data()),
-       text.size(), mac, &length);
+std::string hexMac(const HmacSha256& key, std::string_view text) {
   std::string hex;
-  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", mac[i]);
+  for (unsigned char byte : key.mac(text)) hex += fmt::format("{:02x}", byte);
   return hex;
 }
 
@@ -32,7 +26,7 @@ std::string signedText(unsigned key_id, const Uuid& message_id, const Uuid& reci
 std::string makeCopyStamp(const KeyRing& keys, const Uuid& message_id, const Uuid& recipient_id,
                           std::string_view address) {
   const unsigned key_id = keys.signingKeyId();
-  const std::string* key = keys.find(static_cast<std::uint8_t>(key_id));
+  const HmacSha256* key = keys.mac(static_cast<std::uint8_t>(key_id));
   if (!key) throw std::logic_error("copy stamp: the key ring has no signing key");
   return fmt::format("v1 {} {} {} {}", key_id, message_id.toString(), recipient_id.toString(),
                      hexMac(*key, signedText(key_id, message_id, recipient_id, address)));
@@ -44,7 +38,7 @@ Result<CopyIds> verifyCopyStamp(const KeyRing& keys, std::string_view stamp, std
   unsigned key_id = 256;
   if (!(fields >> version >> key_id >> message_text >> recipient_text >> mac) || version != "v1" || key_id > 255)
     return makeError("malformed copy stamp");
-  const std::string* key = keys.find(static_cast<std::uint8_t>(key_id));
+  const HmacSha256* key = keys.mac(static_cast<std::uint8_t>(key_id));
   auto message_id = Uuid::parse(message_text);
   auto recipient_id = Uuid::parse(recipient_text);
   if (!key || !message_id || !recipient_id) return makeError("copy stamp with an unknown key or bad ids");
