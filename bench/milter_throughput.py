@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
-from waybill_rig import Rig, free_port  # noqa: E402
+from waybill_rig import Rig, descendants, free_port  # noqa: E402
 from waybill_stack import WaybillStack, milter_address  # noqa: E402
 
 SESSIONS = 20
@@ -34,6 +34,19 @@ def message_file(rig: Rig) -> Path:
     path = rig.path("bench.msg")
     path.write_text(body + "</body></html>\n")
     return path
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (exited ones are skipped)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def measure(rig: Rig, count: int, source: Path, label: str = "", daemons: tuple[str, ...] = ("waybill-milter",)) -> float:
@@ -61,24 +74,37 @@ def main() -> None:
         # Tracking off (recording only) and on: separates the tracker's cost from the milter's.
         # One database connection per concurrent SMTP session, as an operator would size it.
         setups = {"postfix alone": ""}
+        milter_pids = {"postfix alone": []}
         for label, extra in (("+ milter, record only", ["--tracking.key_file", ""]), ("+ milter, tracking on", [])):
             port = free_port()
-            stack.start_milter(port, "--tracking.base_url", "https://t.example",
-                               "--database.pool_size", str(SESSIONS), *extra)
+            proc = stack.start_milter(port, "--tracking.base_url", "https://t.example",
+                                      "--database.pool_size", str(SESSIONS), *extra)
             setups[label] = milter_address(port)
+            milter_pids[label] = [proc.pid]
+        postmaster = int((rig.pg.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
         # The machine is noisy: alternate the setups round by round and quote medians.
+        # CPU per message of the milter and of PostgreSQL (its backends persist in the pool): the
+        # cost that does not depend on how busy the rest of the machine is.
         rates: dict[str, list[float]] = {label: [] for label in setups}
+        cpu: dict[str, list[tuple[float, float]]] = {label: [] for label in setups}
         for _ in range(rounds):
             for label, milter in setups.items():
                 rig.postfix.configure({"smtpd_milters": milter, "non_smtpd_milters": milter,
                                        "milter_default_action": "tempfail", "milter_protocol": "6"})
                 measure(rig, 100, source, label)  # warm-up after the reload
+                pg_pids = [postmaster, *descendants([postmaster])]
+                before = cpu_seconds(milter_pids[label]), cpu_seconds(pg_pids)
                 rates[label].append(measure(rig, count, source, label))
+                after = cpu_seconds(milter_pids[label]), cpu_seconds(pg_pids)
+                cpu[label].append(((after[0] - before[0]) / count, (after[1] - before[1]) / count))
         alone = statistics.median(rates["postfix alone"])
         for label, values in rates.items():
             rate = statistics.median(values)
             runs = ", ".join(f"{v:.0f}" for v in values)
-            print(f"{label:24} {rate:7.1f} msg/s  ({rate / alone:4.0%} of alone; runs: {runs})")
+            milter_ms = statistics.median(c[0] for c in cpu[label]) * 1000
+            pg_ms = statistics.median(c[1] for c in cpu[label]) * 1000
+            print(f"{label:24} {rate:7.1f} msg/s  ({rate / alone:4.0%} of alone; runs: {runs})"
+                  f"  CPU/msg: milter {milter_ms:.2f} ms, PostgreSQL {pg_ms:.2f} ms")
         [(tracked,)] = rig.pg.query("SELECT count(*) FROM links")
         print(f"({tracked} links recorded)")
 

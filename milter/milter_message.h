@@ -59,7 +59,7 @@ struct MilterMessage {
   std::shared_ptr<mime::BodySpool> replacement_body;
   std::vector<std::string> recipients_to_delete;
   bool is_copy = false;           // a per-recipient copy re-injected by an earlier transaction
-  bool already_recorded = false;  // a retried transaction whose message rows exist already
+  std::vector<std::string> tracked_urls;  // links tracked in this body, recorded with the message
 
   // The value of the first header with this name, if any (case-insensitive).
   const std::string* header(std::string_view name) const;

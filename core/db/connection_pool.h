@@ -35,6 +35,19 @@ class ConnectionPool {
   explicit ConnectionPool(DatabaseConfig config) : config_(std::move(config)) {}
   Result<Lease> acquire();
 
+  // Runs work(connection) -> Status or Result<T>. An idle pooled connection may have outlived a
+  // database restart and fail its first statement: one retry on a fresh connection tells that
+  // apart from a database that is really away. So work must be safe to repeat.
+  template <typename Work>
+  auto withConnection(Work&& work) -> decltype(work(std::declval<PgConnection&>())) {
+    for (int attempt = 0;; ++attempt) {
+      auto lease = acquire();
+      if (!lease) return makeError("database: " + lease.error());
+      auto done = work(**lease);
+      if (done || !(*lease)->broken() || attempt == 1) return done;
+    }
+  }
+
  private:
   void release(std::unique_ptr<PgConnection> conn);
 

@@ -5,28 +5,38 @@
 namespace waybill {
 namespace {
 
-// Data-modifying CTEs run as one statement: atomic without an explicit transaction, one round trip.
+// Data-modifying CTEs run as one statement: atomic without an explicit transaction, one round trip
+// and one commit per message. A message already recorded (a retried transaction: its id is derived
+// from its content) conflicts on its id, and then nothing else is written either.
 constexpr const char* kInsertAccepted = R"SQL(
 WITH message AS (
   INSERT INTO messages (id, queue_id, message_id_header, envelope_sender, from_header, subject,
                         tags, track_mode, submitted_via, client_address, size_bytes)
   SELECT $1::uuid, $2, $3, $4, $5, $6, ARRAY(SELECT jsonb_array_elements_text($7::jsonb)),
          $8, $9, $10, $11::bigint
+  ON CONFLICT (id) DO NOTHING
   RETURNING id),
 rcpt AS (
   INSERT INTO recipients (id, message_id, address, queue_id)
-  SELECT (r->>'id')::uuid, (SELECT id FROM message), r->>'address', $2
-  FROM jsonb_array_elements($12::jsonb) AS r
-  RETURNING id, address)
-INSERT INTO events (id, type, message_id, recipient_id, recipient, sender, details)
-SELECT gen_random_uuid(), 'accepted', (SELECT id FROM message), rcpt.id, rcpt.address, $4,
-       jsonb_build_object('queue_id', $2::text)
-FROM rcpt
+  SELECT (r->>'id')::uuid, message.id, r->>'address', $2
+  FROM message, jsonb_array_elements($12::jsonb) AS r
+  RETURNING id, address),
+accepted AS (
+  INSERT INTO events (id, type, message_id, recipient_id, recipient, sender, details)
+  SELECT gen_random_uuid(), 'accepted', (SELECT id FROM message), rcpt.id, rcpt.address, $4,
+         jsonb_build_object('queue_id', $2::text)
+  FROM rcpt),
+tracked AS (
+  INSERT INTO links (recipient_id, position, message_id, url)
+  SELECT $13::uuid, ordinality::int, message.id, url
+  FROM message, jsonb_array_elements_text($14::jsonb) WITH ORDINALITY AS t(url, ordinality)
+  ON CONFLICT DO NOTHING)
+SELECT count(*) FROM message
 )SQL";
 
 }  // namespace
 
-Status recordAccepted(PgConnection& conn, const AcceptedMessage& message) {
+Result<bool> recordAccepted(PgConnection& conn, const AcceptedMessage& message) {
   nlohmann::json recipients = nlohmann::json::array();
   for (const auto& r : message.recipients) recipients.push_back({{"id", r.id.toString()}, {"address", r.address}});
   const nlohmann::json tags = message.tags;
@@ -36,9 +46,10 @@ Status recordAccepted(PgConnection& conn, const AcceptedMessage& message) {
       message.id.toString(), message.queue_id, message.message_id_header, message.envelope_sender,
       message.from_header, message.subject, dump(tags), message.track_mode,
       std::string(message.via_smtp ? "smtp" : "sendmail"), message.client_address,
-      std::to_string(message.size_bytes), dump(recipients)});
+      std::to_string(message.size_bytes), dump(recipients), message.links_recipient.toString(),
+      dump(message.link_urls)});
   if (!result) return makeError(result.error());
-  return {};
+  return result->rows() == 1 && result->get(0, 0) == "1";
 }
 
 }  // namespace waybill

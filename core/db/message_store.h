@@ -1,5 +1,6 @@
 // MessageStore: writes what the milter accepted — the message, one recipients row per envelope
-// recipient and one `accepted` event each — in a single statement, so it is all or nothing.
+// recipient, one `accepted` event each and the tracked links — in a single statement, so it is all
+// or nothing and costs one round trip.
 #pragma once
 
 #include <string>
@@ -29,8 +30,12 @@ struct AcceptedMessage {
   std::string client_address;
   std::size_t size_bytes = 0;
   std::vector<AcceptedRecipient> recipients;
+  // The links tracked in this transaction's body, in order, for the recipient it delivers to.
+  Uuid links_recipient;
+  std::vector<std::string> link_urls;
 };
 
-Status recordAccepted(PgConnection& conn, const AcceptedMessage& message);
+// True when written now, false when an earlier attempt had recorded this message id already.
+Result<bool> recordAccepted(PgConnection& conn, const AcceptedMessage& message);
 
 }  // namespace waybill

@@ -22,6 +22,8 @@ AcceptedMessage toAccepted(const MilterMessage& message) {
   accepted.size_bytes = message.body_bytes;
   for (std::size_t i = 0; i < message.envelope.recipients.size(); ++i)
     accepted.recipients.push_back({message.recipient_ids.at(i), toValidUtf8(message.envelope.recipients[i])});
+  if (!message.recipient_ids.empty()) accepted.links_recipient = message.recipient_ids.front();
+  accepted.link_urls = message.tracked_urls;
   return accepted;
 }
 
@@ -29,17 +31,17 @@ AcceptedMessage toAccepted(const MilterMessage& message) {
 
 StageStatus RecordMessageStage::onEndOfMessage(MilterMessage& message) {
   while (message.recipient_ids.size() < message.envelope.recipients.size()) message.recipient_ids.push_back(Uuid::random());
-  auto lease = pool_.acquire();
-  if (!lease) {
-    log::error("queue {}: tempfail: cannot record message: {}", message.envelope.queue_id, lease.error());
+  const AcceptedMessage accepted = toAccepted(message);
+  auto recorded = pool_.withConnection([&](PgConnection& conn) { return recordAccepted(conn, accepted); });
+  if (!recorded) {
+    log::error("queue {}: tempfail: cannot record message: {}", message.envelope.queue_id, recorded.error());
     return StageStatus::tempFail("Waybill cannot record the message now, try again later");
   }
-  if (auto status = recordAccepted(**lease, toAccepted(message)); !status) {
-    log::error("queue {}: tempfail: cannot record message: {}", message.envelope.queue_id, status.error());
-    return StageStatus::tempFail("Waybill cannot record the message now, try again later");
-  }
-  log::info("queue {}: recorded message {} for {} recipient(s)", message.envelope.queue_id, message.id.toString(),
-            message.envelope.recipients.size());
+  if (*recorded)
+    log::info("queue {}: recorded message {} for {} recipient(s), {} link(s)", message.envelope.queue_id,
+              message.id.toString(), message.envelope.recipients.size(), message.tracked_urls.size());
+  else
+    log::info("queue {}: message {} was recorded by an earlier attempt", message.envelope.queue_id, message.id.toString());
   return StageStatus::proceed();
 }
 

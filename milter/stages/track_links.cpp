@@ -153,7 +153,7 @@ void TrackLinksStage::adoptCopyOrDeriveIds(MilterMessage& message) const {
 
 Status TrackLinksStage::injectCopies(MilterMessage& message, PgConnection& conn) {
   const auto& recipients = message.envelope.recipients;
-  message.recipients_to_delete.clear();  // this may run a second time (withDatabase)
+  message.recipients_to_delete.clear();  // this may run a second time (withConnection)
   for (std::size_t i = 1; i < recipients.size(); ++i) {
     const Uuid& recipient_id = message.recipient_ids[i];
     message.recipients_to_delete.push_back(recipients[i]);
@@ -213,39 +213,28 @@ Result<std::vector<std::string>> TrackLinksStage::rewriteFor(MilterMessage& mess
   return rewritten;
 }
 
-Status TrackLinksStage::withDatabase(const std::function<Status(PgConnection&)>& work) {
-  // An idle pooled connection may have outlived a database restart; its first statement fails.
-  // One retry on a fresh connection tells that apart from a database that is really away.
-  for (int attempt = 0;; ++attempt) {
-    auto lease = pool_.acquire();
-    if (!lease) return makeError("cannot record message: database: " + lease.error());
-    Status done = work(**lease);
-    if (done || !(*lease)->broken() || attempt == 1) return done;
-    log::warning("database connection lost, retrying once: {}", done.error());
-  }
-}
-
 StageStatus TrackLinksStage::onEndOfMessage(MilterMessage& message) {
   if (!message.body || message.envelope.recipients.empty()) return StageStatus::proceed();
   adoptCopyOrDeriveIds(message);
-  Status prepared = withDatabase([&](PgConnection& conn) -> Status {
-    if (!message.is_copy) {
-      auto recorded = messageRecorded(conn, message.id);
-      if (!recorded) return makeError("cannot record message: " + recorded.error());
-      message.already_recorded = *recorded;
-    }
-    if (message.track_mode == TrackMode::None || message.is_copy) return {};  // one body fits all
-    return injectCopies(message, conn);
-  });
-  if (!prepared) return tempFail(message, prepared.error());
+  // One body fits all recipients when nothing is tracked; a copy has one recipient already.
+  if (message.track_mode != TrackMode::None && !message.is_copy && message.envelope.recipients.size() > 1) {
+    Status split = pool_.withConnection([&](PgConnection& conn) { return injectCopies(message, conn); });
+    if (!split) return tempFail(message, split.error());
+  }
   if (message.track_mode == TrackMode::None) return StageStatus::proceed();
   auto urls = rewriteFor(message, 0);
   if (!urls) return tempFail(message, urls.error());
-  Status stored = withDatabase([&](PgConnection& conn) {
-    return recordLinks(conn, message.id, message.recipient_ids[0], *urls);
-  });
-  if (!stored) return tempFail(message, "cannot record message links: " + stored.error());
-  log::info("queue {}: tracked {} link(s) for {}{}", message.envelope.queue_id, urls->size(),
+  if (message.is_copy) {
+    // The original transaction recorded the message; the copy adds its own recipient's links.
+    Status stored = pool_.withConnection([&](PgConnection& conn) {
+      return recordLinks(conn, message.id, message.recipient_ids[0], *urls);
+    });
+    if (!stored) return tempFail(message, "cannot record message links: " + stored.error());
+  } else {
+    message.tracked_urls = std::move(*urls);  // recorded with the message (record stage)
+  }
+  log::info("queue {}: tracked {} link(s) for {}{}", message.envelope.queue_id,
+            message.is_copy ? urls->size() : message.tracked_urls.size(),
             message.envelope.recipients[0], message.is_copy ? " (copy)" : "");
   return StageStatus::proceed();
 }

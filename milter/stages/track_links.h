@@ -52,7 +52,6 @@ class TrackLinksStage : public Stage {
  private:
   void adoptCopyOrDeriveIds(MilterMessage& message) const;
   Status injectCopies(MilterMessage& message, PgConnection& conn);
-  Status withDatabase(const std::function<Status(PgConnection&)>& work);
   Result<std::vector<std::string>> rewriteFor(MilterMessage& message, std::size_t recipient) const;
 
   std::shared_ptr<const KeyRing> keys_;
@@ -62,14 +61,14 @@ class TrackLinksStage : public Stage {
   CopyInjector& injector_;
 };
 
-// Wraps the record stage so it runs once per message: not for a stamped copy (its message is
-// recorded with all recipients by the original transaction) and not again for a retry.
+// Wraps the record stage so it does not run for a stamped copy: its message is recorded with all
+// recipients by the original transaction. (A retried original is caught by the record itself.)
 class RecordOnceStage : public Stage {
  public:
   explicit RecordOnceStage(std::unique_ptr<Stage> record) : record_(std::move(record)) {}
   const char* name() const override { return record_->name(); }
   StageStatus onEndOfMessage(MilterMessage& message) override {
-    if (message.is_copy || message.already_recorded) return StageStatus::proceed();
+    if (message.is_copy) return StageStatus::proceed();
     return record_->onEndOfMessage(message);
   }
 

@@ -6,12 +6,6 @@
 
 namespace waybill::milter {
 
-Result<bool> messageRecorded(PgConnection& conn, const Uuid& message_id) {
-  auto rows = conn.exec("SELECT 1 FROM messages WHERE id = $1::uuid", {message_id.toString()});
-  if (!rows) return makeError(rows.error());
-  return rows->rows() > 0;
-}
-
 Result<bool> copyInjected(PgConnection& conn, const Uuid& recipient_id) {
   auto rows = conn.exec("SELECT 1 FROM message_copies WHERE recipient_id = $1::uuid", {recipient_id.toString()});
   if (!rows) return makeError(rows.error());

@@ -10,7 +10,6 @@
 
 namespace waybill::milter {
 
-Result<bool> messageRecorded(PgConnection& conn, const Uuid& message_id);
 Result<bool> copyInjected(PgConnection& conn, const Uuid& recipient_id);
 Status recordCopy(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id, const std::string& address);
 // Idempotent: a retry writes nothing twice.
