@@ -42,7 +42,7 @@ Result<bool> recordAccepted(PgConnection& conn, const AcceptedMessage& message) 
   const nlohmann::json tags = message.tags;
   // Invalid UTF-8 in a header must not make the insert throw: replace it.
   const auto dump = [](const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
-  auto result = conn.exec(kInsertAccepted, {
+  auto result = conn.execPrepared("waybill_record_accepted", kInsertAccepted, {
       message.id.toString(), message.queue_id, message.message_id_header, message.envelope_sender,
       message.from_header, message.subject, dump(tags), message.track_mode,
       std::string(message.via_smtp ? "smtp" : "sendmail"), message.client_address,

@@ -56,6 +56,21 @@ Result<PgResult> PgConnection::exec(std::string_view sql, const std::vector<PgPa
                             values.data(), nullptr, nullptr, 0));
 }
 
+Result<PgResult> PgConnection::execPrepared(const std::string& name, std::string_view sql,
+                                            const std::vector<PgParam>& params) {
+  if (!prepared_.contains(name)) {
+    const std::string statement(sql);
+    auto done = check(PQprepare(conn_.get(), name.c_str(), statement.c_str(), static_cast<int>(params.size()), nullptr));
+    if (!done) return makeError(done.error());
+    prepared_.insert(name);
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  return check(PQexecPrepared(conn_.get(), name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                              nullptr, 0));
+}
+
 Result<PgResult> PgConnection::execScript(std::string_view sql) {
   const std::string script(sql);
   return check(PQexec(conn_.get(), script.c_str()));

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,9 @@ class PgConnection {
   static Result<PgConnection> connect(const DatabaseConfig& config);
 
   Result<PgResult> exec(std::string_view sql, const std::vector<PgParam>& params = {});
+  // Like exec, for a statement run once per message: prepared under `name` on this connection's
+  // first use, so the server parses and plans it once instead of every time.
+  Result<PgResult> execPrepared(const std::string& name, std::string_view sql, const std::vector<PgParam>& params);
   // Runs a script of several statements (migrations); no parameters allowed.
   Result<PgResult> execScript(std::string_view sql);
   // True when the server went away: the caller drops this connection and connects again.
@@ -52,6 +56,7 @@ class PgConnection {
   explicit PgConnection(PGconn* conn) : conn_(conn, &PQfinish) {}
   Result<PgResult> check(PGresult* result);
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+  std::set<std::string, std::less<>> prepared_;
 };
 
 // Runs body inside BEGIN/COMMIT; rolls back when body or COMMIT fails.
