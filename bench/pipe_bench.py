@@ -1,10 +1,14 @@
 """waybill-pipe figures (issue 7): per-invocation cost and Postfix handing it N bounces.
 
-1. Median wall time of one `waybill-pipe` invocation storing a typical Postfix bounce (process
-   start, config, key file, connect, parse, classify, one transaction), beside the same binary
-   with --classify-only (no database) and /bin/true (the floor: process start alone).
-2. Time from submitting N bounces to Postfix (one SMTP session) until all N are stored, beside the
-   peer: the same Postfix piping the same N messages to /bin/cat (same transport, no work).
+1. Median wall time and CPU of one invocation storing a typical Postfix bounce: the thin
+   `waybill-pipe` handing it to a running `waybill-piped --serve` (client start, socket, parse,
+   classify, one transaction; the daemon's CPU per message is read from /proc), beside the
+   one-shot program run directly (`waybill-piped` without --serve: process, libraries, key
+   file, connect, the same work), `waybill-piped --classify-only` (no database) and /bin/true
+   (the floor: process start alone).
+2. Time from releasing N queued bounces in Postfix until all N are stored, via the daemon and
+   with no daemon (the client falls back to the one-shot program), beside the peer: the same
+   Postfix piping the same N messages to /bin/cat (same transport, no work).
 
     bench/pipe_bench.sh [BIN_DIR] [N]
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import hmac
 import resource
 import smtplib
@@ -59,13 +64,16 @@ def add_recipients(pg, count: int) -> list[tuple[uuid.UUID, str, str]]:
     return [(r, a, h) for r, a, h, _ in rows]
 
 
-def median_ms(argv: list[str], inputs: list[bytes], extra_args) -> tuple[float, float]:
-    """Median wall time and mean CPU time (user + system of the process itself), in ms.
+def median_ms(argv: list[str], inputs: list[bytes], extra_args, daemon_pid: int | None = None
+              ) -> tuple[float, float, float]:
+    """Median wall time, mean CPU time of the process itself (user + system) and mean CPU time
+    of the daemon per message, in ms.
 
     CPU time is what the invocation costs; wall time also shows how loaded the machine is.
     """
     times = []
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    daemon_before = daemon_cpu_ms(daemon_pid)
     for i, data in enumerate(inputs):
         start = time.perf_counter()
         result = subprocess.run(argv + extra_args(i), input=data, capture_output=True)
@@ -74,7 +82,16 @@ def median_ms(argv: list[str], inputs: list[bytes], extra_args) -> tuple[float, 
             raise RuntimeError(result.stderr.decode(errors="replace"))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000 / len(inputs)
-    return statistics.median(times), cpu
+    daemon = (daemon_cpu_ms(daemon_pid) - daemon_before) / len(inputs)
+    return statistics.median(times), cpu, daemon
+
+
+def daemon_cpu_ms(pid: int | None) -> float:
+    """utime + stime of a process (all its threads), from /proc/PID/stat, in ms."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def submit(postfix, messages: list[tuple[str, bytes]]) -> None:
@@ -87,11 +104,12 @@ def main() -> None:
     bin_dir = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build" / "bin")
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     with Rig() as rig:
+        socket_path = rig.path("pipe.sock")
         stack = WaybillStack(rig, bin_dir, sections={
-            "pipe": {"bounce_domain": BOUNCES},
+            "pipe": {"bounce_domain": BOUNCES, "socket": f"unix:{socket_path}", "socket_mode": "0666"},
             "log": {"syslog": "false", "stderr": "true", "level": "warning"}})
         stack.migrate()
-        pipe = str(stack.binary("waybill-pipe"))
+        pipe, piped = str(stack.binary("waybill-pipe")), str(stack.binary("waybill-piped"))
         transport = rig.path("transport")
         transport.write_text(f"{BOUNCES} waybill-pipe:\n{PEER} peer-pipe:\n")
         rig.postfix.extra_master = (
@@ -101,34 +119,63 @@ def main() -> None:
         rig.postfix.configure({"transport_maps": f"texthash:{transport}",
                                "waybill-pipe_destination_recipient_limit": "1",
                                "peer-pipe_destination_recipient_limit": "1"})
+        daemon = start_daemon(rig, piped, stack.config, socket_path)
 
         # 1. One invocation, by hand.
         samples = 200
-        recipients = add_recipients(rig.pg, samples)
-        inputs = [bounce(a, h, i) for i, (_, a, h) in enumerate(recipients)]
-        store = median_ms([pipe, "--config", str(stack.config), "--sender=MAILER-DAEMON"], inputs,
-                          lambda i: [f"--recipient={verp(recipients[i][0])}", f"--queue-id=B{i}"])
-        classify = median_ms([pipe, "--config", str(stack.config), "--classify-only"], inputs, lambda i: [])
+        conf = ["--config", str(stack.config)]
+        store_args = lambda tag, recipients: lambda i: [f"--recipient={verp(recipients[i][0])}", f"--queue-id={tag}{i}"]
+        via_daemon = measure_store(rig, [pipe, *conf, "--sender=MAILER-DAEMON"], samples, "D", store_args, daemon.pid)
+        direct = measure_store(rig, [piped, *conf, "--sender=MAILER-DAEMON"], samples, "B", store_args, None)
+        inputs = [bounce(f"x{i}@dest.test", "<x@y>", i) for i in range(samples)]
+        classify = median_ms([piped, *conf, "--classify-only"], inputs, lambda i: [])
         floor = median_ms(["/bin/true"], inputs, lambda i: [])
         stored = rig.pg.query("SELECT count(*) FROM events WHERE type = 'bounced'")[0][0]
-        print(f"one invocation, {samples} runs, median wall / mean CPU: store {store[0]:.1f} / {store[1]:.1f} ms, "
-              f"classify-only {classify[0]:.1f} / {classify[1]:.1f} ms, /bin/true {floor[0]:.1f} / {floor[1]:.1f} ms "
-              f"({stored} bounced events stored)")
+        print(f"one invocation, {samples} runs each, median wall / mean CPU of the process (+ daemon CPU per message):")
+        print(f"  via daemon (waybill-pipe -> waybill-piped --serve): {via_daemon[0]:.2f} / {via_daemon[1]:.2f} ms "
+              f"(+ {via_daemon[2]:.2f} ms daemon = {via_daemon[1] + via_daemon[2]:.2f} ms CPU)")
+        print(f"  direct one-shot (waybill-piped):                    {direct[0]:.2f} / {direct[1]:.2f} ms")
+        print(f"  waybill-piped --classify-only (no database):        {classify[0]:.2f} / {classify[1]:.2f} ms")
+        print(f"  /bin/true (process start alone):                    {floor[0]:.2f} / {floor[1]:.2f} ms")
+        print(f"  ({stored} bounced events stored; {2 * samples} expected)")
 
         # 2. Postfix hands `count` queued bounces to waybill-pipe: the mail is queued first with the
         #    transport deferred, then released at once, so only delivery + storage is timed. The
         #    peer is the same pipe transport running /bin/cat, measured the same way.
-        recipients = add_recipients(rig.pg, count)
-        bounces = [(verp(r), bounce(a, h, i)) for i, (r, a, h) in enumerate(recipients)]
-        stored_before = rig.pg.query("SELECT count(*) FROM pipe_messages")[0][0]
-        pipe_seconds = timed_release(rig, "waybill-pipe", bounces, lambda: rig.pg.query(
-            "SELECT count(*) FROM pipe_messages")[0][0] - stored_before >= count)
-        stored = rig.pg.query("SELECT count(*) FROM pipe_messages")[0][0] - stored_before
-        peers = [(f"x{i}@{PEER}", data) for i, (_, data) in enumerate(bounces)]
+        results = {}
+        for mode in ("daemon", "one-shot"):
+            if mode == "one-shot":
+                daemon.terminate()
+                daemon.wait(30)
+            results[mode] = release_bounces(rig, count)
+        peers = [(f"x{i}@{PEER}", bounce(f"p{i}@dest.test", "<p@y>", i)) for i in range(count)]
         peer_seconds = timed_release(rig, "peer-pipe", peers, lambda: not rig.postfix.queue())
-        print(f"{count} queued bounces released to waybill-pipe: all {stored} stored in {pipe_seconds:.1f} s "
-              f"({count / pipe_seconds:.0f}/s); peer (same pipe transport running /bin/cat): {peer_seconds:.1f} s "
-              f"({count / peer_seconds:.0f}/s); ratio {pipe_seconds / peer_seconds:.2f}")
+        print(f"{count} queued bounces released to waybill-pipe, until all stored:")
+        for mode, (seconds, stored) in results.items():
+            print(f"  {mode:8}: all {stored} stored in {seconds:.1f} s ({count / seconds:.0f}/s), "
+                  f"{seconds / peer_seconds:.2f} x the peer")
+        print(f"  peer (same pipe transport running /bin/cat): {peer_seconds:.1f} s ({count / peer_seconds:.0f}/s)")
+
+
+def start_daemon(rig, piped: str, config: Path, socket_path: Path):
+    proc = rig.spawn([piped, "--config", str(config), "--serve"], name="waybill-piped")
+    assert wait_until(socket_path.exists, 10), rig.log_of("waybill-piped")
+    return proc
+
+
+def measure_store(rig, argv: list[str], samples: int, tag: str, store_args, daemon_pid):
+    recipients = add_recipients(rig.pg, samples)
+    inputs = [bounce(a, h, i) for i, (_, a, h) in enumerate(recipients)]
+    return median_ms(argv, inputs, store_args(tag, recipients), daemon_pid)
+
+
+def release_bounces(rig, count: int) -> tuple[float, int]:
+    recipients = add_recipients(rig.pg, count)
+    bounces = [(verp(r), bounce(a, h, i)) for i, (r, a, h) in enumerate(recipients)]
+    before = rig.pg.query("SELECT count(*) FROM pipe_messages")[0][0]
+    stored = lambda: rig.pg.query("SELECT count(*) FROM pipe_messages")[0][0] - before
+    seconds = timed_release(rig, "waybill-pipe", bounces, lambda: stored() >= count)
+    return seconds, stored()
 
 
 def timed_release(rig, transport: str, messages, done) -> float:

@@ -1,6 +1,7 @@
 #!/bin/sh
-# waybill-pipe figures: median cost of one invocation, and Postfix handing it N bounces (default
-# 2000) against the same transport piping to /bin/cat. Needs root (private Postfix + PostgreSQL).
+# waybill-pipe figures: median cost of one invocation (via waybill-piped --serve, one-shot,
+# --classify-only, /bin/true), and Postfix handing it N bounces (default 2000) via the daemon and
+# one-shot, against the same transport piping to /bin/cat. Needs root (private Postfix + PostgreSQL).
 #   bench/pipe_bench.sh [BIN_DIR] [N]
 set -e
 here=$(dirname "$0")

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -85,6 +86,13 @@ po::options_description sharedOptions() {
       ("pipe.inbound_domains", po::value<std::string>()->default_value(""), "comma-separated domains whose mail is stored in inbound_messages")
       ("pipe.soft_bounce_limit", po::value<int>()->default_value(d.pipe.soft_bounce_limit), "soft bounces of one address that suppress it ...")
       ("pipe.soft_bounce_days", po::value<int>()->default_value(d.pipe.soft_bounce_days), "... within this many days")
+      ("pipe.socket", po::value<std::string>()->default_value(d.pipe.socket), "unix:/path of waybill-piped --serve; empty: waybill-pipe runs one-shot")
+      ("pipe.socket_mode", po::value<std::string>()->default_value("0660"), "octal mode of the socket waybill-piped creates")
+      ("pipe.pool_size", po::value<int>()->default_value(d.pipe.pool_size), "PostgreSQL connections of waybill-piped")
+      ("pipe.max_connections", po::value<int>()->default_value(d.pipe.max_connections), "messages waybill-piped takes at once")
+      ("pipe.max_message_mb", po::value<int>()->default_value(d.pipe.max_message_mb), "message bytes kept; the rest is cut")
+      ("pipe.timeout", po::value<int>()->default_value(d.pipe.timeout_seconds), "seconds of client silence, and of waiting for the answer")
+      ("pipe.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)")
       ("dkim.key_table", po::value<std::string>()->default_value(""), "OpenDKIM KeyTable file")
       ("dkim.signing_table", po::value<std::string>()->default_value(""), "OpenDKIM SigningTable file")
       ("dkim.fallback_key", po::value<std::string>()->default_value(""), "KeyTable name signing senders that no SigningTable rule matches")
@@ -115,6 +123,27 @@ Status checkBaseUrl(const std::string& url) {
   return {};
 }
 
+Status buildPipeDaemon(const po::variables_map& vm, PipeConfig& pipe) {
+  pipe.socket = vm["pipe.socket"].as<std::string>();
+  if (!pipe.socket.empty() && (pipe.socket.rfind("unix:/", 0) != 0 || pipe.socket.size() > 100))
+    return makeError(fmt::format("option 'pipe.socket': '{}' is not unix:/absolute/path (at most 100 characters)", pipe.socket));
+  const std::string mode = vm["pipe.socket_mode"].as<std::string>();
+  char* end = nullptr;
+  const long parsed = std::strtol(mode.c_str(), &end, 8);
+  if (mode.empty() || *end != '\0' || parsed <= 0 || parsed > 0777)
+    return makeError(fmt::format("option 'pipe.socket_mode': '{}' is not an octal mode such as 0660", mode));
+  pipe.socket_mode = static_cast<int>(parsed);
+  pipe.pool_size = vm["pipe.pool_size"].as<int>();
+  pipe.max_connections = vm["pipe.max_connections"].as<int>();
+  pipe.max_message_mb = vm["pipe.max_message_mb"].as<int>();
+  pipe.timeout_seconds = vm["pipe.timeout"].as<int>();
+  for (auto [key, value] : {std::pair{"pipe.pool_size", pipe.pool_size}, std::pair{"pipe.max_connections", pipe.max_connections},
+                            std::pair{"pipe.max_message_mb", pipe.max_message_mb}, std::pair{"pipe.timeout", pipe.timeout_seconds}})
+    if (auto s = requirePositive(key, value); !s) return s;
+  if (pipe.max_message_mb > 1024) return makeError("option 'pipe.max_message_mb': at most 1024");
+  return {};
+}
+
 Status buildPipe(const po::variables_map& vm, PipeConfig& pipe) {
   pipe.bounce_domain = vm["pipe.bounce_domain"].as<std::string>();
   pipe.bounce_local_part = vm["pipe.bounce_local_part"].as<std::string>();
@@ -131,7 +160,8 @@ Status buildPipe(const po::variables_map& vm, PipeConfig& pipe) {
   pipe.soft_bounce_limit = vm["pipe.soft_bounce_limit"].as<int>();
   pipe.soft_bounce_days = vm["pipe.soft_bounce_days"].as<int>();
   if (auto s = requirePositive("pipe.soft_bounce_limit", pipe.soft_bounce_limit); !s) return s;
-  return requirePositive("pipe.soft_bounce_days", pipe.soft_bounce_days);
+  if (auto s = requirePositive("pipe.soft_bounce_days", pipe.soft_bounce_days); !s) return s;
+  return buildPipeDaemon(vm, pipe);
 }
 
 Status buildPolicyd(const po::variables_map& vm, PolicydConfig& policyd) {
@@ -225,7 +255,8 @@ Result<std::shared_ptr<const Config>> buildConfig(const po::variables_map& vm, s
   config->milter.socket = vm["milter.socket"].as<std::string>();
   for (auto [key, target] : {std::pair{"milter.metrics_listen", &config->milter.metrics_listen},
                               std::pair{"policyd.metrics_listen", &config->policyd.metrics_listen},
-                              std::pair{"trackd.metrics_listen", &config->trackd.metrics_listen}}) {
+                              std::pair{"trackd.metrics_listen", &config->trackd.metrics_listen},
+                              std::pair{"pipe.metrics_listen", &config->pipe.metrics_listen}}) {
     auto listen = metricsListen(vm, key);
     if (!listen) return makeError(listen.error());
     *target = *listen;

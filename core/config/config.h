@@ -100,6 +100,14 @@ struct PipeConfig {
   std::vector<std::string> inbound_domains;  // other mail for these is stored in inbound_messages
   int soft_bounce_limit = 5;                 // this many soft bounces of one address ...
   int soft_bounce_days = 7;                  // ... within this many days suppress it
+  // waybill-piped --serve (pipe-transport/README.md): the resident store behind the thin waybill-pipe.
+  std::string socket = "unix:/run/waybill/pipe.sock";  // empty: waybill-pipe always runs one-shot
+  int socket_mode = 0660;           // only the waybill user/group (Postfix's pipe user=) may connect
+  int pool_size = 4;                // PostgreSQL connections kept open
+  int max_connections = 32;         // messages in flight; more are told to run one-shot
+  int max_message_mb = 64;          // larger input is cut here (one-shot and daemon alike)
+  int timeout_seconds = 60;         // client silence, and the client's wait for the answer
+  std::string metrics_listen;       // Prometheus /metrics on loopback HOST:PORT; empty: off
 };
 
 struct DkimConfig {

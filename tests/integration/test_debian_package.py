@@ -22,9 +22,11 @@ import pytest
 from waybill_rig import Rig
 
 REPO = Path(__file__).resolve().parents[2]
-BINARIES = ["waybill", "waybill-milter", "waybill-policyd", "waybill-pipe", "waybill-trackd", "waybill-webhookd"]
+BINARIES = ["waybill", "waybill-milter", "waybill-policyd", "waybill-pipe", "waybill-piped", "waybill-trackd",
+            "waybill-webhookd"]
 UNITS = ["waybill-milter.service", "waybill-policyd.service", "waybill-policyd.socket",
-         "waybill-trackd.service", "waybill-trackd.socket", "waybill-webhookd.service"]
+         "waybill-trackd.service", "waybill-trackd.socket", "waybill-webhookd.service",
+         "waybill-piped.service", "waybill-piped.socket"]
 
 pytestmark = pytest.mark.skipif(os.environ.get("WAYBILL_PACKAGE_TEST") != "1",
                                 reason="runs as ctest entry package.debian (WAYBILL_PACKAGE_TEST=1)")
@@ -86,6 +88,9 @@ def check_installed() -> None:
     for name in BINARIES:
         assert os.access(f"/usr/sbin/{name}", os.X_OK), name
         sh(f"/usr/sbin/{name}", "--version")
+    # Postfix starts waybill-pipe per message: it must stay a libc-only front end of waybill-piped.
+    libraries = sh("ldd", "/usr/sbin/waybill-pipe")
+    assert "libpq" not in libraries and "libstdc++" not in libraries, libraries
     assert os.access("/usr/libexec/waybill/waybill-hold-helper", os.X_OK)
     sudoers = Path("/etc/sudoers.d/waybill")  # scheduled sending: policyd -> sudo -> hold helper
     assert sudoers.stat().st_mode & 0o777 == 0o440

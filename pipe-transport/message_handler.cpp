@@ -1,0 +1,46 @@
+// MessageHandler implementation: store, retry a dead pooled connection once, log, answer.
+#include "message_handler.h"
+
+#include "log/log.h"
+#include "token/key_ring.h"
+
+namespace waybill::pipe {
+
+Result<std::unique_ptr<TokenCodec>> loadTokenCodec(const Config& config) {
+  if (config.tracking.key_file.empty()) return std::unique_ptr<TokenCodec>();
+  auto ring = KeyRing::loadFile(config.tracking.key_file);
+  if (!ring) return makeError("option 'tracking.key_file': " + ring.error());
+  return std::make_unique<TokenCodec>(std::make_shared<const KeyRing>(std::move(*ring)));
+}
+
+PipeAnswer answerFor(const PipeEnvelope& envelope, const Result<StoreOutcome>& outcome) {
+  if (!outcome) {
+    log::error("queue {}: storing failed: {}; Postfix will retry", envelope.queue_id, outcome.error());
+    return {kExitTempFail, "storing failed: " + outcome.error()};
+  }
+  const char* what = *outcome == StoreOutcome::Stored ? "stored" : "already stored";
+  log::info("queue {} to {}: {}", envelope.queue_id, envelope.recipient, what);
+  return {0, what};
+}
+
+PipeAnswer storeWithNewConnection(const PipeEnvelope& envelope, std::string_view raw, const Config& config,
+                                  const TokenCodec* codec) {
+  auto conn = PgConnection::connect(config.database);
+  if (!conn) return answerFor(envelope, makeError(conn.error()));
+  return answerFor(envelope, storeMessage(*conn, envelope, raw, config, codec));
+}
+
+PipeAnswer storeWithPool(ConnectionPool& pool, const PipeEnvelope& envelope, std::string_view raw,
+                         const Config& config, const TokenCodec* codec) {
+  Result<StoreOutcome> outcome = makeError("not tried");
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto lease = pool.acquire();
+    if (!lease) return answerFor(envelope, makeError(lease.error()));
+    outcome = storeMessage(**lease, envelope, raw, config, codec);
+    if (outcome || !(*lease)->broken()) break;
+    log::warning("queue {}: database connection lost ({}); retrying on a new one", envelope.queue_id, outcome.error());
+  }
+  return answerFor(envelope, outcome);
+}
+
+}  // namespace waybill::pipe

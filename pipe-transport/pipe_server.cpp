@@ -1,0 +1,182 @@
+// PipeServer implementation: unix listener (or systemd's), bounded thread-per-message, drain.
+#include "pipe_server.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "log/log.h"
+
+namespace waybill::pipe {
+namespace {
+
+sockaddr_un unixAddress(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.c_str(), std::min(path.size() + 1, sizeof address.sun_path));
+  return address;
+}
+
+// A socket file that still accepts belongs to a running daemon: unlinking it would orphan that
+// daemon silently, so the second one refuses to start instead.
+bool someoneListens(const std::string& path) {
+  const sockaddr_un address = unixAddress(path);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const bool live = fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  if (fd >= 0) ::close(fd);
+  return live;
+}
+
+Result<PipeServer::Listener> listenUnix(const std::string& path, int mode) {
+  if (someoneListens(path))
+    return makeError(fmt::format("option 'pipe.socket': unix:{} is in use by another waybill-piped", path));
+  ::unlink(path.c_str());  // a stale socket file from an earlier run
+  const sockaddr_un address = unixAddress(path);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // The umask makes the file born with at most `mode`: no window in which anyone may connect.
+  const mode_t old_mask = ::umask(static_cast<mode_t>(0777 & ~mode));
+  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
+                  ::listen(fd, 512) == 0;
+  const int saved_errno = errno;
+  ::umask(old_mask);
+  if (!ok) {
+    if (fd >= 0) ::close(fd);
+    return makeError(fmt::format("option 'pipe.socket': cannot listen on unix:{}: {}", path, std::strerror(saved_errno)));
+  }
+  ::chmod(path.c_str(), static_cast<mode_t>(mode));
+  return PipeServer::Listener{fd, path};
+}
+
+bool sendAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(sent));
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<PipeServer::Listener> PipeServer::listen(const PipeConfig& pipe) {
+  const int passed = sd_listen_fds(1);
+  if (passed > 1) return makeError("systemd passed more than one socket; waybill-piped uses exactly one");
+  if (passed == 1) {
+    log::info("using the listening socket passed by systemd; pipe.socket is ignored");
+    return Listener{SD_LISTEN_FDS_START, ""};
+  }
+  if (pipe.socket.empty()) return makeError("option 'pipe.socket': required for --serve");
+  return listenUnix(pipe.socket.substr(5), pipe.socket_mode);
+}
+
+PipeServer::PipeServer(Listener listener, PipeServerOptions options, PipeMetrics& metrics, RequestHandler handler)
+    : listener_(std::move(listener)), options_(options), metrics_(metrics), handler_(std::move(handler)) {
+  if (pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe2 failed");
+}
+
+PipeServer::~PipeServer() {
+  for (int fd : stop_pipe_)
+    if (fd >= 0) ::close(fd);
+}
+
+void PipeServer::stop() {
+  stopping_ = true;
+  const char byte = 1;
+  [[maybe_unused]] const auto written = ::write(stop_pipe_[1], &byte, 1);
+}
+
+void PipeServer::run() {
+  while (!stopping_) {
+    pollfd waiting[2] = {{listener_.fd, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
+    if (poll(waiting, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      log::error("poll on the listening socket failed: {}", std::strerror(errno));
+      break;
+    }
+    if (waiting[1].revents) break;
+    const int fd = accept4(listener_.fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) log::warning("accept: {}", std::strerror(errno));
+      continue;
+    }
+    if (!admit(fd)) continue;
+    std::thread([this, fd] { serve(fd); }).detach();
+  }
+  drain();
+}
+
+bool PipeServer::admit(int fd) {
+  std::lock_guard lock(mutex_);
+  if (static_cast<int>(connections_.size()) >= options_.max_connections) {
+    // The client has read nothing from Postfix yet: it runs the one-shot program instead.
+    log::warning("client told BUSY: {} messages in flight (pipe.max_connections)", connections_.size());
+    ::send(fd, kGreetingBusy.data(), kGreetingBusy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::close(fd);
+    metrics_.countRefused();
+    return false;
+  }
+  connections_.insert(fd);
+  metrics_.inFlight().Set(static_cast<double>(connections_.size()));
+  return true;
+}
+
+void PipeServer::forget(int fd) {
+  // Under the lock: once drain() sees the set empty, no thread touches this object again.
+  std::lock_guard lock(mutex_);
+  connections_.erase(fd);
+  ::close(fd);
+  metrics_.inFlight().Set(static_cast<double>(connections_.size()));
+  idle_.notify_all();
+}
+
+// Unlike policyd, reads are not cut short: a message being received is a message Postfix is
+// waiting on, so it is read to its end, stored and answered. Every read has the timeout, so
+// the wait is bounded; past it the clients see the socket close and exit 75.
+void PipeServer::drain() {
+  if (listener_.fd >= 0) ::close(listener_.fd);  // systemd keeps its copy: clients wait for the next daemon
+  if (!listener_.unix_path.empty()) ::unlink(listener_.unix_path.c_str());
+  std::unique_lock lock(mutex_);
+  log::info("draining {} message(s) in flight", connections_.size());
+  const auto limit = std::chrono::seconds(2 * options_.timeout_seconds);
+  if (!idle_.wait_for(lock, limit, [this] { return connections_.empty(); }))
+    log::warning("{} message(s) still in flight after {} s; exiting (their clients exit 75)", connections_.size(),
+                 limit.count());
+}
+
+void PipeServer::serve(int fd) {
+  const timeval timeout{options_.timeout_seconds, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  PipeRequestReader reader(options_.max_message_bytes);
+  if (sendAll(fd, kGreetingReady)) {
+    char buffer[65536];
+    while (!reader.done() && !reader.failed()) {
+      const ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) break;  // client gone or silent for pipe.timeout
+      reader.push(std::string_view(buffer, static_cast<std::size_t>(got)));
+    }
+  }
+  if (reader.done()) {
+    PipeAnswer answer = handler_(reader.request());
+    if (!sendAll(fd, formatAnswer(answer)))
+      log::warning("queue {}: client gone before the answer '{}'; Postfix retries, the dedupe key stops a double store",
+                   reader.request().queue_id, answer.text);
+  } else {
+    log::warning("client ended mid-message ({}); nothing stored, the client exits 75",
+                 reader.failed() ? reader.error() : "closed or timed out");
+    metrics_.countAborted();
+  }
+  forget(fd);
+}
+
+}  // namespace waybill::pipe
