@@ -5,8 +5,11 @@
 //
 //   cmake -B build-bench -DWAYBILL_BENCH=ON && ninja -C build-bench rewriter_bench
 //   build-bench/bin/rewriter_bench --benchmark_min_time=2
+//
+// It runs with the milter's malloc thresholds (util/allocator.h), as the milter does.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -15,6 +18,7 @@
 #include "mime/mime_rewriter.h"
 #include "mime/transfer_encoding.h"
 #include "token/tracking_token.h"
+#include "util/allocator.h"
 
 namespace {
 
@@ -142,4 +146,13 @@ BENCHMARK(memchrFloor);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// The milter's allocator settings (util/allocator.h); WAYBILL_BENCH_DEFAULT_MALLOC=1 measures
+// glibc's defaults instead, to see what the tuning is worth.
+int main(int argc, char** argv) {
+  if (!std::getenv("WAYBILL_BENCH_DEFAULT_MALLOC")) waybill::tuneAllocatorForMessages();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

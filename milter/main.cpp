@@ -17,6 +17,7 @@
 #include "metrics/refreshing_collectable.h"
 #include "milter_metrics.h"
 #include "pipeline_builder.h"
+#include "util/allocator.h"
 
 namespace {
 
@@ -40,6 +41,7 @@ void blockLibmilterSignals() {
 
 int main(int argc, char** argv) {
   using namespace waybill;
+  const bool allocator_tuned = tuneAllocatorForMessages();
   ConfigParser parser("waybill-milter", "Postfix milter: tracking, List-Unsubscribe, Message-ID/Date, VERP, DKIM.");
   auto parsed = parser.parse(argc, argv);
   if (!parsed) {
@@ -53,6 +55,7 @@ int main(int argc, char** argv) {
     return 78;
   }
   log::init("waybill-milter", {config.log.to_stderr, config.log.to_syslog, config.log.level});
+  if (!allocator_tuned) log::warning("could not tune malloc thresholds; rewriting runs slower");
 
   ConnectionPool pool(config.database);
   if (auto probe = pool.acquire(); !probe)
