@@ -21,7 +21,10 @@ bool startsWithIgnoreCase(std::string_view text, std::string_view prefix) {
 
 // The attribute value to write for a new URL. Tracking URLs hold only [A-Za-z0-9:/._~-], so no
 // quoting or escaping is needed in any quoting style; anything else is entity-encoded anyway.
-std::string encodeAttributeValue(std::string_view url) {
+bool needsEntity(char c) { return c == '&' || c == '"' || c == '\'' || c == '<' || c == '>'; }
+
+std::string encodeAttributeValue(std::string url) {
+  if (std::none_of(url.begin(), url.end(), needsEntity)) return url;  // every tracking URL
   std::string out;
   out.reserve(url.size());
   for (char c : url) {
