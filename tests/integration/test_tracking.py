@@ -316,6 +316,23 @@ def test_failure_in_the_middle_tempfails_and_retry_delivers_once(tracking: Track
     assert "injected by an earlier attempt" in tracking.rig.log_of("waybill-milter")
 
 
+def test_resubmitted_message_is_recorded_once(tracking: Tracking) -> None:
+    """A message whose rows an earlier attempt wrote (same Message-ID, content and recipient, as
+    when a client retries after losing the server's 250) is not recorded twice: the one insert
+    statement conflicts on the message id and then writes nothing, links and events included."""
+    data = MULTI % (b"recorded once", b"recorded-once")
+    for _ in range(2):
+        code, text = tracking.send(["gil@dest.example"], data)
+        assert code == 250, text
+    assert len(tracking.arrivals(lambda m: m.email["Subject"] == "recorded once", 2)) == 2
+    [(message_id,)] = tracking.pg.query("SELECT id FROM messages WHERE subject = 'recorded once'")
+    assert tracking.pg.query("SELECT count(*) FROM recipients WHERE message_id = %s", (message_id,)) == [(1,)]
+    assert tracking.pg.query("SELECT count(*) FROM events WHERE message_id = %s AND type = 'accepted'",
+                             (message_id,)) == [(1,)]
+    assert tracking.pg.query("SELECT count(*) FROM links WHERE message_id = %s", (message_id,)) == [(2,)]
+    assert f"message {message_id} was recorded by an earlier attempt" in tracking.rig.log_of("waybill-milter")
+
+
 # ---------------------------------------------------------------------------------------------
 # Acceptance 3: X-Waybill-Track modes; control headers gone
 
