@@ -101,7 +101,7 @@ def submit(postfix, messages: list[tuple[str, bytes]]) -> None:
 
 
 def main() -> None:
-    bin_dir = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build" / "bin")
+    bin_dir = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build" / "bin").resolve()  # Postfix runs it from elsewhere
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     with Rig() as rig:
         socket_path = rig.path("pipe.sock")
