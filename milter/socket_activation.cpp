@@ -100,6 +100,8 @@ Result<std::optional<ActivatedSocket>> takeActivatedSocket() {
 
 void setDrainBeforeStop(void (*drain)()) { g_before_stop = drain; }
 
+int listeningSocket() { return g_listen_fd; }
+
 void armSocketAdoption(const ActivatedSocket& passed) {
   g_passed_fd = passed.fd;
   g_passed_family = passed.family;

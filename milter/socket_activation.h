@@ -33,6 +33,8 @@ Result<std::optional<ActivatedSocket>> takeActivatedSocket();
 void armSocketAdoption(const ActivatedSocket& passed);
 // True once libmilter's bind() adopted the passed socket.
 bool disarmSocketAdoption();
+// libmilter's listening descriptor once smfi_opensocket has run (-1 before).
+int listeningSocket();
 // Run by libmilter's signal thread on SIGTERM/SIGINT before libmilter stops, with accept() on
 // the milter socket refused meanwhile: waits for open sessions to end (libmilter would cut them).
 void setDrainBeforeStop(void (*drain)());
