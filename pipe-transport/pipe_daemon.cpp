@@ -37,6 +37,20 @@ MessageResult resultOf(const PipeAnswer& answer) {
   return answer.text == "already stored" ? MessageResult::AlreadyStored : MessageResult::Stored;
 }
 
+// Each message: one transaction through the pool, counted and timed.
+RequestHandler storeHandler(ConnectionPool& pool, const Config& config, const TokenCodec* codec, PipeMetrics& metrics) {
+  return [&pool, &config, codec, &metrics](PipeRequest& request) {
+    const auto started = std::chrono::steady_clock::now();
+    if (request.truncated) log::warning("queue {}: message cut at pipe.max_message_mb", request.queue_id);
+    const PipeEnvelope envelope{request.sender, request.recipient, request.queue_id};
+    PipeAnswer answer = envelope.recipient.empty()
+                            ? PipeAnswer{kExitTempFail, "no recipient (master.cf: --recipient=${recipient})"}
+                            : storeWithPool(pool, envelope, request.message, config, codec);
+    metrics.countMessage(resultOf(answer), std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return answer;
+  };
+}
+
 }  // namespace
 
 int runDaemon(const Config& config) {
@@ -65,16 +79,7 @@ int runDaemon(const Config& config) {
   }
   const PipeServerOptions options{config.pipe.max_connections, config.pipe.timeout_seconds,
                                   static_cast<std::size_t>(config.pipe.max_message_mb) << 20};
-  PipeServer server(*listener, options, metrics, [&](PipeRequest& request) {
-    const auto started = std::chrono::steady_clock::now();
-    if (request.truncated) log::warning("queue {}: message cut at pipe.max_message_mb", request.queue_id);
-    const PipeEnvelope envelope{request.sender, request.recipient, request.queue_id};
-    PipeAnswer answer = envelope.recipient.empty()
-                            ? PipeAnswer{kExitTempFail, "no recipient (master.cf: --recipient=${recipient})"}
-                            : storeWithPool(pool, envelope, request.message, config, codec->get());
-    metrics.countMessage(resultOf(answer), std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    return answer;
-  });
+  PipeServer server(*listener, options, metrics, storeHandler(pool, config, codec->get(), metrics));
   std::thread signal_waiter([&] {
     int received = 0;
     sigwait(&stop_signals, &received);
@@ -86,7 +91,11 @@ int runDaemon(const Config& config) {
   log::info("serving on {} ({} database connections, {} messages at once)",
             listener->unix_path.empty() ? "the systemd socket" : config.pipe.socket, config.pipe.pool_size,
             config.pipe.max_connections);
-  server.run();
+  if (!server.run()) {
+    // Threads still inside the store use the pool and the codec: leave without destroying them.
+    // Their clients exit 75; a retry finds a transaction that did commit by its dedupe key.
+    std::_Exit(0);
+  }
   pthread_kill(signal_waiter.native_handle(), SIGTERM);  // wakes sigwait if run() ended on its own
   signal_waiter.join();
   log::info("stopped");

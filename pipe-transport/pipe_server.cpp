@@ -94,7 +94,7 @@ void PipeServer::stop() {
   [[maybe_unused]] const auto written = ::write(stop_pipe_[1], &byte, 1);
 }
 
-void PipeServer::run() {
+bool PipeServer::run() {
   while (!stopping_) {
     pollfd waiting[2] = {{listener_.fd, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
     if (poll(waiting, 2, -1) < 0) {
@@ -111,7 +111,7 @@ void PipeServer::run() {
     if (!admit(fd)) continue;
     std::thread([this, fd] { serve(fd); }).detach();
   }
-  drain();
+  return drain();
 }
 
 bool PipeServer::admit(int fd) {
@@ -141,15 +141,16 @@ void PipeServer::forget(int fd) {
 // Unlike policyd, reads are not cut short: a message being received is a message Postfix is
 // waiting on, so it is read to its end, stored and answered. Every read has the timeout, so
 // the wait is bounded; past it the clients see the socket close and exit 75.
-void PipeServer::drain() {
+bool PipeServer::drain() {
   if (listener_.fd >= 0) ::close(listener_.fd);  // systemd keeps its copy: clients wait for the next daemon
   if (!listener_.unix_path.empty()) ::unlink(listener_.unix_path.c_str());
   std::unique_lock lock(mutex_);
   log::info("draining {} message(s) in flight", connections_.size());
   const auto limit = std::chrono::seconds(2 * options_.timeout_seconds);
-  if (!idle_.wait_for(lock, limit, [this] { return connections_.empty(); }))
-    log::warning("{} message(s) still in flight after {} s; exiting (their clients exit 75)", connections_.size(),
-                 limit.count());
+  if (idle_.wait_for(lock, limit, [this] { return connections_.empty(); })) return true;
+  log::warning("{} message(s) still in flight after {} s; exiting (their clients exit 75)", connections_.size(),
+               limit.count());
+  return false;
 }
 
 void PipeServer::serve(int fd) {

@@ -46,14 +46,16 @@ class PipeServer {
   PipeServer(const PipeServer&) = delete;
   PipeServer& operator=(const PipeServer&) = delete;
 
-  void run();   // accepts until stop(), then drains
+  // Accepts until stop(), then drains. False when messages were still in flight at the drain
+  // limit: their threads still use the handler, so the caller must not destroy what it uses.
+  bool run();
   void stop();  // thread-safe, async-signal-unsafe; returns at once
 
  private:
   void serve(int fd);
   bool admit(int fd);
   void forget(int fd);
-  void drain();
+  bool drain();
 
   Listener listener_;
   const PipeServerOptions options_;

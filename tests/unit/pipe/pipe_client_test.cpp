@@ -74,6 +74,28 @@ TEST(PipeClientSettings, DefaultsAreThoseOfTheFullConfiguration) {
   EXPECT_EQ(defaults.timeout_seconds, kDefaultTimeoutSeconds);
 }
 
+TEST(PipeDaemonConfig, BadValuesStopTheDaemonWithOneLineNamingTheOption) {
+  const ConfigParser parser("waybill-piped", "test");
+  auto good = parser.parseText("[pipe]\nsocket = unix:/run/x.sock\nsocket_mode = 0600\npool_size = 2\n");
+  ASSERT_TRUE(good) << good.error();
+  EXPECT_EQ((*good)->pipe.socket_mode, 0600);
+  EXPECT_EQ((*good)->pipe.pool_size, 2);
+  for (const auto& [ini, option] : std::vector<std::pair<std::string, std::string>>{
+           {"[pipe]\nsocket = inet:127.0.0.1:1\n", "pipe.socket"},
+           {"[pipe]\nsocket = unix:relative\n", "pipe.socket"},
+           {"[pipe]\nsocket_mode = 999\n", "pipe.socket_mode"},
+           {"[pipe]\nsocket_mode = rw\n", "pipe.socket_mode"},
+           {"[pipe]\npool_size = 0\n", "pipe.pool_size"},
+           {"[pipe]\ntimeout = -1\n", "pipe.timeout"},
+           {"[pipe]\nmax_message_mb = 2000\n", "pipe.max_message_mb"},
+           {"[pipe]\nmetrics_listen = 0.0.0.0:9105\n", "pipe.metrics_listen"}}) {
+    auto parsed = parser.parseText(ini);
+    ASSERT_FALSE(parsed) << ini;
+    EXPECT_NE(parsed.error().find(option), std::string::npos) << parsed.error();
+  }
+  EXPECT_TRUE(parser.parseText("[pipe]\nsocket =\n"));  // empty: always one-shot
+}
+
 TEST(PipeClientSettings, FileCommandLineAndUnusableValues) {
   const auto dir = std::filesystem::temp_directory_path() / ("pipe-client-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
