@@ -42,10 +42,11 @@ class DaemonStack:
     def start_daemon(self) -> None:
         if self.daemon is not None and self.daemon.poll() is None:
             return
+        started = self.daemon_log().count("serving on")  # the log file is shared by every start
         self.daemon = self.rig.spawn([self.stack.binary("waybill-piped"), "--config", str(self.stack.config), "--serve",
                                       "--log.level", "info", "--pipe.metrics_listen", f"127.0.0.1:{self.metrics_port}"],
                                      name="waybill-piped")
-        assert wait_until(lambda: "serving on" in self.daemon_log(), 10), self.daemon_log()
+        assert wait_until(lambda: self.daemon_log().count("serving on") > started, 30), self.daemon_log()
 
     def stop_daemon(self, sig: int = signal.SIGTERM) -> None:
         if self.daemon is None or self.daemon.poll() is not None:
@@ -188,6 +189,7 @@ def test_a_daemon_killed_mid_message_gives_75_and_nothing_is_lost(ds: DaemonStac
         rid = ds.bounce("killed@elsewhere.test")
         assert wait_until(lambda: ds.pg.query("SELECT count(*) FROM pg_locks WHERE NOT granted")[0][0] > 0, 30, 0.1), \
             ds.postfix.diagnostics()
+        assert "waybill_pipe_connections 1" in ds.metrics()  # the waiter is the daemon, not a one-shot
         ds.stop_daemon(signal.SIGKILL)
         queue_id = ds.delivery(rid, "deferred")
         assert "no answer from waybill-piped" in ds.postfix.log_text()
