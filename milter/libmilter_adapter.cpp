@@ -76,9 +76,20 @@ std::string macro(SMFICTX* ctx, const char* name) {
   return value ? value : "";
 }
 
+// The macros each step needs, asked of the MTA (Postfix honours a milter's own lists over
+// main.cf's milter_*_macros): the client address is not among Postfix's default connect macros,
+// and the steps after it need nothing but the queue id.
+bool requestMacros(SMFICTX* ctx) {
+  const std::pair<int, const char*> lists[] = {
+      {SMFIM_CONNECT, "{client_addr} _"}, {SMFIM_ENVFROM, "i"}, {SMFIM_ENVRCPT, "i"}, {SMFIM_EOM, "i"}};
+  for (const auto& [step, macros] : lists)
+    if (smfi_setsymlist(ctx, step, const_cast<char*>(macros)) != MI_SUCCESS) return false;
+  return true;
+}
+
 // libmilter offers every no-reply step (it fakes those an older MTA lacks), so asking for
 // them is always safe; the actions are exactly the ones registered.
-sfsistat onNegotiate(SMFICTX*, unsigned long, unsigned long offered_steps, unsigned long, unsigned long,
+sfsistat onNegotiate(SMFICTX* ctx, unsigned long, unsigned long offered_steps, unsigned long, unsigned long,
                      unsigned long* actions, unsigned long* steps, unsigned long*, unsigned long*) {
   if ((offered_steps & kNoReplySteps) != kNoReplySteps) {
     log::error("libmilter does not offer the no-reply protocol steps (0x{:x}); refusing the connection",
@@ -87,6 +98,7 @@ sfsistat onNegotiate(SMFICTX*, unsigned long, unsigned long offered_steps, unsig
   }
   *actions = kActions;
   *steps |= kNoReplySteps;
+  if (!requestMacros(ctx)) log::warning("libmilter refused the macro lists; Postfix's milter_*_macros apply");
   return SMFIS_CONTINUE;
 }
 

@@ -54,7 +54,7 @@ def arrivals(stack: WaybillStack, subject: str, count: int):
 
 def recorded(stack: WaybillStack, subject: str):
     return stack.rig.pg.query(
-        "SELECT id, queue_id, message_id_header, envelope_sender, submitted_via, tags, track_mode"
+        "SELECT id, queue_id, message_id_header, envelope_sender, submitted_via, tags, track_mode, client_address"
         " FROM messages WHERE subject = %s", (subject,))
 
 
@@ -64,9 +64,11 @@ def check_tracked(stack: WaybillStack, subject: str, via: str) -> None:
     assert sorted(r for m in found for r in m.recipients) == sorted(RECIPIENTS)
     rows = recorded(stack, subject)
     assert len(rows) == 1, rows
-    message_id, queue_id, message_id_header, sender, submitted_via, _, _ = rows[0]
+    message_id, queue_id, message_id_header, sender, submitted_via, _, _, client = rows[0]
     assert sender == "app@sender.example"
     assert submitted_via == via
+    # The milter asks Postfix for {client_addr} (not among Postfix's default connect macros).
+    assert client == "127.0.0.1", client
     # The Message-ID the milter generated is the one that left, exactly once per copy.
     for m in found:
         assert m.email.get_all("Message-ID") == [f"<{message_id_header}>"]
