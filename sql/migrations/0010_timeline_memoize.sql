@@ -2,26 +2,22 @@
 -- (Not 0009: that number belonged to a migration committed and withdrawn again (3803c89, 27a51d9);
 -- a database migrated in between records version 9 and would skip a new 0009.)
 --
--- The view (0006) is unchanged: same columns, same rows. What changes is the plan the planner
--- picks for it. A sender's events over 30 days (207k rows at 10M events) reference about a
--- quarter as many messages (each message has its accepted, delivered, opened, clicked events),
--- but ANALYZE sees message_id as nearly unique over the whole table and the planner assumes a
--- filtered subset is a random sample of it. So it expects no repeats, rejects a Memoize cache in
--- front of the messages_pkey lookup, and hashes all of `messages` instead (2.4M rows, 32 batches
--- with the default work_mem, and a plan expensive enough to be JIT-compiled). With the override
--- below it probes messages_pkey once per distinct message through Memoize (about 50k probes for
--- 207k events) and the plan stays below jit_above_cost.
+-- The view (0006) is unchanged: same columns, same rows. What changes is the plan. Every message
+-- has several events (accepted and delivered per recipient, then opens, clicks, bounces), so
+-- events.message_id repeats about four times. ANALYZE cannot see that: its 30,000-row sample of
+-- millions of events almost never holds two events of one message, so it estimates message_id as
+-- nearly unique. The planner then expects no repeats among a sender's events, rejects a Memoize
+-- cache in front of the messages_pkey lookup and hashes all of `messages` instead (2.4M rows,
+-- 32 batches with the default work_mem, at 10M events). With the real ratio declared, it probes
+-- messages_pkey once per distinct message through Memoize (about 50k probes for 207k events).
 --
--- n_distinct_inherited is a planner estimate only: it does not change any result. It is read for
--- the partitioned table as a whole (per-partition statistics are untouched) and is deliberately
--- small, not the true count: Memoize is chosen only when the planner expects repeats, and the
--- true count over 13 months says there are none. Side effect: GROUP BY / DISTINCT message_id over
--- all of `events` is estimated at about 1000 groups (a hash aggregate then spills to disk when
--- the real count is larger; results are the same). `ALTER TABLE events ALTER COLUMN message_id
--- RESET (n_distinct_inherited); ANALYZE events;` undoes it.
+-- -0.25 means "distinct values are a quarter of the rows" and scales with the table; it is a
+-- planner estimate only and changes no result. An installation whose events per message differ
+-- much (say, mostly single-event messages) can set its own ratio, or undo it with
+-- `ALTER TABLE events ALTER COLUMN message_id RESET (n_distinct_inherited); ANALYZE events;`.
 --
--- The override takes effect when the partitioned table is analyzed. Autovacuum never analyzes a
+-- The value takes effect when the partitioned table is analyzed. Autovacuum never analyzes a
 -- partitioned table (only its partitions), so this migration does, and an installation that
 -- grows from empty should run `ANALYZE events` now and then (docs/reporting.md).
-ALTER TABLE events ALTER COLUMN message_id SET (n_distinct_inherited = 1000);
+ALTER TABLE events ALTER COLUMN message_id SET (n_distinct_inherited = -0.25);
 ANALYZE events (message_id);
