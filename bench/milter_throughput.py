@@ -1,5 +1,6 @@
 """Messages/s through real Postfix: alone, then with waybill-milter (tracking on, PostgreSQL
-recording on), in the same run on the same rig, so the ratio is what to quote.
+recording on) on the shipped default unix socket and over TCP, in the same run on the same rig,
+so the ratios are what to quote.
 
 smtp-source sends COUNT 1 KB HTML messages (5 links) over 20 parallel sessions; the figure is
 COUNT / (time until smtp-source has had every message accepted). Run as root:
@@ -17,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
-from waybill_rig import Rig, descendants, free_port  # noqa: E402
+from waybill_rig import Rig, descendants, free_port, wait_port, wait_until  # noqa: E402
 from waybill_stack import WaybillStack, milter_address  # noqa: E402
 
 SESSIONS = 20
@@ -49,7 +50,8 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def measure(rig: Rig, count: int, source: Path, label: str = "", daemons: tuple[str, ...] = ("waybill-milter",)) -> float:
+def measure(rig: Rig, count: int, source: Path, label: str = "",
+            daemons: tuple[str, ...] = ("waybill-milter-1", "waybill-milter-2", "waybill-milter-3")) -> float:
     """Messages/s of one smtp-source run; a failed run says why (smtp-source stops at the first error)."""
     start = time.monotonic()
     done = subprocess.run(["/usr/sbin/smtp-source", "-s", str(SESSIONS), "-m", str(count), "-F", str(source),
@@ -72,14 +74,30 @@ def main() -> None:
         stack.migrate()
         source = message_file(rig)
         # Tracking off (recording only) and on: separates the tracker's cost from the milter's.
-        # One database connection per concurrent SMTP session, as an operator would size it.
+        # One database connection per concurrent SMTP session, as an operator would size it. The
+        # socket is the shipped default's: a unix socket in the queue directory that Postfix names
+        # relative to it (unix:waybill/milter.sock). Tracking on over TCP is the comparison.
         setups = {"postfix alone": ""}
         milter_pids = {"postfix alone": []}
-        for label, extra in (("+ milter, record only", ["--tracking.key_file", ""]), ("+ milter, tracking on", [])):
-            port = free_port()
-            proc = stack.start_milter(port, "--tracking.base_url", "https://t.example",
-                                      "--database.pool_size", str(SESSIONS), *extra)
-            setups[label] = milter_address(port)
+        socket_dir = rig.postfix.queue_dir / "waybill"
+        socket_dir.mkdir(exist_ok=True)
+        for label, extra, over_tcp in (("+ milter, record only", ["--tracking.key_file", ""], False),
+                                       ("+ milter, tracking on", [], False),
+                                       ("+ milter, tracking on, TCP", [], True)):
+            milter_socket = f"inet:{free_port()}@127.0.0.1" if over_tcp else f"unix:{socket_dir}/{len(setups)}.sock"
+            proc = rig.spawn([stack.binary("waybill-milter"), "--config", str(stack.config), "--milter.socket",
+                              milter_socket, "--tracking.base_url", "https://t.example",
+                              "--database.pool_size", str(SESSIONS), *extra], name=f"waybill-milter-{len(setups)}")
+            if over_tcp:
+                port = int(milter_socket.split(":")[1].split("@")[0])
+                wait_port(port)
+                setups[label] = milter_address(port)
+            else:
+                path = Path(milter_socket.removeprefix("unix:"))
+                if not wait_until(path.exists, 10):
+                    raise SystemExit(f"{label}: no milter socket\n{rig.log_of(f'waybill-milter-{len(setups)}')}")
+                path.chmod(0o666)  # Postfix's processes run as the rig's mail owner
+                setups[label] = f"unix:waybill/{path.name}"
             milter_pids[label] = [proc.pid]
         postmaster = int((rig.pg.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
         # The machine is noisy: alternate the setups round by round and quote medians.

@@ -141,14 +141,22 @@ std::vector<std::string> parametersToRead() {
           "milter_default_action",  "milter_protocol",
           "smtpd_recipient_restrictions", "transport_maps",
           "relay_domains",          std::string(kPipeService) + "_destination_recipient_limit",
-          "disable_mime_output_conversion", "delay_warning_time"};
+          "disable_mime_output_conversion", "delay_warning_time", "queue_directory"};
 }
 
-Result<std::string> postfixMilterAddress(std::string_view socket) {
+Result<std::string> postfixMilterAddress(std::string_view socket, std::string_view queue_directory) {
   auto colon = socket.find(':');
   const std::string_view kind = colon == std::string_view::npos ? "unix" : socket.substr(0, colon);
   const std::string_view rest = colon == std::string_view::npos ? socket : socket.substr(colon + 1);
-  if ((kind == "unix" || kind == "local") && rest.starts_with("/")) return "unix:" + std::string(rest);
+  if ((kind == "unix" || kind == "local") && rest.starts_with("/")) {
+    // Inside the queue directory: named relative to it. smtpd and cleanup run chrooted there on
+    // Debian and chdir there otherwise, so the relative name reaches the socket either way.
+    std::string queue(queue_directory);
+    while (queue.size() > 1 && queue.back() == '/') queue.pop_back();
+    if (queue.starts_with("/") && queue.size() > 1 && rest.starts_with(queue + "/") && rest.size() > queue.size() + 1)
+      return "unix:" + std::string(rest.substr(queue.size() + 1));
+    return "unix:" + std::string(rest);
+  }
   if (kind == "inet" || kind == "inet6") {
     const auto at = rest.find('@');
     const std::string port(rest.substr(0, at));
@@ -173,7 +181,7 @@ Result<std::string> postfixPolicyAddress(std::string_view listen) {
 }
 
 Result<SetupPlan> planPostfixSetup(const SetupInputs& inputs, const PostfixState& state) {
-  auto milter = postfixMilterAddress(inputs.milter_socket);
+  auto milter = postfixMilterAddress(inputs.milter_socket, current(state, "queue_directory"));
   if (!milter) return makeError(milter.error());
   auto policy = postfixPolicyAddress(inputs.policy_listen);
   if (!policy) return makeError(policy.error());

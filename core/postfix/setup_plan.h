@@ -55,8 +55,10 @@ struct SetupPlan {
 // main.cf parameters the plan looks at (postconf -c DIR prints them as NAME = VALUE).
 std::vector<std::string> parametersToRead();
 
-// "inet:8891@127.0.0.1" -> "inet:127.0.0.1:8891", "unix:/run/x.sock" -> "unix:/run/x.sock".
-Result<std::string> postfixMilterAddress(std::string_view libmilter_socket);
+// "inet:8891@127.0.0.1" -> "inet:127.0.0.1:8891", "unix:/run/x.sock" -> "unix:/run/x.sock"; a
+// socket inside queue_directory is named relative to it ("unix:waybill/milter.sock"), which a
+// chrooted smtpd can reach.
+Result<std::string> postfixMilterAddress(std::string_view libmilter_socket, std::string_view queue_directory = "");
 // "127.0.0.1:10040" -> "inet:127.0.0.1:10040", "unix:/run/p.sock" -> "unix:/run/p.sock".
 Result<std::string> postfixPolicyAddress(std::string_view listen);
 

@@ -57,6 +57,13 @@ TEST(PostfixAddresses, FromWaybillSyntax) {
   EXPECT_EQ(*postfixMilterAddress("inet6:8891@::1"), "inet:[::1]:8891");
   EXPECT_EQ(*postfixMilterAddress("unix:/run/waybill/milter.sock"), "unix:/run/waybill/milter.sock");
   EXPECT_EQ(*postfixMilterAddress("local:/run/m.sock"), "unix:/run/m.sock");
+  // Inside the queue directory: relative to it, so a chrooted smtpd reaches it too.
+  EXPECT_EQ(*postfixMilterAddress("unix:/var/spool/postfix/waybill/milter.sock", "/var/spool/postfix"),
+            "unix:waybill/milter.sock");
+  EXPECT_EQ(*postfixMilterAddress("unix:/var/spool/postfix/waybill/milter.sock", "/var/spool/postfix/"),
+            "unix:waybill/milter.sock");
+  EXPECT_EQ(*postfixMilterAddress("unix:/var/spool/postfixx/m.sock", "/var/spool/postfix"), "unix:/var/spool/postfixx/m.sock");
+  EXPECT_EQ(*postfixMilterAddress("unix:/run/waybill/milter.sock", "/var/spool/postfix"), "unix:/run/waybill/milter.sock");
   EXPECT_FALSE(postfixMilterAddress("inet:x@127.0.0.1"));
   EXPECT_EQ(*postfixPolicyAddress("127.0.0.1:10040"), "inet:127.0.0.1:10040");
   EXPECT_EQ(*postfixPolicyAddress("unix:/run/waybill/policyd.sock"), "unix:/run/waybill/policyd.sock");
