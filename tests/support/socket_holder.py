@@ -31,15 +31,23 @@ _EXEC_WITH_PID = 'LISTEN_PID=$$ exec "$0" "$@"'
 
 class SocketHolder:
     def __init__(self, rig: Rig, argv: Sequence[str | os.PathLike], *, name: str, port: int = 0,
-                 backlog: int = BACKLOG) -> None:
+                 backlog: int = BACKLOG, unix_path: os.PathLike | None = None) -> None:
+        """A TCP socket on LOOPBACK:port, or with unix_path a UNIX socket there (mode 0666, as a
+        socket unit's SocketMode would open it to Postfix's processes)."""
         self.rig = rig
         self.argv = [str(a) for a in argv]
         self.name = name
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((LOOPBACK, port))
+        if unix_path is None:
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind((LOOPBACK, port))
+            self.port: int = self.sock.getsockname()[1]
+        else:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.bind(str(unix_path))
+            os.chmod(unix_path, 0o666)
+            self.port = 0
         self.sock.listen(backlog)
-        self.port: int = self.sock.getsockname()[1]
         self.proc: subprocess.Popen | None = None
         self.generation = 0
 
