@@ -80,37 +80,14 @@ Result<PipeServer::Listener> PipeServer::listen(const PipeConfig& pipe) {
 
 PipeServer::PipeServer(Listener listener, PipeServerOptions options, PipeMetrics& metrics, RequestHandler handler)
     : listener_(std::move(listener)), options_(options), metrics_(metrics), handler_(std::move(handler)) {
-  if (pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe2 failed");
 }
 
-PipeServer::~PipeServer() {
-  for (int fd : stop_pipe_)
-    if (fd >= 0) ::close(fd);
-}
-
-void PipeServer::stop() {
-  stopping_ = true;
-  const char byte = 1;
-  [[maybe_unused]] const auto written = ::write(stop_pipe_[1], &byte, 1);
-}
+void PipeServer::stop() { accept_loop_.stop(); }
 
 bool PipeServer::run() {
-  while (!stopping_) {
-    pollfd waiting[2] = {{listener_.fd, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
-    if (poll(waiting, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      log::error("poll on the listening socket failed: {}", std::strerror(errno));
-      break;
-    }
-    if (waiting[1].revents) break;
-    const int fd = accept4(listener_.fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) log::warning("accept: {}", std::strerror(errno));
-      continue;
-    }
-    if (!admit(fd)) continue;
-    std::thread([this, fd] { serve(fd); }).detach();
-  }
+  accept_loop_.run(listener_.fd, [this](int fd) {
+    if (admit(fd)) std::thread([this, fd] { serve(fd); }).detach();
+  });
   return drain();
 }
 

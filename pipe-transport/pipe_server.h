@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "pipe_metrics.h"
 #include "pipe_protocol.h"
+#include "util/accept_loop.h"
 #include "util/result.h"
 
 namespace waybill::pipe {
@@ -42,7 +43,6 @@ class PipeServer {
   static Result<Listener> listen(const PipeConfig& pipe);
 
   PipeServer(Listener listener, PipeServerOptions options, PipeMetrics& metrics, RequestHandler handler);
-  ~PipeServer();
   PipeServer(const PipeServer&) = delete;
   PipeServer& operator=(const PipeServer&) = delete;
 
@@ -61,8 +61,7 @@ class PipeServer {
   const PipeServerOptions options_;
   PipeMetrics& metrics_;
   const RequestHandler handler_;
-  int stop_pipe_[2] = {-1, -1};
-  std::atomic<bool> stopping_{false};
+  AcceptLoop accept_loop_;
   std::mutex mutex_;
   std::condition_variable idle_;
   std::unordered_set<int> connections_;  // guarded by mutex_

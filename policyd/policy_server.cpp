@@ -86,37 +86,14 @@ Result<PolicyServer::Listener> PolicyServer::listen(const std::string& spec) {
 
 PolicyServer::PolicyServer(Listener listener, ServerOptions options, RequestHandler handler)
     : listener_(std::move(listener)), options_(options), handler_(std::move(handler)) {
-  if (pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) throw std::runtime_error("pipe2 failed");
 }
 
-PolicyServer::~PolicyServer() {
-  for (int fd : stop_pipe_)
-    if (fd >= 0) ::close(fd);
-}
-
-void PolicyServer::stop() {
-  stopping_ = true;
-  const char byte = 1;
-  [[maybe_unused]] const auto written = ::write(stop_pipe_[1], &byte, 1);
-}
+void PolicyServer::stop() { accept_loop_.stop(); }
 
 void PolicyServer::run() {
-  while (!stopping_) {
-    pollfd waiting[2] = {{listener_.fd, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
-    if (poll(waiting, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      log::error("poll on the listening socket failed: {}", std::strerror(errno));
-      break;
-    }
-    if (waiting[1].revents) break;
-    const int fd = accept4(listener_.fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) log::warning("accept: {}", std::strerror(errno));
-      continue;
-    }
-    if (!admit(fd)) continue;
-    std::thread([this, fd] { serve(fd); }).detach();
-  }
+  accept_loop_.run(listener_.fd, [this](int fd) {
+    if (admit(fd)) std::thread([this, fd] { serve(fd); }).detach();
+  });
   drain();
 }
 
@@ -157,7 +134,7 @@ void PolicyServer::serve(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // fails harmlessly on UNIX sockets
   const timeval idle{options_.idle_timeout_seconds, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
-  if (stopping_) ::shutdown(fd, SHUT_RD);  // admitted just as drain() ran
+  if (accept_loop_.stopping()) ::shutdown(fd, SHUT_RD);  // admitted just as drain() ran
 
   policy::PolicyRequestReader reader(options_.limits);
   policy::ConnectionState state;

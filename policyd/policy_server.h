@@ -19,6 +19,7 @@
 
 #include "policy/policy_decider.h"
 #include "policy/policy_request.h"
+#include "util/accept_loop.h"
 #include "util/result.h"
 
 namespace waybill::policyd {
@@ -43,7 +44,6 @@ class PolicyServer {
   static Result<Listener> listen(const std::string& spec);
 
   PolicyServer(Listener listener, ServerOptions options, RequestHandler handler);
-  ~PolicyServer();
   PolicyServer(const PolicyServer&) = delete;
   PolicyServer& operator=(const PolicyServer&) = delete;
 
@@ -59,8 +59,7 @@ class PolicyServer {
   Listener listener_;
   const ServerOptions options_;
   const RequestHandler handler_;
-  int stop_pipe_[2] = {-1, -1};
-  std::atomic<bool> stopping_{false};
+  AcceptLoop accept_loop_;
   std::mutex mutex_;
   std::condition_variable idle_;
   std::unordered_set<int> connections_;  // guarded by mutex_
