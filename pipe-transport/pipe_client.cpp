@@ -1,6 +1,7 @@
 // PipeClient implementation: argument recognition, the [pipe] lines of the configuration, and
 // the conversation with the daemon (greeting, envelope, streamed stdin, answer).
 #include "pipe_client.h"
+#include "util/posix_io.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -33,16 +34,6 @@ std::optional<std::string> valueOf(std::string_view arg, std::string_view name, 
   if (!rest.empty() && rest.front() == '=') return std::string(rest.substr(1));
   if (!rest.empty() || i + 1 >= argc) return std::nullopt;
   return std::string(argv[++i]);
-}
-
-bool sendAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent <= 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(sent));
-  }
-  return true;
 }
 
 // One '\n'-terminated line (without it), or nullopt on timeout, EOF, error or overlong line.

@@ -1,5 +1,6 @@
 // PipeDaemon implementation.
 #include "pipe_daemon.h"
+#include "util/posix_io.h"
 
 #include <pthread.h>
 #include <systemd/sd-daemon.h>
@@ -20,17 +21,6 @@ namespace waybill::pipe {
 namespace {
 
 constexpr int kExitConfig = 78;  // sysexits.h EX_CONFIG
-
-// SIGTERM/SIGINT are taken by one thread with sigwait(), so no handler runs in a random thread.
-sigset_t blockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-  return signals;
-}
 
 MessageResult resultOf(const PipeAnswer& answer) {
   if (answer.exit_code != 0) return MessageResult::TempFail;

@@ -1,5 +1,6 @@
 // PipeServer implementation: unix listener (or systemd's), bounded thread-per-message, drain.
 #include "pipe_server.h"
+#include "util/posix_io.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -53,16 +54,6 @@ Result<PipeServer::Listener> listenUnix(const std::string& path, int mode) {
   }
   ::chmod(path.c_str(), static_cast<mode_t>(mode));
   return PipeServer::Listener{fd, path};
-}
-
-bool sendAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent <= 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(sent));
-  }
-  return true;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "db/connection_pool.h"
+#include "util/posix_io.h"
 #include "event_recorder.h"
 #include "hold_releaser.h"
 #include "log/log.h"
@@ -24,17 +25,6 @@
 #include "suppression_feed.h"
 
 namespace {
-
-// SIGTERM/SIGINT are taken by one thread with sigwait(), so no handler runs in a random thread.
-sigset_t blockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-  return signals;
-}
 
 // A million suppressions load in about a second; PostgreSQL away fails the attempt at once.
 constexpr std::chrono::seconds kFirstLoadLimit{10};

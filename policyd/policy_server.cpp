@@ -1,4 +1,5 @@
 #include "policy_server.h"
+#include "util/posix_io.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -59,16 +60,6 @@ Result<PolicyServer::Listener> listenInet(const std::string& spec) {
     return makeError(fmt::format("option 'policyd.listen': cannot listen on {}: {}", spec, why));
   }
   return PolicyServer::Listener{fd, ""};
-}
-
-bool sendAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t sent = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) continue;
-    if (sent <= 0) return false;
-    bytes.remove_prefix(static_cast<std::size_t>(sent));
-  }
-  return true;
 }
 
 }  // namespace

@@ -14,22 +14,13 @@
 #include <memory>
 
 #include "event_cursor.h"
+#include "util/posix_io.h"
 #include "log/log.h"
 #include "metrics/metrics_server.h"
 #include "webhook_dispatcher.h"
 #include "webhookd_metrics.h"
 
 namespace {
-
-sigset_t blockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-  return signals;
-}
 
 }  // namespace
 
