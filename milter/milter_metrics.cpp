@@ -1,5 +1,7 @@
 #include "milter_metrics.h"
 
+#include "metrics/database_probe.h"
+
 #include <algorithm>
 
 #include "mail/address.h"
@@ -73,11 +75,7 @@ MilterMetrics::MilterMetrics() : registry_(std::make_shared<prometheus::Registry
                           .Register(*registry_)
                           .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                                            0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
-  database_up_ = &prometheus::BuildGauge()
-                      .Name("waybill_database_up")
-                      .Help("1 while the daemon's database connection works (probed at each scrape).")
-                      .Register(*registry_)
-                      .Add({{"daemon", "milter"}});
+  database_up_ = &metrics::addDatabaseUpGauge(*registry_, "milter", "probed at each scrape");
 }
 
 void MilterMetrics::record(const EndOfMessage& end) {

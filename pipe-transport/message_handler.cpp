@@ -32,15 +32,10 @@ PipeAnswer storeWithNewConnection(const PipeEnvelope& envelope, std::string_view
 
 PipeAnswer storeWithPool(ConnectionPool& pool, const PipeEnvelope& envelope, std::string_view raw,
                          const Config& config, const TokenCodec* codec) {
-  Result<StoreOutcome> outcome = makeError("not tried");
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto lease = pool.acquire();
-    if (!lease) return answerFor(envelope, makeError(lease.error()));
-    outcome = storeMessage(**lease, envelope, raw, config, codec);
-    if (outcome || !(*lease)->broken()) break;
-    log::warning("queue {}: database connection lost ({}); retrying on a new one", envelope.queue_id, outcome.error());
-  }
-  return answerFor(envelope, outcome);
+  // A retry after a lost connection is safe: the dedupe key stores nothing twice.
+  return answerFor(envelope, pool.withConnection([&](PgConnection& conn) {
+    return storeMessage(conn, envelope, raw, config, codec);
+  }));
 }
 
 }  // namespace waybill::pipe

@@ -1,5 +1,7 @@
 #include "pipe_metrics.h"
 
+#include "metrics/database_probe.h"
+
 namespace waybill::pipe {
 
 PipeMetrics::PipeMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
@@ -31,11 +33,7 @@ PipeMetrics::PipeMetrics() : registry_(std::make_shared<prometheus::Registry>())
                     .Help("Messages being received or stored right now.")
                     .Register(*registry_)
                     .Add({});
-  database_up_ = &prometheus::BuildGauge()
-                      .Name("waybill_database_up")
-                      .Help("1 while the daemon's database connection works (pipe: SELECT 1 through its pool).")
-                      .Register(*registry_)
-                      .Add({{"daemon", "pipe"}});
+  database_up_ = &metrics::addDatabaseUpGauge(*registry_, "pipe", "pipe: SELECT 1 through its pool");
 }
 
 void PipeMetrics::countMessage(MessageResult result, double seconds) {

@@ -1,6 +1,7 @@
 // PipeServer implementation: unix listener (or systemd's), bounded thread-per-message, drain.
 #include "pipe_server.h"
 #include "util/posix_io.h"
+#include "util/unix_listener.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -19,43 +20,6 @@
 namespace waybill::pipe {
 namespace {
 
-sockaddr_un unixAddress(const std::string& path) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path, path.c_str(), std::min(path.size() + 1, sizeof address.sun_path));
-  return address;
-}
-
-// A socket file that still accepts belongs to a running daemon: unlinking it would orphan that
-// daemon silently, so the second one refuses to start instead.
-bool someoneListens(const std::string& path) {
-  const sockaddr_un address = unixAddress(path);
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const bool live = fd >= 0 && ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
-  if (fd >= 0) ::close(fd);
-  return live;
-}
-
-Result<PipeServer::Listener> listenUnix(const std::string& path, int mode) {
-  if (someoneListens(path))
-    return makeError(fmt::format("option 'pipe.socket': unix:{} is in use by another waybill-piped", path));
-  ::unlink(path.c_str());  // a stale socket file from an earlier run
-  const sockaddr_un address = unixAddress(path);
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  // The umask makes the file born with at most `mode`: no window in which anyone may connect.
-  const mode_t old_mask = ::umask(static_cast<mode_t>(0777 & ~mode));
-  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 &&
-                  ::listen(fd, 512) == 0;
-  const int saved_errno = errno;
-  ::umask(old_mask);
-  if (!ok) {
-    if (fd >= 0) ::close(fd);
-    return makeError(fmt::format("option 'pipe.socket': cannot listen on unix:{}: {}", path, std::strerror(saved_errno)));
-  }
-  ::chmod(path.c_str(), static_cast<mode_t>(mode));
-  return PipeServer::Listener{fd, path};
-}
-
 }  // namespace
 
 Result<PipeServer::Listener> PipeServer::listen(const PipeConfig& pipe) {
@@ -66,7 +30,10 @@ Result<PipeServer::Listener> PipeServer::listen(const PipeConfig& pipe) {
     return Listener{SD_LISTEN_FDS_START, ""};
   }
   if (pipe.socket.empty()) return makeError("option 'pipe.socket': required for --serve");
-  return listenUnix(pipe.socket.substr(5), pipe.socket_mode);
+  const std::string path = pipe.socket.substr(5);
+  auto fd = listenUnixSocket(path, pipe.socket_mode, "pipe.socket");
+  if (!fd) return makeError(fd.error());
+  return Listener{*fd, path};
 }
 
 PipeServer::PipeServer(Listener listener, PipeServerOptions options, PipeMetrics& metrics, RequestHandler handler)

@@ -1,5 +1,6 @@
 #include "policy_server.h"
 #include "util/posix_io.h"
+#include "util/unix_listener.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -21,24 +22,6 @@
 
 namespace waybill::policyd {
 namespace {
-
-Result<PolicyServer::Listener> listenUnix(const std::string& path) {
-  sockaddr_un address{};
-  if (path.empty() || path.size() >= sizeof(address.sun_path))
-    return makeError(fmt::format("option 'policyd.listen': unix socket path '{}' is empty or too long", path));
-  address.sun_family = AF_UNIX;
-  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ::unlink(path.c_str());  // a stale socket from a previous run
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd, 512) != 0) {
-    const std::string why = std::strerror(errno);
-    if (fd >= 0) ::close(fd);
-    return makeError(fmt::format("option 'policyd.listen': cannot listen on unix:{}: {}", path, why));
-  }
-  // Postfix's smtpd (user postfix) must connect; the directory's permissions restrict who else can.
-  ::chmod(path.c_str(), 0666);
-  return PolicyServer::Listener{fd, path};
-}
 
 Result<PolicyServer::Listener> listenInet(const std::string& spec) {
   const auto colon = spec.rfind(':');
@@ -71,7 +54,12 @@ Result<PolicyServer::Listener> PolicyServer::listen(const std::string& spec) {
     log::info("using the listening socket passed by systemd");
     return Listener{SD_LISTEN_FDS_START, ""};
   }
-  if (spec.rfind("unix:", 0) == 0) return listenUnix(spec.substr(5));
+  if (spec.rfind("unix:", 0) == 0) {
+    // Postfix's smtpd (user postfix) must connect; the directory's permissions restrict who else can.
+    auto fd = listenUnixSocket(spec.substr(5), 0666, "policyd.listen");
+    if (!fd) return makeError(fd.error());
+    return Listener{*fd, spec.substr(5)};
+  }
   return listenInet(spec.rfind("inet:", 0) == 0 ? spec.substr(5) : spec);
 }
 

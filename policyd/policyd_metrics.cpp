@@ -1,5 +1,7 @@
 #include "policyd_metrics.h"
 
+#include "metrics/database_probe.h"
+
 #include "policy/suppression.h"
 
 namespace waybill::policyd {
@@ -51,11 +53,7 @@ PolicydMetrics::PolicydMetrics() : registry_(std::make_shared<prometheus::Regist
                        .Help("Entries in the in-memory suppression list.")
                        .Register(*registry_)
                        .Add({});
-  database_up_ = &prometheus::BuildGauge()
-                      .Name("waybill_database_up")
-                      .Help("1 while the daemon's database connection works (policyd: the LISTEN connection).")
-                      .Register(*registry_)
-                      .Add({{"daemon", "policyd"}});
+  database_up_ = &metrics::addDatabaseUpGauge(*registry_, "policyd", "policyd: the LISTEN connection");
 }
 
 void PolicydMetrics::countAnswer(const policy::PolicyDecision& decision, double seconds) {

@@ -1,5 +1,7 @@
 #include "webhookd_metrics.h"
 
+#include "metrics/database_probe.h"
+
 namespace waybill::webhooks {
 
 WebhookdMetrics::WebhookdMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
@@ -32,11 +34,7 @@ WebhookdMetrics::WebhookdMetrics() : registry_(std::make_shared<prometheus::Regi
                        .Help("Events inserted and not yet fanned out.")
                        .Register(*registry_)
                        .Add({});
-  database_up_ = &prometheus::BuildGauge()
-                      .Name("waybill_database_up")
-                      .Help("1 while the daemon's database connection works.")
-                      .Register(*registry_)
-                      .Add({{"daemon", "webhookd"}});
+  database_up_ = &metrics::addDatabaseUpGauge(*registry_, "webhookd", "");
 }
 
 EndpointMetrics WebhookdMetrics::forEndpoint(const std::string& name) {

@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "db/pg_connection.h"
+#include "log/log.h"
 
 namespace waybill {
 
@@ -45,6 +46,7 @@ class ConnectionPool {
       if (!lease) return makeError("database: " + lease.error());
       auto done = work(**lease);
       if (done || !(*lease)->broken() || attempt == 1) return done;
+      log::warning("database connection lost ({}); retrying once on a new one", done.error());
     }
   }
 
