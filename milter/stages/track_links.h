@@ -18,7 +18,6 @@
 // whole transaction: the client retries, and only the missing copies are injected then.
 #pragma once
 
-#include <functional>
 #include <memory>
 
 #include "config/config.h"
