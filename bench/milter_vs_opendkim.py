@@ -48,21 +48,35 @@ def write_tables(directory: Path, keys: dict[str, Path], algorithms: list[str]) 
     return key_table, signing_table
 
 
+def signing_stack(rig: Rig, bin_dir: Path, **sections: dict[str, str]) -> tuple[WaybillStack, tuple[Path, Path]]:
+    """Keys for sender.example (rsa, ed25519) and a migrated stack with the milter doing everything,
+    signing with both (`sections` add to its configuration); returns it and the rsa-only tables for OpenDKIM."""
+    keys = generate_keys(bin_dir / "waybill", rig.path("dkim"))
+    both = write_tables(rig.path("dkim"), keys, ["rsa", "ed25519"])
+    stack = WaybillStack(rig, bin_dir, sections={
+        "tracking": {"base_url": "https://t.example"},
+        "pipe": {"bounce_domain": "bounces.example"},
+        "dkim": {"key_table": str(both[0]), "signing_table": str(both[1])},
+        "database": {"pool_size": str(SESSIONS)}, **sections})
+    stack.migrate()
+    return stack, write_tables(rig.path("dkim"), keys, ["rsa"])
+
+
+def spawn_opendkim(rig: Rig, name: str, socket: str, key_table: Path, signing_table: Path, *settings: str) -> None:
+    """One OpenDKIM signing (rsa-sha256) as the tables say, on `socket` (its Socket syntax); its
+    configuration, pid file and log are named `name` in the rig."""
+    conf = rig.path(f"{name}.conf")
+    conf.write_text("\n".join([
+        "Syslog no", "Mode s", f"Socket {socket}", *settings,
+        f"KeyTable file:{key_table}", f"SigningTable refile:{signing_table}", "Canonicalization relaxed/relaxed",
+        "SignatureAlgorithm rsa-sha256", "InternalHosts 127.0.0.1", "RequireSafeKeys no",
+        f"PidFile {rig.path(f'{name}.pid')}"]) + "\n")
+    rig.spawn([OPENDKIM, "-f", "-x", conf], name=name)
+
+
 def start_opendkim(rig: Rig, key_table: Path, signing_table: Path) -> str:
     port = free_port()
-    conf = rig.path("opendkim.conf")
-    conf.write_text(f"""Syslog no
-Mode s
-Socket inet:{port}@127.0.0.1
-KeyTable file:{key_table}
-SigningTable refile:{signing_table}
-Canonicalization relaxed/relaxed
-SignatureAlgorithm rsa-sha256
-InternalHosts 127.0.0.1
-RequireSafeKeys no
-PidFile {rig.path("opendkim.pid")}
-""")
-    rig.spawn([OPENDKIM, "-f", "-x", conf], name="opendkim")
+    spawn_opendkim(rig, "opendkim", f"inet:{port}@127.0.0.1", key_table, signing_table)
     wait_port(port)
     return milter_address(port)
 
@@ -85,15 +99,7 @@ def main() -> None:
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     bin_dir = Path(os.environ.get("WAYBILL_BIN_DIR", ROOT / "build" / "bin"))
     with Rig(extra_main={"smtpd_client_connection_rate_limit": "0", "default_process_limit": "200"}) as rig:
-        keys = generate_keys(bin_dir / "waybill", rig.path("dkim"))
-        both = write_tables(rig.path("dkim"), keys, ["rsa", "ed25519"])
-        rsa_only = write_tables(rig.path("dkim"), keys, ["rsa"])
-        stack = WaybillStack(rig, bin_dir, sections={
-            "tracking": {"base_url": "https://t.example"},
-            "pipe": {"bounce_domain": "bounces.example"},
-            "dkim": {"key_table": str(both[0]), "signing_table": str(both[1])},
-            "database": {"pool_size": str(SESSIONS)}})
-        stack.migrate()
+        stack, rsa_only = signing_stack(rig, bin_dir)
         source = message_file(rig)
         text = source.read_text()
         source.write_text("From: App <app@sender.example>\nTo: reader@dest.example\n" + text)

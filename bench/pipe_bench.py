@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 from waybill_rig import Rig, wait_until  # noqa: E402
-from waybill_stack import TOKEN_KEY_LINE, WaybillStack  # noqa: E402
+from waybill_stack import TOKEN_KEY_LINE, pipe_daemon_stack, pipe_entry  # noqa: E402
 
 KEY_ID, KEY_HEX = TOKEN_KEY_LINE.split()
 BOUNCES = "bounces.test"
@@ -104,18 +104,12 @@ def main() -> None:
     bin_dir = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build" / "bin").resolve()  # Postfix runs it from elsewhere
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     with Rig() as rig:
-        socket_path = rig.path("pipe.sock")
-        stack = WaybillStack(rig, bin_dir, sections={
-            "pipe": {"bounce_domain": BOUNCES, "socket": f"unix:{socket_path}", "socket_mode": "0666"},
-            "log": {"syslog": "false", "stderr": "true", "level": "warning"}})
-        stack.migrate()
+        stack, socket_path = pipe_daemon_stack(rig, bin_dir, BOUNCES, log_level="warning")
         pipe, piped = str(stack.binary("waybill-pipe")), str(stack.binary("waybill-piped"))
         transport = rig.path("transport")
         transport.write_text(f"{BOUNCES} waybill-pipe:\n{PEER} peer-pipe:\n")
-        rig.postfix.extra_master = (
-            f"waybill-pipe unix - n n - 10 pipe flags=Rq user=nobody\n"
-            f"  argv={pipe} --config {stack.config} --sender=${{sender}} --recipient=${{recipient}} --queue-id=${{queue_id}}\n"
-            f"peer-pipe unix - n n - 10 pipe flags=Rq user=nobody argv=/bin/cat\n")
+        rig.postfix.extra_master = (pipe_entry("waybill-pipe", pipe, stack.config) +
+                                    "peer-pipe unix - n n - 10 pipe flags=Rq user=nobody argv=/bin/cat\n")
         rig.postfix.configure({"transport_maps": f"texthash:{transport}",
                                "waybill-pipe_destination_recipient_limit": "1",
                                "peer-pipe_destination_recipient_limit": "1"})

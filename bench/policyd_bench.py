@@ -20,12 +20,12 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HERE / "tests" / "support"))
+from bench_database import migrated_database  # noqa: E402
 from waybill_rig import PgCluster, free_port, wait_port, wait_until  # noqa: E402
 
 BIN = Path(sys.argv[1] if len(sys.argv) > 1 else HERE / "build" / "bin").resolve()
@@ -119,14 +119,7 @@ def run_postfwd(work: Path, list_size: int) -> str:
 
 
 def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="policyd-bench-", dir="/tmp"))
-    work.chmod(0o755)
-    pg = PgCluster(work)
-    pg.start()
-    try:
-        env = dict(os.environ, WAYBILL_MIGRATIONS_DIR=str(HERE / "sql" / "migrations"))
-        subprocess.run([BIN / "waybill", "--database.url", pg.url, "db", "migrate"], check=True, env=env,
-                       stdout=subprocess.DEVNULL)
+    with migrated_database(BIN, "policyd-bench-") as (work, pg):
         t = time.monotonic()
         load_suppressions(pg)
         print(f"loaded {SUPPRESSIONS} suppressions into PostgreSQL in {time.monotonic() - t:.1f} s", flush=True)
@@ -139,9 +132,6 @@ def main() -> None:
         ours = rps(results[1])
         print(f"ratio at 4 connections: waybill-policyd / postfwd(1 entry) = {ours / rps(postfwd[0]):.1f}x; "
               f"/ postfwd({POSTFWD_LIST} entries) = {ours / max(rps(postfwd[1]), 1):.0f}x")
-    finally:
-        pg.stop()
-        subprocess.run(["rm", "-rf", str(work)])
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 //   cmake -B build-bench -DWAYBILL_BENCH=ON && ninja -C build-bench rewriter_bench
 //   build-bench/bin/rewriter_bench --benchmark_min_time=2
 //
-// It runs with the milter's malloc thresholds (util/allocator.h), as the milter does.
+// It runs with the milter's malloc thresholds (runtime/allocator.h), as the milter does.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -18,7 +18,7 @@
 #include "mime/mime_rewriter.h"
 #include "mime/transfer_encoding.h"
 #include "token/tracking_token.h"
-#include "util/allocator.h"
+#include "runtime/allocator.h"
 
 namespace {
 
@@ -146,7 +146,7 @@ BENCHMARK(memchrFloor);
 
 }  // namespace
 
-// The milter's allocator settings (util/allocator.h); WAYBILL_BENCH_DEFAULT_MALLOC=1 measures
+// The milter's allocator settings (runtime/allocator.h); WAYBILL_BENCH_DEFAULT_MALLOC=1 measures
 // glibc's defaults instead, to see what the tuning is worth.
 int main(int argc, char** argv) {
   if (!std::getenv("WAYBILL_BENCH_DEFAULT_MALLOC")) waybill::tuneAllocatorForMessages();

@@ -30,7 +30,7 @@ trap cleanup EXIT
 [ "${KEEP_LOG:-}" ] && trap 'cp "$work/trackd.log" "$KEEP_LOG"; cleanup' EXIT
 
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-pg_port=$(free_port); trackd_port=$(free_port); nginx_port=$(free_port)
+pg_port=$(free_port); trackd_port=$(free_port); nginx_port=$(free_port); metrics_port=$(free_port)
 
 # PostgreSQL (see ENVIRONMENT.md: no root, no systemd).
 mkdir -p "$work/pg" "$work/pgsock" && chown postgres "$work/pg" "$work/pgsock"
@@ -42,7 +42,7 @@ psql -d postgres -c "CREATE DATABASE waybill"
 db_url="postgresql://postgres@127.0.0.1:$pg_port/waybill"
 
 secret=$(openssl rand -hex 32)
-echo "1 $secret" > "$work/token.keys"
+echo "1 $secret" > "$work/token.keys" && chmod 600 "$work/token.keys"  # others may not read a key file
 cat > "$work/waybill.conf" <<CONF
 [database]
 url = $db_url
@@ -51,8 +51,10 @@ key_file = $work/token.keys
 base_url = http://127.0.0.1:$trackd_port
 [trackd]
 listen = 127.0.0.1:$trackd_port
+metrics_listen = 127.0.0.1:$metrics_port
 spool_dir = $work/spool
 threads = $threads
+spool_max_size = 8G
 [log]
 syslog = false
 level = debug
@@ -94,17 +96,17 @@ http {
 CONF
 nginx -c "$work/nginx.conf" -p "$work"
 
-for port in $trackd_port $nginx_port; do
+for port in $trackd_port $metrics_port $nginx_port; do
   for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 done
 
 # Waits until every spooled event is committed; prints the seconds it took.
-metric() { curl -s "http://127.0.0.1:$trackd_port/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+metric() { curl -s "http://127.0.0.1:$metrics_port/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 wait_drained() {
   local start; start=$(date +%s)
   until [ "$(metric waybill_trackd_spool_depth)" = 0 ]; do
     [ $(( $(date +%s) - start )) -lt 120 ] || {
-      echo "spool did not drain" >&2; curl -s "http://127.0.0.1:$trackd_port/metrics" | grep -v '^#' >&2
+      echo "spool did not drain" >&2; curl -s "http://127.0.0.1:$metrics_port/metrics" | grep -v '^#' >&2
       tail -20 "$work/trackd.log" >&2; exit 1; }
     sleep 0.2
   done

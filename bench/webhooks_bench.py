@@ -16,7 +16,12 @@ Measured 2026-11-22 on the shared 2-core CI machine (load 4-7; two runs):
   peer: nginx POST 12,200-14,600 req/s; single-row INSERT 5,000-6,600/s
   batch_size=1:  260-470 events/s; lag at half that rate p50 1.9-2.0 ms, p99 5.2-6.0 ms
   batch_size=50: 7,200-16,600 events/s; lag at 2,500-3,300 events/s p50 23-28 ms, p99 60-76 ms
-Unbatched delivery is bound by three round trips per event (read batch, POST, mark delivered).
+Measured 2026-12-02 with parking (BENCH_EVENTS=10000, BENCH_LAG_SECONDS=3, load 11-13):
+  peer: nginx POST 44,000 req/s; single-row INSERT 6,500/s
+  batch_size=1:  335 events/s (0.051 of the INSERT peer; 0.052-0.071 before); lag p50 1.4 ms, p99 13 ms
+  batch_size=50: 4,790 events/s; lag at 2,100 events/s p50 22 ms, p99 73 ms
+Unbatched delivery is bound by three round trips per event (read batch, POST, mark delivered); the
+check for events parked behind a parked one adds a fourth only while the endpoint has parked events.
 """
 
 from __future__ import annotations

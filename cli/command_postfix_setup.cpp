@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 
 #include "commands.h"
 #include "postfix/setup_plan.h"
+#include "postfix_setup_support.h"
 
 extern char** environ;
 
@@ -29,37 +31,25 @@ using postfix::PostfixState;
 using postfix::SetupPlan;
 
 constexpr const char* kUsage =
-    "usage: waybill [--config FILE] postfix-setup [--dry-run] [-c POSTFIX_CONFIG_DIR]\n"
+    "usage: waybill [--config FILE] postfix-setup [--dry-run] [--undo] [-c POSTFIX_CONFIG_DIR]\n"
     "Adds Waybill to a Postfix instance (default /etc/postfix) with postconf: smtpd_milters and\n"
     "non_smtpd_milters (milter.socket), milter_default_action = tempfail, milter_protocol = 6,\n"
     "check_policy_service (policyd.listen) in smtpd_recipient_restrictions, the waybill-pipe service\n"
     "in master.cf with transport_maps/relay_domains for pipe.bounce_domain and pipe.inbound_domains,\n"
-    "disable_mime_output_conversion = yes. Idempotent; backs up main.cf and master.cf before a\n"
-    "change; reloads Postfix if it runs. --dry-run prints the changes and writes nothing.\n"
+    "disable_mime_output_conversion = yes; unless a syslog daemon writes logd.log_file, maillog_file and\n"
+    "the postlog service, so waybill-logd can read Postfix's delivery log. Idempotent; backs up main.cf and master.cf before a\n"
+    "change (listed in waybill-setup.log); reloads Postfix if it runs. --dry-run prints the changes and\n"
+    "writes nothing. --undo puts back what setup changed, as it was before the first setup (since the\n"
+    "last --undo), keeping edits made since to anything else; backs the files up first.\n"
     "See postfix-conf/README.md for what each setting does.\n";
-
-struct SetupArgs {
-  std::string config_dir = "/etc/postfix";
-  bool dry_run = false;
-  bool help = false;
-};
-
-struct Tools {
-  std::string postconf;
-  std::string postfix;
-  std::string dir;
-};
-
-struct Output {
-  int status = 0;
-  std::string text;  // stdout and stderr
-};
 
 Result<SetupArgs> parseArgs(const Args& args) {
   SetupArgs parsed;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--dry-run" || args[i] == "-n") {
       parsed.dry_run = true;
+    } else if (args[i] == "--undo") {
+      parsed.undo = true;
     } else if (args[i] == "--help" || args[i] == "-h") {
       parsed.help = true;
     } else if ((args[i] == "-c" || args[i] == "--postfix-config") && i + 1 < args.size()) {
@@ -70,6 +60,8 @@ Result<SetupArgs> parseArgs(const Args& args) {
   }
   return parsed;
 }
+
+}  // namespace
 
 // Runs argv without a shell; stdout and stderr come back together.
 Result<Output> runTool(const std::vector<std::string>& argv) {
@@ -143,7 +135,9 @@ std::string readFile(const fs::path& path) {
   return text.str();
 }
 
-Result<PostfixState> readState(const Tools& tools) {
+namespace {
+
+Result<PostfixState> readState(const Tools& tools, const postfix::SetupInputs& inputs) {
   PostfixState state;
   auto values = query(tools, postfix::parametersToRead());
   if (!values) return makeError(values.error());
@@ -157,7 +151,15 @@ Result<PostfixState> readState(const Tools& tools) {
   auto service = query(tools, {"-M", std::string(postfix::kPipeService) + "/unix"});
   if (!service) return makeError(service.error());
   state.pipe_service = *service;
+  if (!inputs.copy_listener.empty()) {
+    auto copies = query(tools, {"-M", inputs.copy_listener + "/inet"});
+    if (!copies) return makeError(copies.error());
+    state.copy_service = *copies;
+  }
   state.transport_map_text = readFile(fs::path(tools.dir) / "waybill_transport");
+  auto postlog = query(tools, {"-M", "postlog/unix-dgram"});
+  if (!postlog) return makeError(postlog.error());
+  state.postlog_service = *postlog;
   return state;
 }
 
@@ -166,8 +168,12 @@ void printPlan(const SetupPlan& plan, const Tools& tools, bool dry_run) {
   if (!plan.service_entry.empty())
     fmt::print("master.cf: {} {}\n  + {}\n", plan.service_exists ? "replace" : "add",
                postfix::kPipeService, plan.service_entry);
+  if (!plan.copy_service_entry.empty())
+    fmt::print("master.cf: {} {} (per-recipient copies)\n  + {}\n", plan.copy_service_exists ? "replace" : "add",
+               plan.copy_service_name, plan.copy_service_entry);
   if (!plan.transport_map_text.empty())
     fmt::print("{}: write\n{}", plan.transport_map_path, plan.transport_map_text);
+  if (!plan.postlog_entry.empty()) fmt::print("master.cf: add postlog\n  + {}\n", plan.postlog_entry);
   for (const auto& change : plan.params)
     fmt::print("main.cf: {}\n  - {}\n  + {}\n", change.name, change.old_value.empty() ? "(unset)" : change.old_value,
                change.new_value);
@@ -175,7 +181,15 @@ void printPlan(const SetupPlan& plan, const Tools& tools, bool dry_run) {
   if (plan.empty()) fmt::print("already set up for Waybill: nothing to change\n");
 }
 
-// Timestamped copies next to the originals, e.g. main.cf.waybill-20261122T050000Z.
+}  // namespace
+
+std::string listed(std::string copies) {
+  std::replace(copies.begin(), copies.end(), '\t', ' ');
+  return copies;
+}
+
+// Timestamped copies next to the originals, e.g. main.cf.waybill-20261122T050000Z; returns their
+// paths, tab-separated (as waybill-setup.log lists them).
 Result<std::string> backUp(const std::string& dir) {
   const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   char stamp[32];
@@ -189,10 +203,12 @@ Result<std::string> backUp(const std::string& dir) {
     std::error_code error;
     fs::copy_file(from, to, error);
     if (error) return makeError(fmt::format("back up {}: {}", from.string(), error.message()));
-    copies += (copies.empty() ? "" : ", ") + to.string();
+    copies += (copies.empty() ? "" : "\t") + to.string();
   }
   return copies;
 }
+
+namespace {
 
 Result<bool> writeTransportMap(const SetupPlan& plan) {
   const std::string temp = plan.transport_map_path + ".tmp";
@@ -216,6 +232,14 @@ Result<bool> apply(const SetupPlan& plan, const Tools& tools) {
     auto done = query(tools, {"-M", std::string(postfix::kPipeService) + "/unix=" + plan.service_entry});
     if (!done) return makeError(done.error());
   }
+  if (!plan.copy_service_entry.empty()) {
+    auto done = query(tools, {"-M", plan.copy_service_name + "=" + plan.copy_service_entry});
+    if (!done) return makeError(done.error());
+  }
+  if (!plan.postlog_entry.empty()) {
+    auto done = query(tools, {"-M", "postlog/unix-dgram=" + plan.postlog_entry});
+    if (!done) return makeError(done.error());
+  }
   if (plan.params.empty()) return true;
   std::vector<std::string> args = {"-e"};
   for (const auto& change : plan.params) args.push_back(change.name + "=" + change.new_value);
@@ -223,6 +247,8 @@ Result<bool> apply(const SetupPlan& plan, const Tools& tools) {
   if (!done) return makeError(done.error());
   return true;
 }
+
+}  // namespace
 
 void reloadIfRunning(const Tools& tools) {
   auto status = runTool({tools.postfix, "-c", tools.dir, "status"});
@@ -236,12 +262,6 @@ void reloadIfRunning(const Tools& tools) {
   else fmt::print("a reload is needed: postfix -c {} reload failed: {}\n", tools.dir, reload ? reload->text : reload.error());
 }
 
-template <typename... T>
-int fail(int exit_code, fmt::format_string<T...> format, T&&... args) {
-  fmt::print(stderr, "waybill postfix-setup: {}\n", fmt::format(format, std::forward<T>(args)...));
-  return exit_code;
-}
-
 Result<Tools> findTools(const std::string& dir, bool dry_run) {
   Tools tools{findTool("postconf"), findTool("postfix"), dir};
   if (tools.postconf.empty() || tools.postfix.empty())
@@ -252,6 +272,16 @@ Result<Tools> findTools(const std::string& dir, bool dry_run) {
   return tools;
 }
 
+Result<bool> appendSetupLog(const std::string& dir, const std::string& action, const std::string& copies) {
+  const fs::path log = fs::path(dir) / kSetupLog;
+  std::ofstream out(log, std::ios::app);
+  out << action << '\t' << copies << '\n';
+  if (!out.flush()) return makeError(fmt::format("cannot append to {}: {}", log.string(), std::strerror(errno)));
+  return true;
+}
+
+namespace {
+
 postfix::SetupInputs inputsFrom(const Config& config, const std::string& dir) {
   std::error_code error;
   const fs::path self = fs::read_symlink("/proc/self/exe", error);
@@ -259,7 +289,11 @@ postfix::SetupInputs inputsFrom(const Config& config, const std::string& dir) {
   return {fs::absolute(dir).lexically_normal().string(), config.milter.socket, config.policyd.listen,
           config.pipe.bounce_domain, config.pipe.inbound_domains,
           (error ? fs::path("/usr/sbin") : self.parent_path()).append("waybill-pipe").string(),
-          fs::absolute(file).lexically_normal().string()};
+          fs::absolute(file).lexically_normal().string(), config.milter.copy_listener, config.logd.log_file,
+          // A syslog daemon writes the mail log only when one runs (/dev/log) and the file exists:
+          // a stock Debian 12 has journald's /dev/log but no rsyslog, so no /var/log/mail.log.
+          // Otherwise Postfix must write the log file itself.
+          fs::exists("/dev/log") && fs::exists(config.logd.log_file)};
 }
 
 }  // namespace
@@ -268,10 +302,11 @@ int runPostfixSetup(const Config& config, const Args& args) {
   auto parsed = parseArgs(args);
   if (!parsed) return fail(64, "{}\n{}", parsed.error(), kUsage);
   if (parsed->help) return fmt::print("{}", kUsage), 0;
+  if (parsed->undo) return runPostfixUndo(*parsed);
   const auto inputs = inputsFrom(config, parsed->config_dir);
   auto tools = findTools(inputs.config_dir, parsed->dry_run);
   if (!tools) return fail(tools.error().starts_with("postconf") ? 69 : 66, "{}", tools.error());
-  auto state = readState(*tools);
+  auto state = readState(*tools, inputs);
   if (!state) return fail(69, "{}", state.error());
   auto plan = postfix::planPostfixSetup(inputs, *state);
   if (!plan) return fail(78, "{}", plan.error());
@@ -279,11 +314,14 @@ int runPostfixSetup(const Config& config, const Args& args) {
   if (parsed->dry_run || plan->empty()) return 0;
   auto copies = backUp(tools->dir);
   if (!copies) return fail(73, "{}", copies.error());
-  fmt::print("backed up: {}\n", *copies);
+  fmt::print("backed up: {}\n", listed(*copies));
+  if (auto logged = appendSetupLog(tools->dir, "setup", *copies); !logged) return fail(73, "{}", logged.error());
   auto applied = apply(*plan, *tools);
-  if (!applied) return fail(70, "{} (originals in {})", applied.error(), *copies);
+  if (!applied) return fail(70, "{} (originals in {})", applied.error(), listed(*copies));
   reloadIfRunning(*tools);
   return 0;
 }
+
+const char* postfixSetupUsage() { return kUsage; }
 
 }  // namespace waybill::cli

@@ -5,9 +5,13 @@
 
 #include <optional>
 
+#include "cli_support.h"
 #include "commands.h"
-#include "db/pg_connection.h"
+#include "store/pg_connection.h"
+#include "store/suppression_store.h"
 #include "mail/address.h"
+#include "mail/address_syntax.h"
+#include "policy/policyd_settings.h"
 #include "policy/suppression.h"
 
 namespace waybill::cli {
@@ -27,27 +31,51 @@ struct SuppressArgs {
   policy::SuppressionReason reason = policy::SuppressionReason::Manual;
 };
 
+Result<void> setScope(SuppressArgs& parsed, policy::SuppressionScope scope, const std::string& flag) {
+  if (parsed.scope) return makeError(fmt::format("{} conflicts with an earlier scope flag: give one of --sender, --domain, --global", flag));
+  parsed.scope = scope;
+  return {};
+}
+
+// An address typed by the operator, checked against RFC 5321 and lower-cased as the index keeps it.
+Result<std::string> checkedAddress(const std::string& text, std::string_view what) {
+  auto address = parseMailbox(text);
+  if (!address) return makeError(fmt::format("{} '{}': {}", what, text, address.error()));
+  return toLower(*address);
+}
+
 Result<SuppressArgs> parseArgs(const Args& args) {
   SuppressArgs parsed;
+  bool have_recipient = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     const bool has_value = i + 1 < args.size();
-    if ((arg == "--sender" || arg == "--domain") && has_value) {
-      parsed.scope = arg == "--sender" ? policy::SuppressionScope::Sender : policy::SuppressionScope::Domain;
-      parsed.scope_value = toLower(stripAngles(args[++i]));
+    if (arg == "--sender" && has_value) {
+      if (auto set = setScope(parsed, policy::SuppressionScope::Sender, arg); !set) return makeError(set.error());
+      auto sender = checkedAddress(args[++i], "--sender");
+      if (!sender) return makeError(sender.error());
+      parsed.scope_value = *sender;
+    } else if (arg == "--domain" && has_value) {
+      if (auto set = setScope(parsed, policy::SuppressionScope::Domain, arg); !set) return makeError(set.error());
+      auto domain = parseDomain(args[++i]);
+      if (!domain) return makeError(fmt::format("--domain '{}': {}", args[i], domain.error()));
+      parsed.scope_value = *domain;
     } else if (arg == "--global") {
-      parsed.scope = policy::SuppressionScope::Global;
+      if (auto set = setScope(parsed, policy::SuppressionScope::Global, arg); !set) return makeError(set.error());
     } else if (arg == "--reason" && has_value) {
       auto reason = policy::parseSuppressionReason(args[++i]);
       if (!reason) return makeError("--reason: " + reason.error());
       parsed.reason = *reason;
-    } else if (arg[0] != '-' && parsed.recipient.empty()) {
-      parsed.recipient = toLower(stripAngles(arg));
+    } else if (arg[0] != '-' && !have_recipient) {
+      auto recipient = checkedAddress(arg, "RECIPIENT");
+      if (!recipient) return makeError(recipient.error());
+      parsed.recipient = *recipient;
+      have_recipient = true;
     } else {
       return makeError(fmt::format("unexpected argument '{}'", arg));
     }
   }
-  if (parsed.recipient.find('@') == std::string::npos) return makeError("RECIPIENT must be an address");
+  if (!have_recipient) return makeError("RECIPIENT (an address) is missing");
   return parsed;
 }
 
@@ -57,37 +85,40 @@ int fail(int exit_code, fmt::format_string<T...> format, T&&... args) {
   return exit_code;
 }
 
-Result<PgConnection> connect(const Config& config) { return PgConnection::connect(config.database); }
-
 int add(const Config& config, SuppressArgs args) {
-  const auto scope = args.scope.value_or(config.policyd.default_scopes.forReason(args.reason));
+  const auto scope = args.scope.value_or(policy::scopeDefaults(config.policyd)->forReason(args.reason));
   if (scope != policy::SuppressionScope::Global && args.scope_value.empty()) {
     fmt::print(stderr, "waybill suppress add: the {} scope needs --{} (default scope of reason {})\n",
                policy::scopeName(scope), scope == policy::SuppressionScope::Sender ? "sender" : "domain",
                policy::reasonName(args.reason));
-    return 64;
+    return kExitUsage;
   }
   if (scope == policy::SuppressionScope::Global) args.scope_value.clear();
-  auto conn = connect(config);
-  if (!conn) return fail(75, "waybill suppress: {}\n", conn.error());
-  auto done = conn->exec(
-      "INSERT INTO suppressions (recipient, scope, scope_value, reason, source) VALUES ($1, $2, $3, $4, 'cli') "
-      "ON CONFLICT (recipient, scope, scope_value) DO UPDATE SET reason = EXCLUDED.reason, source = 'cli'",
-      {args.recipient, policy::scopeName(scope), args.scope_value, policy::reasonName(args.reason)});
-  if (!done) return fail(70, "waybill suppress add: {}\n", done.error());
+  int failed = 0;
+  auto conn = openDatabase(config, "suppress add", failed);
+  if (!conn) return failed;
+  // The operator's word replaces the reason of an existing suppression (store/suppression_store.h).
+  auto done = store::addSuppression(*conn,
+                                    {.recipient = args.recipient,
+                                     .scope = policy::scopeName(scope),
+                                     .scope_value = args.scope_value,
+                                     .reason = policy::reasonName(args.reason),
+                                     .source = "cli"},
+                                    store::Existing::Replace);
+  if (!done) return fail(kExitSoftware, "waybill suppress add: {}\n", done.error());
   fmt::print("suppressed {} ({} {}) reason {}\n", args.recipient, policy::scopeName(scope), args.scope_value,
              policy::reasonName(args.reason));
   return 0;
 }
 
 int remove(const Config& config, const SuppressArgs& args) {
-  if (!args.scope) return fail(64, "{}", kUsage);
-  auto conn = connect(config);
-  if (!conn) return fail(75, "waybill suppress: {}\n", conn.error());
-  auto done = conn->exec("DELETE FROM suppressions WHERE recipient = $1 AND scope = $2 AND scope_value = $3",
-                         {args.recipient, policy::scopeName(*args.scope), args.scope_value});
-  if (!done) return fail(70, "waybill suppress remove: {}\n", done.error());
-  if (done->affected() == "0") {
+  if (!args.scope) return fail(kExitUsage, "waybill suppress remove: give the scope: --sender, --domain or --global\n{}", kUsage);
+  int failed = 0;
+  auto conn = openDatabase(config, "suppress remove", failed);
+  if (!conn) return failed;
+  auto done = store::removeSuppression(*conn, args.recipient, policy::scopeName(*args.scope), args.scope_value);
+  if (!done) return fail(kExitSoftware, "waybill suppress remove: {}\n", done.error());
+  if (!*done) {
     fmt::print(stderr, "waybill suppress remove: no such suppression\n");
     return 1;
   }
@@ -96,33 +127,32 @@ int remove(const Config& config, const SuppressArgs& args) {
 }
 
 int list(const Config& config, const Args& args) {
-  if (args.size() > 1) return fail(64, "{}", kUsage);
-  auto conn = connect(config);
-  if (!conn) return fail(75, "waybill suppress: {}\n", conn.error());
-  const std::string sql =
-      "SELECT recipient, scope, scope_value, reason, coalesce(source, ''), "
-      "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM suppressions";
-  auto rows = args.empty() ? conn->exec(sql + " ORDER BY recipient, scope, scope_value")
-                           : conn->exec(sql + " WHERE recipient = $1 ORDER BY scope, scope_value",
-                                        {toLower(stripAngles(args[0]))});
-  if (!rows) return fail(70, "waybill suppress list: {}\n", rows.error());
+  if (args.size() > 1 || (args.size() == 1 && args[0][0] == '-')) return usageError("suppress list", unexpected(args.back()), kUsage);
+  int failed = 0;
+  auto conn = openDatabase(config, "suppress list", failed);
+  if (!conn) return failed;
+  auto rows = store::listSuppressions(
+      *conn, args.empty() ? std::nullopt : std::optional<std::string>(toLower(stripAngles(args[0]))));
+  if (!rows) return fail(kExitSoftware, "waybill suppress list: {}\n", rows.error());
   fmt::print("{:<40} {:<7} {:<30} {:<13} {:<8} {}\n", "RECIPIENT", "SCOPE", "SENDER/DOMAIN", "REASON", "SOURCE", "SINCE");
-  for (int r = 0; r < rows->rows(); ++r)
-    fmt::print("{:<40} {:<7} {:<30} {:<13} {:<8} {}\n", rows->get(r, 0), rows->get(r, 1), rows->get(r, 2),
-               rows->get(r, 3), rows->get(r, 4), rows->get(r, 5));
+  for (const store::SuppressionListing& row : *rows)
+    fmt::print("{:<40} {:<7} {:<30} {:<13} {:<8} {}\n", row.recipient, row.scope, row.scope_value, row.reason,
+               row.source, row.since);
   return 0;
 }
 
 }  // namespace
 
 int runSuppress(const Config& config, const Args& args) {
-  if (args.empty()) return fail(64, "{}", kUsage);
+  if (args.empty()) return usageError("suppress", "give add, remove or list", kUsage);
   const Args rest(args.begin() + 1, args.end());
   if (args[0] == "list") return list(config, rest);
-  if (args[0] != "add" && args[0] != "remove") return fail(64, "{}", kUsage);
+  if (args[0] != "add" && args[0] != "remove") return usageError("suppress", unexpected(args[0]), kUsage);
   auto parsed = parseArgs(rest);
-  if (!parsed) return fail(64, "waybill suppress {}: {}\n{}", args[0], parsed.error(), kUsage);
+  if (!parsed) return fail(kExitUsage, "waybill suppress {}: {}\n{}", args[0], parsed.error(), kUsage);
   return args[0] == "add" ? add(config, *parsed) : remove(config, *parsed);
 }
+
+const char* suppressUsage() { return kUsage; }
 
 }  // namespace waybill::cli

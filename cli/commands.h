@@ -12,6 +12,7 @@ namespace waybill::cli {
 using Args = std::vector<std::string>;
 
 int runDb(const Config& config, const Args& args);
+int runDns(const Config& config, const Args& args);
 int runKeys(const Config& config, const Args& args);
 int runReport(const Config& config, const Args& args);
 // `waybill db prune` (cli/db_prune.cpp), reached through runDb.
@@ -20,5 +21,15 @@ int runPostfixSetup(const Config& config, const Args& args);
 int runSuppress(const Config& config, const Args& args);
 int runSchedule(const Config& config, const Args& args);
 int runWebhooks(const Config& config, const Args& args);
+
+// Each command's usage text, printed by `waybill help COMMAND` and `waybill COMMAND --help`.
+const char* dbUsage();
+const char* dnsUsage();
+const char* keysUsage();
+const char* reportUsage();
+const char* postfixSetupUsage();
+const char* suppressUsage();
+const char* scheduleUsage();
+const char* webhooksUsage();
 
 }  // namespace waybill::cli

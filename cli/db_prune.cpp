@@ -4,7 +4,8 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "db/pg_connection.h"
+#include "store/event_partitions.h"
+#include "store/pg_connection.h"
 #include "report/retention.h"
 
 namespace waybill::cli {
@@ -12,25 +13,14 @@ namespace {
 
 constexpr const char* kUsage = "usage: waybill db prune --older-than RETENTION [--dry-run]  (RETENTION: 13months, 400days, 2years)\n";
 
-Result<std::vector<std::string>> eventPartitions(PgConnection& conn) {
-  auto rows = conn.exec(
-      "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-      " WHERE i.inhparent = 'events'::regclass ORDER BY c.relname");
-  if (!rows) return makeError(rows.error());
-  std::vector<std::string> names;
-  for (int r = 0; r < rows->rows(); ++r) names.emplace_back(rows->get(r, 0));
-  return names;
-}
-
 // Drops the partitions and the default partition's old rows; prints what it does.
 Status prune(PgConnection& conn, const std::string& interval, bool dry_run) {
-  if (auto tz = conn.exec("SET TIME ZONE 'UTC'"); !tz) return makeError(tz.error());
-  auto cutoff_row = conn.exec("SELECT (now() - $1::interval)::text", {interval});
+  auto cutoff_row = store::retentionCutoff(conn, interval);
   if (!cutoff_row) return makeError(cutoff_row.error());
-  const std::string cutoff_text(cutoff_row->get(0, 0));
+  const std::string cutoff_text = *cutoff_row;
   const auto cutoff = report::parseDate(cutoff_text);
   if (!cutoff) return makeError(fmt::format("unexpected cutoff '{}'", cutoff_text));
-  auto names = eventPartitions(conn);
+  auto names = store::eventPartitions(conn);
   if (!names) return makeError(names.error());
   const auto doomed = report::partitionsBefore(*names, *cutoff);
   fmt::print("cutoff {} ({} ago): {} of {} partitions to drop{}\n", cutoff_text.substr(0, 19), interval,
@@ -38,16 +28,16 @@ Status prune(PgConnection& conn, const std::string& interval, bool dry_run) {
   for (const auto& name : doomed) {
     // The name matched events_pYYYY_MM (partitionEnd), so it needs no quoting.
     if (!dry_run) {
-      if (auto dropped = conn.exec(fmt::format("DROP TABLE {}", name)); !dropped) return makeError(dropped.error());
+      if (auto dropped = store::dropEventPartition(conn, name); !dropped) return dropped;
     }
     fmt::print("{} {}\n", dry_run ? "would drop" : "dropped", name);
   }
   if (dry_run) return {};
-  auto stray = conn.exec("DELETE FROM events_default WHERE occurred_at < now() - $1::interval", {interval});
+  auto stray = store::deleteOldDefaultEvents(conn, interval);
   if (!stray) return makeError(stray.error());
-  auto created = conn.exec("SELECT waybill_events_ensure_partitions(now(), now() + interval '12 months')");
+  auto created = store::createFuturePartitions(conn);
   if (!created) return makeError(created.error());
-  fmt::print("deleted {} old rows from events_default; created {} future partitions\n", stray->affected(), created->get(0, 0));
+  fmt::print("deleted {} old rows from events_default; created {} future partitions\n", *stray, *created);
   return {};
 }
 
@@ -69,7 +59,9 @@ int pruneEvents(const Config& config, const Args& args) {
     fmt::print(stderr, "waybill db prune: --older-than: {}\n{}", interval.error(), kUsage);
     return 64;
   }
-  auto conn = PgConnection::connect(config.database);
+  DatabaseConfig database = config.database;
+  database.timeout_seconds = 0;  // pruning a large table takes as long as it takes
+  auto conn = PgConnection::connect(database);
   if (!conn) {
     fmt::print(stderr, "waybill db prune: {}\n", conn.error());
     return 75;

@@ -6,19 +6,21 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <memory>
 #include <mutex>
 
-#include "log/log.h"
+#include "runtime/log.h"
 #include "mail/address.h"
 #include "socket_activation.h"
 
 namespace waybill::milter {
 namespace {
 
-const Pipeline* g_pipeline = nullptr;  // set once before smfi_main; libmilter offers no user pointer
+const runtime::Snapshot<Pipeline>* g_pipelines = nullptr;  // set once before smfi_main; libmilter offers no user pointer
 BodySpoolSettings g_spool;              // likewise
 MilterMetrics* g_metrics = nullptr;     // likewise; null: not counted
 
@@ -54,6 +56,7 @@ constexpr std::chrono::seconds kDrainLimit{60};
 
 struct MilterSession {
   std::string client_address;
+  std::string daemon_name;
   std::string helo;
   std::unique_ptr<MilterMessage> message;
   // Set by a callback that has no reply to give (negotiated away, see onNegotiate): the message
@@ -77,11 +80,14 @@ std::string macro(SMFICTX* ctx, const char* name) {
 }
 
 // The macros each step needs, asked of the MTA (Postfix honours a milter's own lists over
-// main.cf's milter_*_macros): the client address is not among Postfix's default connect macros,
-// and the steps after it need nothing but the queue id.
+// main.cf's milter_*_macros): the client address is not among Postfix's default connect macros;
+// the SASL login ({auth_authen}, known from MAIL FROM on) and the client decide whether the
+// submitter is trusted (outbound only); later steps need nothing but the queue id.
 bool requestMacros(SMFICTX* ctx) {
-  const std::pair<int, const char*> lists[] = {
-      {SMFIM_CONNECT, "{client_addr} _"}, {SMFIM_ENVFROM, "i"}, {SMFIM_ENVRCPT, "i"}, {SMFIM_EOM, "i"}};
+  const std::pair<int, const char*> lists[] = {{SMFIM_CONNECT, "{client_addr} _ {daemon_name}"},
+                                               {SMFIM_ENVFROM, "i {auth_authen}"},
+                                               {SMFIM_ENVRCPT, "i"},
+                                               {SMFIM_EOM, "i"}};
   for (const auto& [step, macros] : lists)
     if (smfi_setsymlist(ctx, step, const_cast<char*>(macros)) != MI_SUCCESS) return false;
   return true;
@@ -106,6 +112,7 @@ sfsistat onConnect(SMFICTX* ctx, char*, _SOCK_ADDR*) {
   auto* session = new MilterSession;
   g_sessions.opened();
   session->client_address = macro(ctx, "{client_addr}");
+  session->daemon_name = macro(ctx, "{daemon_name}");
   smfi_setpriv(ctx, session);
   return SMFIS_NOREPLY;
 }
@@ -129,6 +136,8 @@ sfsistat onEnvelopeFrom(SMFICTX* ctx, char** argv) {
   auto& envelope = session->message->envelope;
   envelope.sender = stripAngles(argv[0] ? argv[0] : "");
   envelope.client_address = session->client_address;
+  envelope.daemon_name = session->daemon_name;
+  envelope.authenticated_as = macro(ctx, "{auth_authen}");
   session->message->body = std::make_shared<mime::BodySpool>(g_spool.directory, g_spool.memory_limit);
   return SMFIS_NOREPLY;
 }
@@ -161,6 +170,13 @@ sfsistat onBody(SMFICTX* ctx, unsigned char* bytes, size_t length) {
 
 // Hands the copies' recipients over and puts the rewritten body in place, in chunks.
 bool applyBodyEdits(SMFICTX* ctx, const MilterMessage& message) {
+  for (const auto& recipient : message.suppressed_recipients) {
+    const std::string quoted = "<" + recipient + ">";
+    if (smfi_delrcpt(ctx, const_cast<char*>(quoted.c_str())) != MI_SUCCESS) {
+      log::error("queue {}: tempfail: the MTA refused to drop suppressed recipient {}", message.envelope.queue_id, recipient);
+      return false;
+    }
+  }
   for (const auto& recipient : message.recipients_to_delete) {
     const std::string quoted = "<" + recipient + ">";
     if (smfi_delrcpt(ctx, const_cast<char*>(quoted.c_str())) != MI_SUCCESS) {
@@ -208,15 +224,16 @@ bool applyEdits(SMFICTX* ctx, const MilterMessage& message) {
 }
 
 sfsistat reply(SMFICTX* ctx, const StageStatus& status) {
+  if (status.outcome == StageStatus::Outcome::Discard) return SMFIS_DISCARD;
   smfi_setreply(ctx, const_cast<char*>(status.reply_code.c_str()), const_cast<char*>(status.enhanced_code.c_str()),
                 const_cast<char*>(status.text.c_str()));
   return status.outcome == StageStatus::Outcome::Reject ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 }
 
 // The pipeline's answer, then the edits it asked for; `cause` names what stopped the message.
-StageStatus finishMessage(SMFICTX* ctx, MilterMessage& message, std::string_view& cause) {
+StageStatus finishMessage(SMFICTX* ctx, const Pipeline& pipeline, MilterMessage& message, std::string_view& cause) {
   const char* stopped_by = "";
-  StageStatus status = g_pipeline->run(message, &stopped_by);
+  StageStatus status = pipeline.run(message, &stopped_by);
   if (!status.proceeding()) {
     cause = stopped_by;
     return status;
@@ -241,7 +258,9 @@ sfsistat onEndOfMessage(SMFICTX* ctx) {
   message->envelope.queue_id = macro(ctx, "i");
   message->envelope.via_smtp = !submittedViaSendmail(session->helo, macro(ctx, "_"));
   std::string_view cause;
-  const StageStatus status = finishMessage(ctx, *message, cause);
+  const std::shared_ptr<const Pipeline> pipeline = g_pipelines->get();  // kept to the end: a reload may swap it
+  const StageStatus status = finishMessage(ctx, *pipeline, *message, cause);
+  pipeline->finished(*message, status.proceeding());
   if (g_metrics) {
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
     g_metrics->record({*message, status.outcome, cause, elapsed.count()});
@@ -278,16 +297,19 @@ void disableNagle(int listening_fd) {
   if (address.ss_family != AF_INET && address.ss_family != AF_INET6) return;
   const int on = 1;
   if (setsockopt(listening_fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0)
-    log::warning("cannot set TCP_NODELAY on the milter socket; edits may be delayed");
+    log::warning("cannot set TCP_NODELAY on the milter socket ({}); edits may be delayed", std::strerror(errno));
 }
 
 // With a passed socket libmilter must neither unlink the unit's path nor bind its own socket.
 bool openSocket(const std::optional<ActivatedSocket>& passed, const std::string& spec) {
   armSocketAdoption(passed.value_or(ActivatedSocket{}));  // also records libmilter's listening fd
+  errno = 0;
   const bool opened = smfi_opensocket(!passed) == MI_SUCCESS;
+  const int why = errno;  // what socket(), bind() or listen() said inside libmilter
   const bool adopted = disarmSocketAdoption();
   if (!opened || (passed && !adopted)) {
-    log::error("option 'milter.socket': cannot listen on '{}'", spec);
+    log::error("option 'milter.socket': cannot listen on '{}': {}", spec,
+               !opened && why != 0 ? std::strerror(why) : "the address is not one libmilter can open");
     return false;
   }
   disableNagle(listeningSocket());
@@ -304,9 +326,9 @@ void drainSessions() {
 
 }  // namespace
 
-int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int timeout_seconds,
+int runMilter(const runtime::Snapshot<Pipeline>& pipelines, const std::string& socket_spec, int timeout_seconds,
               BodySpoolSettings spool, MilterMetrics* metrics) {
-  g_pipeline = &pipeline;
+  g_pipelines = &pipelines;
   g_metrics = metrics;
   g_spool = std::move(spool);
   smfiDesc description{};

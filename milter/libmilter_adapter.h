@@ -7,6 +7,7 @@
 
 #include "milter_metrics.h"
 #include "pipeline.h"
+#include "runtime/snapshot.h"
 
 namespace waybill::milter {
 
@@ -17,8 +18,9 @@ struct BodySpoolSettings {
 };
 
 // Registers the callbacks and runs libmilter's loop until SIGTERM; returns the exit status.
+// Each message runs on the pipeline current at its end of message (a reload swaps it).
 // `metrics` (may be null) counts every end of message.
-int runMilter(const Pipeline& pipeline, const std::string& socket_spec, int timeout_seconds,
+int runMilter(const runtime::Snapshot<Pipeline>& pipelines, const std::string& socket_spec, int timeout_seconds,
               BodySpoolSettings spool = {}, MilterMetrics* metrics = nullptr);
 
 }  // namespace waybill::milter

@@ -2,40 +2,36 @@
 //
 // SECURITY: runs as an unprivileged user; reads the token key and DKIM keys, nothing else secret.
 // DIAGNOSTICS: syslog facility mail (and stderr); every tempfail is logged with its cause.
+// SIGHUP (systemctl reload) reads the configuration, token keys, DKIM keys and templates again
+// and keeps every connection; a configuration or key that does not load leaves the old in use.
 #include <fmt/format.h>
 
-#include <pthread.h>
 
+#include <chrono>
 #include <csignal>
 
 #include "config/config.h"
-#include "db/connection_pool.h"
+#include "store/connection_pool.h"
 #include "libmilter_adapter.h"
-#include "log/log.h"
-#include "metrics/database_probe.h"
-#include "metrics/metrics_server.h"
-#include "metrics/refreshing_collectable.h"
+#include "runtime/log.h"
+#include "store/database_probe.h"
+#include "runtime/metrics_server.h"
+#include "runtime/refreshing_collectable.h"
 #include "milter_metrics.h"
 #include "pipeline_builder.h"
-#include "util/allocator.h"
+#include "runtime/daemon.h"
+#include "socket_activation.h"
+#include "runtime/allocator.h"
 
 namespace {
 
-// libmilter takes SIGHUP, SIGTERM and SIGINT for itself (all of them stop it), so templates
-// reload on SIGUSR1; the handler only raises a flag the renderer reads.
+// SIGUSR1, the milter's reload signal before SIGHUP was, still reloads the templates; the handler
+// only raises a flag the renderer reads.
 void requestTemplateReload(int) { waybill::TemplateRenderer::requestReload(); }
 
-// libmilter waits for SIGHUP/SIGTERM/SIGINT in its own thread and blocks them in the threads it
-// starts; threads started before smfi_main (the metrics listener) must block them too, or the
-// kernel may hand SIGTERM to one of them and the default action kills the milter unclean.
-void blockLibmilterSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGHUP);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-}
+// libmilter's signal thread runs SIGHUP's reload (milter/socket_activation.h); it takes no argument.
+waybill::runtime::Daemon* g_daemon = nullptr;
+void reloadOnHangup() { g_daemon->reload(); }
 
 }  // namespace
 
@@ -43,18 +39,9 @@ int main(int argc, char** argv) {
   using namespace waybill;
   const bool allocator_tuned = tuneAllocatorForMessages();
   ConfigParser parser("waybill-milter", "Postfix milter: tracking, List-Unsubscribe, Message-ID/Date, VERP, DKIM.");
-  auto parsed = parser.parse(argc, argv);
-  if (!parsed) {
-    fmt::print(stderr, "waybill-milter: {}\n", parsed.error());
-    return 78;  // EX_CONFIG
-  }
-  if (parsed->exit_now) return parsed->exit_code;
-  const Config& config = *parsed->config;
-  if (config.database.url.empty()) {
-    fmt::print(stderr, "waybill-milter: option 'database.url': required\n");
-    return 78;
-  }
-  log::init("waybill-milter", {config.log.to_stderr, config.log.to_syslog, config.log.level});
+  runtime::Daemon daemon(parser, "waybill-milter", argc, argv);
+  if (!daemon.started()) return daemon.exitCode();
+  const Config& config = daemon.config();
   if (!allocator_tuned) log::warning("could not tune malloc thresholds; rewriting runs slower");
 
   ConnectionPool pool(config.database);
@@ -64,17 +51,35 @@ int main(int argc, char** argv) {
   auto built = milter::buildMilterPipeline(config, pool);
   if (!built) {
     fmt::print(stderr, "waybill-milter: {}\n", built.error());
-    return 78;
+    return runtime::kExitConfig;
   }
-  blockLibmilterSignals();
+  // libmilter waits for SIGHUP/SIGTERM/SIGINT in its own thread and blocks them in the threads it
+  // starts; threads started before smfi_main (the metrics listener) must block them too, or the
+  // kernel may hand SIGTERM to one of them and the default action kills the milter unclean.
+  daemon.blockSignals();
+  (*built)->suppressions->start();  // after blocking: its thread must not take libmilter's signals
+  if (!(*built)->suppressions->waitFirstAttempt(std::chrono::seconds(10)))
+    log::warning("suppression list not loaded yet; messages are tempfailed until it is");
   milter::MilterMetrics counters;
   auto scraped = std::make_shared<metrics::RefreshingCollectable>(
-      counters.registry(), [&] { counters.databaseUp().Set(metrics::databaseAnswers(pool) ? 1 : 0); });
+      counters.registry(), [&] {
+        counters.databaseUp().Set(metrics::databaseAnswers(pool) ? 1 : 0);
+        counters.suppressions().Set(static_cast<double>((*built)->suppressions->entries()));
+      });
   auto metrics_server = metrics::MetricsServer::start(config.milter.metrics_listen, scraped);
   if (!metrics_server) {
     fmt::print(stderr, "waybill-milter: {}\n", metrics_server.error());
-    return 78;
+    return runtime::kExitConfig;
   }
+  daemon.onReload([&](const std::shared_ptr<const Config>& fresh) -> Result<std::string> {
+    auto stages = milter::rebuildStages(*fresh, pool, **built);
+    if (!stages) return makeError(stages.error());
+    (*built)->pipeline.set(std::move(*stages));
+    TemplateRenderer::requestReload();
+    return std::string("token keys, DKIM keys, templates and the message settings");
+  });
+  g_daemon = &daemon;
+  milter::setReloadOnHangup(reloadOnHangup);
   std::signal(SIGUSR1, requestTemplateReload);
   std::signal(SIGPIPE, SIG_IGN);  // a re-inject command that dies early must not take the milter along
   return milter::runMilter((*built)->pipeline, config.milter.socket, config.milter.timeout_seconds,

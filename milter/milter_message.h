@@ -36,6 +36,8 @@ struct Envelope {
   std::string client_address;
   bool via_smtp = true;  // false for /usr/sbin/sendmail (non_smtpd_milters)
   std::string queue_id;
+  std::string authenticated_as;  // {auth_authen}: the SASL login name, "" when not authenticated
+  std::string daemon_name;       // {daemon_name} (milter_macro_daemon_name), for the log
 };
 
 struct MilterMessage {
@@ -60,6 +62,9 @@ struct MilterMessage {
   std::vector<std::string> recipients_to_delete;
   bool is_copy = false;           // a per-recipient copy re-injected by an earlier transaction
   std::vector<std::string> tracked_urls;  // links tracked in this body, recorded with the message
+  // Suppressed recipients, taken out of envelope.recipients by stages/suppress_recipients.h; the
+  // adapter removes them from the MTA's envelope.
+  std::vector<std::string> suppressed_recipients;
 
   // The value of the first header with this name, if any (case-insensitive).
   const std::string* header(std::string_view name) const;
@@ -77,7 +82,9 @@ bool submittedViaSendmail(std::string_view helo, std::string_view client_macro);
 
 // What a stage tells the pipeline: go on, or end the transaction with an SMTP answer.
 struct StageStatus {
-  enum class Outcome { Continue, TempFail, Reject };
+  // Discard: accept and drop (a sendmail submission whose every recipient is suppressed: there
+  // is no SMTP client to refuse it to).
+  enum class Outcome { Continue, TempFail, Reject, Discard };
   Outcome outcome = Outcome::Continue;
   std::string reply_code;     // "451" / "550"
   std::string enhanced_code;  // "4.3.0" / "5.6.0"
@@ -90,6 +97,7 @@ struct StageStatus {
   static StageStatus reject(std::string text, std::string enhanced = "5.6.0") {
     return {Outcome::Reject, "550", std::move(enhanced), std::move(text)};
   }
+  static StageStatus discard(std::string text) { return {Outcome::Discard, "", "", std::move(text)}; }
   bool proceeding() const { return outcome == Outcome::Continue; }
 };
 

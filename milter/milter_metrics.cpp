@@ -1,6 +1,7 @@
 #include "milter_metrics.h"
 
-#include "metrics/database_probe.h"
+#include "store/database_probe.h"
+#include "runtime/metrics_family.h"
 
 #include <algorithm>
 
@@ -8,10 +9,6 @@
 
 namespace waybill::milter {
 namespace {
-
-prometheus::Counter& counter(prometheus::Registry& registry, const char* name, const char* help) {
-  return prometheus::BuildCounter().Name(name).Help(help).Register(registry).Add({});
-}
 
 std::string_view trimmed(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");
@@ -38,49 +35,48 @@ std::string_view dkimAlgorithm(std::string_view signature) {
 }
 
 MilterMetrics::MilterMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
-  auto& messages = prometheus::BuildCounter()
-                       .Name("waybill_milter_messages_total")
-                       .Help("End-of-message outcomes (per-recipient copies are transactions of their own).")
-                       .Register(*registry_);
+  auto& messages =
+      metrics::counterFamily(*registry_, "waybill_milter_messages_total",
+                             "End-of-message outcomes (per-recipient copies are transactions of their own).");
   accepted_ = &messages.Add({{"result", "accepted"}});
   held_ = &messages.Add({{"result", "held"}});
   tempfailed_ = &messages.Add({{"result", "tempfail"}});
   rejected_ = &messages.Add({{"result", "rejected"}});
-  tempfails_ = &prometheus::BuildCounter()
-                    .Name("waybill_milter_tempfails_total")
-                    .Help("Messages deferred, by the pipeline stage (or adapter step) that deferred them.")
-                    .Register(*registry_);
-  rejects_ = &prometheus::BuildCounter()
-                  .Name("waybill_milter_rejects_total")
-                  .Help("Messages rejected, by the pipeline stage that rejected them.")
-                  .Register(*registry_);
-  recipients_ = &counter(*registry_, "waybill_milter_recipients_total",
-                         "Recipients delivered by accepted transactions (each once, copies included).");
-  bodies_rewritten_ = &counter(*registry_, "waybill_milter_bodies_rewritten_total",
-                               "Accepted messages whose body was rewritten (tracking links, pixel).");
-  copies_injected_ = &counter(*registry_, "waybill_milter_copies_injected_total",
-                              "Per-recipient copies re-injected (recipients handed to their own copy).");
-  spooled_bodies_ = &counter(*registry_, "waybill_milter_spooled_bodies_total",
-                             "Bodies spooled to disk past milter.spool_memory_limit_kb.");
-  auto& signatures = prometheus::BuildCounter()
-                         .Name("waybill_milter_signatures_total")
-                         .Help("DKIM signatures added, by algorithm.")
-                         .Register(*registry_);
+  tempfails_ =
+      &metrics::counterFamily(*registry_, "waybill_milter_tempfails_total",
+                              "Messages deferred, by the pipeline stage (or adapter step) that deferred them.");
+  rejects_ = &metrics::counterFamily(*registry_, "waybill_milter_rejects_total",
+                                     "Messages rejected, by the pipeline stage that rejected them.");
+  recipients_ = &metrics::counter(*registry_, "waybill_milter_recipients_total",
+                                  "Recipients delivered by accepted transactions (each once, copies included).");
+  recipients_suppressed_ = &metrics::counter(*registry_, "waybill_milter_recipients_suppressed_total",
+                                             "Recipients removed from messages because they are suppressed.");
+  suppressions_ =
+      &metrics::gauge(*registry_, "waybill_milter_suppressions", "Entries in the milter's in-memory suppression list.");
+  bodies_rewritten_ = &metrics::counter(*registry_, "waybill_milter_bodies_rewritten_total",
+                                        "Accepted messages whose body was rewritten (tracking links, pixel).");
+  copies_injected_ = &metrics::counter(*registry_, "waybill_milter_copies_injected_total",
+                                       "Per-recipient copies re-injected (recipients handed to their own copy).");
+  spooled_bodies_ = &metrics::counter(*registry_, "waybill_milter_spooled_bodies_total",
+                                      "Bodies spooled to disk past milter.spool_memory_limit_kb.");
+  auto& signatures =
+      metrics::counterFamily(*registry_, "waybill_milter_signatures_total", "DKIM signatures added, by algorithm.");
   rsa_signatures_ = &signatures.Add({{"algorithm", "rsa-sha256"}});
   ed25519_signatures_ = &signatures.Add({{"algorithm", "ed25519-sha256"}});
   other_signatures_ = &signatures.Add({{"algorithm", "other"}});
-  message_seconds_ = &prometheus::BuildHistogram()
-                          .Name("waybill_milter_message_seconds")
-                          .Help("End-of-message processing time (pipeline and edits).")
-                          .Register(*registry_)
-                          .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                                           0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
+  message_seconds_ = &metrics::histogram(
+      *registry_, "waybill_milter_message_seconds", "End-of-message processing time (pipeline and edits).",
+      prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+                                              30});
   database_up_ = &metrics::addDatabaseUpGauge(*registry_, "milter", "probed at each scrape");
 }
 
 void MilterMetrics::record(const EndOfMessage& end) {
   message_seconds_->Observe(end.seconds);
   if (end.message.body && end.message.body->spilled()) spooled_bodies_->Increment();
+  // Removed for good unless the transaction is retried (a tempfail decides again next time).
+  if (end.outcome != StageStatus::Outcome::TempFail)
+    recipients_suppressed_->Increment(static_cast<double>(end.message.suppressed_recipients.size()));
   switch (end.outcome) {
     case StageStatus::Outcome::Continue: countAccepted(end.message); break;
     case StageStatus::Outcome::TempFail:
@@ -88,6 +84,7 @@ void MilterMetrics::record(const EndOfMessage& end) {
       tempfails_->Add({{"cause", std::string(end.cause)}}).Increment();
       break;
     case StageStatus::Outcome::Reject:
+    case StageStatus::Outcome::Discard:  // refused without a client to tell: counted with rejects
       rejected_->Increment();
       rejects_->Add({{"cause", std::string(end.cause)}}).Increment();
       break;

@@ -37,6 +37,7 @@ class MilterMetrics {
   // A message refused before end of message (its body could not be spooled).
   void countEarlyTempfail(std::string_view cause);
   prometheus::Gauge& databaseUp() { return *database_up_; }
+  prometheus::Gauge& suppressions() { return *suppressions_; }
 
  private:
   void countAccepted(const MilterMessage& message);
@@ -49,6 +50,7 @@ class MilterMetrics {
   prometheus::Counter* tempfailed_;
   prometheus::Counter* rejected_;
   prometheus::Counter* recipients_;
+  prometheus::Counter* recipients_suppressed_;
   prometheus::Counter* bodies_rewritten_;
   prometheus::Counter* copies_injected_;
   prometheus::Counter* spooled_bodies_;
@@ -57,6 +59,7 @@ class MilterMetrics {
   prometheus::Counter* other_signatures_;
   prometheus::Histogram* message_seconds_;
   prometheus::Gauge* database_up_;
+  prometheus::Gauge* suppressions_;
 };
 
 }  // namespace waybill::milter

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "log/log.h"
+#include "runtime/log.h"
 #include "mail/address.h"
 
 namespace waybill::milter {
@@ -14,7 +14,18 @@ bool Pipeline::passesThrough(const MilterMessage& message) const {
   });
 }
 
+bool Pipeline::trusts(const Envelope& envelope) const {
+  return !trusted_networks_ || !envelope.authenticated_as.empty() || !envelope.via_smtp ||
+         trusted_networks_->contains(envelope.client_address);
+}
+
 StageStatus Pipeline::run(MilterMessage& message, const char** stopped_by) const {
+  if (!trusts(message.envelope)) {
+    log::debug("queue {}: client {} ({}) is not a trusted submitter: passed through untouched", message.envelope.queue_id,
+              message.envelope.client_address.empty() ? "unknown" : message.envelope.client_address,
+              message.envelope.daemon_name);
+    return StageStatus::proceed();
+  }
   if (passesThrough(message)) {
     log::debug("queue {}: for waybill-pipe only, passed through untouched", message.envelope.queue_id);
     return StageStatus::proceed();

@@ -4,14 +4,16 @@
 #include <set>
 #include <string>
 
-#include "log/log.h"
+#include "runtime/log.h"
 #include "mail/address.h"
 #include "stages/control_headers.h"
 #include "stages/dkim_sign.h"
 #include "stages/list_unsubscribe.h"
 #include "stages/record_message.h"
 #include "stages/schedule_hold.h"
+#include "stages/smtp_copy_injector.h"
 #include "stages/standard_headers.h"
+#include "stages/suppress_recipients.h"
 #include "stages/templates.h"
 #include "stages/track_links.h"
 #include "stages/verp.h"
@@ -32,24 +34,39 @@ Result<std::shared_ptr<const dkim::MessageSigner>> loadSigner(const Config& conf
   return signer;
 }
 
+// Copies over SMTP to the copy listener when one is configured, else through the sendmail command.
+Result<std::unique_ptr<CopyInjector>> makeCopyInjector(const MilterConfig& config) {
+  if (config.copy_listener.empty()) return std::unique_ptr<CopyInjector>(std::make_unique<SendmailInjector>(config.reinject_command));
+  SmtpCopySettings settings;
+  settings.max_connections = static_cast<std::size_t>(config.copy_connections);
+  auto injector = SmtpCopyInjector::create(config.copy_listener, settings);
+  if (!injector) return makeError("option 'milter.copy_listener': " + injector.error());
+  log::info("per-recipient copies go to the copy listener {} ({} connections at most)", config.copy_listener,
+            config.copy_connections);
+  return std::unique_ptr<CopyInjector>(std::move(*injector));
+}
+
 // Per-recipient features (tracking, List-Unsubscribe, VERP) all need the token keys.
 Status addPerRecipientStages(const Config& config, ConnectionPool& pool, const std::map<std::string, std::string>& bounce_domains,
-                             MilterPipeline& built) {
+                             MilterPipeline& built, Pipeline& pipeline) {
   if (config.tracking.key_file.empty()) {
     log::warning("tracking, List-Unsubscribe and VERP off: option 'tracking.key_file' is not set");
     return {};
   }
+  if (!built.injector) return makeError("option 'tracking.key_file': set since the start; restart to turn tracking on");
+  if (config.tracking.base_url.empty() && config.tracking.default_mode != TrackMode::None)
+    return makeError("option 'tracking.base_url': required while tracking is on (the public URL of "
+                     "waybill-trackd, e.g. https://track.your-domain); or set tracking.default_mode = none");
   auto ring = KeyRing::loadFile(config.tracking.key_file);
   if (!ring) return makeError("option 'tracking.key_file': " + ring.error());
   auto keys = std::make_shared<const KeyRing>(std::move(*ring));
-  built.injector = std::make_unique<SendmailInjector>(config.milter.reinject_command);
   // The split into one transaction per recipient happens here, also without a public base URL.
   TrackLinksSettings tracking{config.tracking.base_url, config.tracking.rewrite_text_links, config.milter.spool_dir,
                               spoolLimit(config)};
-  built.pipeline.add(std::make_unique<TrackLinksStage>(keys, tracking, pool, *built.injector));
-  built.pipeline.add(std::make_unique<ListUnsubscribeStage>(
+  pipeline.add(std::make_unique<TrackLinksStage>(keys, tracking, pool, *built.injector, built.copy_verdicts));
+  pipeline.add(std::make_unique<ListUnsubscribeStage>(
       keys, ListUnsubscribeSettings{config.tracking.base_url, config.pipe.bounce_domain}));
-  built.pipeline.add(std::make_unique<VerpStage>(keys, config.pipe.bounce_local_part, config.pipe.bounce_domain, bounce_domains));
+  pipeline.add(std::make_unique<VerpStage>(keys, config.pipe.bounce_local_part, config.pipe.bounce_domain, bounce_domains));
   return {};
 }
 
@@ -65,25 +82,47 @@ std::set<std::string> domainsOfWaybillPipe(const Config& config, const std::map<
 
 }  // namespace
 
-Result<std::unique_ptr<MilterPipeline>> buildMilterPipeline(const Config& config, ConnectionPool& pool) {
-  auto built = std::make_unique<MilterPipeline>();
+Result<std::shared_ptr<const Pipeline>> rebuildStages(const Config& config, ConnectionPool& pool, MilterPipeline& built) {
+  auto pipeline = std::make_shared<Pipeline>();
   auto signer = loadSigner(config);
   if (!signer) return makeError(signer.error());
   const auto clock = [] { return std::chrono::system_clock::now(); };
 
-  built->pipeline.add(std::make_unique<ControlHeadersStage>(config.tracking.default_mode));
-  built->pipeline.add(std::make_unique<StandardHeadersStage>(config.milter.message_id_domain, clock));
-  built->templates = std::make_shared<TemplateRenderer>(config.milter.template_dir);
-  built->pipeline.add(std::make_unique<TemplatesStage>(built->templates, config.milter.spool_dir, spoolLimit(config)));
-  if (*signer) built->pipeline.add(std::make_unique<DkimKeyCheckStage>(*signer, config.dkim.allow_unsigned));
+  pipeline->add(std::make_unique<ControlHeadersStage>(config.tracking.default_mode));
+  pipeline->add(std::make_unique<StandardHeadersStage>(config.milter.message_id_domain, clock));
+  auto trusted = IpNetworks::parse(config.milter.trusted_networks);
+  if (!trusted) return makeError("option 'milter.trusted_networks': " + trusted.error());
+  pipeline->trustNetworks(std::move(*trusted));
+  // Before the copies are made and before any work on a body nobody may receive.
+  pipeline->add(std::make_unique<SuppressRecipientsStage>(lookupIn(*built.suppressions), recordEventsIn(pool)));
+  pipeline->add(std::make_unique<TemplatesStage>(built.templates, config.milter.spool_dir, spoolLimit(config)));
+  if (*signer) pipeline->add(std::make_unique<DkimKeyCheckStage>(*signer, config.dkim.allow_unsigned));
   auto bounce_domains = VerpStage::parseDomainMap(config.milter.bounce_domains);
   if (!bounce_domains) return makeError("option 'milter.bounce_domains': " + bounce_domains.error());
-  built->pipeline.passThrough(domainsOfWaybillPipe(config, *bounce_domains));
-  if (auto added = addPerRecipientStages(config, pool, *bounce_domains, *built); !added) return makeError(added.error());
-  if (*signer) built->pipeline.add(std::make_unique<DkimSignStage>(*signer, config.dkim.allow_unsigned));
+  pipeline->passThrough(domainsOfWaybillPipe(config, *bounce_domains));
+  if (auto added = addPerRecipientStages(config, pool, *bounce_domains, built, *pipeline); !added) return makeError(added.error());
+  if (*signer) pipeline->add(std::make_unique<DkimSignStage>(*signer, config.dkim.allow_unsigned));
   else log::warning("DKIM signing off: options 'dkim.key_table' and 'dkim.signing_table' are not set");
-  built->pipeline.add(std::make_unique<RecordOnceStage>(std::make_unique<RecordMessageStage>(pool)));
-  built->pipeline.add(std::make_unique<ScheduleHoldStage>(pool, clock));
+  pipeline->add(std::make_unique<RecordOnceStage>(std::make_unique<RecordMessageStage>(pool)));
+  pipeline->add(std::make_unique<ScheduleHoldStage>(pool, clock));
+  // A copy's verdict, for the session of this process that injected it and may be waiting.
+  pipeline->onFinished([verdicts = &built.copy_verdicts](const MilterMessage& message, bool accepted) {
+    if (message.is_copy && message.recipient_ids.size() == 1) verdicts->report(message.recipient_ids[0].toString(), accepted);
+  });
+  return std::shared_ptr<const Pipeline>(std::move(pipeline));
+}
+
+Result<std::unique_ptr<MilterPipeline>> buildMilterPipeline(const Config& config, ConnectionPool& pool) {
+  auto built = std::make_unique<MilterPipeline>(config.database);
+  built->templates = std::make_shared<TemplateRenderer>(config.milter.template_dir);
+  if (!config.tracking.key_file.empty()) {
+    auto injector = makeCopyInjector(config.milter);
+    if (!injector) return makeError(injector.error());
+    built->injector = std::move(*injector);
+  }
+  auto stages = rebuildStages(config, pool, *built);
+  if (!stages) return makeError(stages.error());
+  built->pipeline.set(std::move(*stages));
   return built;
 }
 

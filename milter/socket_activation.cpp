@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,6 +14,8 @@
 #include <cstring>
 
 #include <fmt/format.h>
+
+#include "runtime/socket_activation.h"
 
 namespace waybill::milter {
 namespace {
@@ -32,6 +33,7 @@ std::atomic<bool> g_keep_path{false};
 std::atomic<int> g_listen_fd{-1};
 std::atomic<bool> g_refuse_accept{false};
 void (*g_before_stop)() = nullptr;
+std::atomic<void (*)()> g_on_hangup{nullptr};
 
 Result<ActivatedSocket> describe(int fd) {
   int listening = 0;
@@ -89,16 +91,17 @@ bool adoptInto(int fd) {
 }  // namespace
 
 Result<std::optional<ActivatedSocket>> takeActivatedSocket() {
-  const int passed = sd_listen_fds(1);
-  if (passed < 0) return makeError(fmt::format("sd_listen_fds: {}", std::strerror(-passed)));
-  if (passed == 0) return std::optional<ActivatedSocket>{};
-  if (passed > 1) return makeError("systemd passed more than one socket; waybill-milter uses exactly one");
-  auto described = describe(SD_LISTEN_FDS_START);
+  auto passed = runtime::passedSocket("waybill-milter");
+  if (!passed) return makeError(passed.error());
+  if (!*passed) return std::optional<ActivatedSocket>{};
+  auto described = describe(**passed);
   if (!described) return makeError(described.error());
   return std::optional<ActivatedSocket>{std::move(*described)};
 }
 
 void setDrainBeforeStop(void (*drain)()) { g_before_stop = drain; }
+
+void setReloadOnHangup(void (*reload)()) { g_on_hangup = reload; }
 
 int listeningSocket() { return g_listen_fd; }
 
@@ -149,10 +152,13 @@ __attribute__((visibility("default"))) int unlink(const char* path) noexcept {
 // Debian's libmilter (worker pool) stops serving open sessions once it sees SIGTERM, so its
 // signal thread drains first: accept() on the milter socket is refused (connections stay in the
 // backlog for the next instance) until the open sessions have ended, then libmilter stops.
+// SIGHUP, which libmilter would take as a stop, reloads (setReloadOnHangup) and is never returned.
 __attribute__((visibility("default"))) int sigwait(const sigset_t* set, int* received) {
   using namespace waybill::milter;
   static auto* real = libcFunction<int(const sigset_t*, int*)>("sigwait");
-  const int status = real(set, received);
+  int status = real(set, received);
+  for (auto* reload = g_on_hangup.load(); status == 0 && *received == SIGHUP && reload; status = real(set, received))
+    reload();
   if (status == 0 && (*received == SIGTERM || *received == SIGINT) && g_before_stop) {
     g_refuse_accept = true;
     g_before_stop();

@@ -38,5 +38,8 @@ int listeningSocket();
 // Run by libmilter's signal thread on SIGTERM/SIGINT before libmilter stops, with accept() on
 // the milter socket refused meanwhile: waits for open sessions to end (libmilter would cut them).
 void setDrainBeforeStop(void (*drain)());
+// Run by libmilter's signal thread on SIGHUP, which libmilter itself would take as a stop: the
+// signal is kept from libmilter (its sigwait waits again) and this reloads instead.
+void setReloadOnHangup(void (*reload)());
 
 }  // namespace waybill::milter

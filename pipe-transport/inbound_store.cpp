@@ -4,9 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include "dsn/mime_lite.h"
+#include "report_json.h"
+#include "store/pipe_message_store.h"
 #include "stores.h"
 #include "util/utf8.h"
-#include "util/uuid.h"
 
 namespace waybill::pipe {
 namespace {
@@ -19,14 +20,14 @@ struct InboundParts {
 
 bool isAttachment(const dsn::MimeEntity& part) {
   return !part.filename.empty() ||
-         dsn::lowerAscii(part.header("Content-Disposition")).rfind("attachment", 0) == 0;
+         toLower(part.header("Content-Disposition")).rfind("attachment", 0) == 0;
 }
 
 void collectParts(const dsn::MimeEntity& entity, InboundParts& out) {
   if (!entity.isMultipart() || entity.parts.empty()) {
     if (isAttachment(entity) || (entity.content_type.rfind("text/", 0) != 0)) {
       out.attachments.push_back({{"filename", toValidUtf8(dsn::decodeEncodedWords(entity.filename))},
-                                 {"content_type", entity.content_type},
+                                 {"content_type", toValidUtf8(entity.content_type)},
                                  {"size", entity.body.size()}});
     } else if (entity.content_type == "text/html" && out.html_body.empty()) {
       out.html_body = toValidUtf8(entity.body);
@@ -51,18 +52,22 @@ Result<StoreOutcome> storeInbound(PgConnection& conn, const PipeEnvelope& envelo
   InboundParts parts;
   collectParts(root, parts);
   auto header = [&](const char* name) { return toValidUtf8(dsn::decodeEncodedWords(root.header(name))); };
-  auto rows = execWithBytes(
-      conn,
-      "INSERT INTO inbound_messages (id, queue_id, envelope_sender, envelope_recipient, message_id_header, "
-      "from_header, to_header, subject, headers, text_body, html_body, attachments, dedupe_key, raw) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12::jsonb, $13, $14::bytea) "
-      "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-      {Uuid::random().toString(), envelope.queue_id, toValidUtf8(envelope.sender), toValidUtf8(envelope.recipient),
-       header("Message-ID"), header("From"), header("To"), header("Subject"), headersJson(root).dump(),
-       parts.text_body, parts.html_body, parts.attachments.dump(), dedupeKey(envelope, raw)},
-      raw);
-  if (!rows) return makeError(rows.error());
-  return rows->rows() == 1 ? StoreOutcome::Stored : StoreOutcome::AlreadyStored;
+  auto fresh = store::insertInbound(conn,
+                                    {.queue_id = toValidUtf8(envelope.queue_id),
+                                     .envelope_sender = toValidUtf8(envelope.sender),
+                                     .envelope_recipient = toValidUtf8(envelope.recipient),
+                                     .message_id_header = header("Message-ID"),
+                                     .from_header = header("From"),
+                                     .to_header = header("To"),
+                                     .subject = header("Subject"),
+                                     .headers_json = dumpJson(headersJson(root)),
+                                     .text_body = parts.text_body,
+                                     .html_body = parts.html_body,
+                                     .attachments_json = dumpJson(parts.attachments),
+                                     .dedupe_key = dedupeKey(envelope, raw)},
+                                    raw);
+  if (!fresh) return makeError(fresh.error());
+  return *fresh ? StoreOutcome::Stored : StoreOutcome::AlreadyStored;
 }
 
 }  // namespace waybill::pipe

@@ -1,7 +1,10 @@
 // MessageHandler implementation: store, retry a dead pooled connection once, log, answer.
 #include "message_handler.h"
 
-#include "log/log.h"
+#include <exception>
+#include <functional>
+
+#include "runtime/log.h"
 #include "token/key_ring.h"
 
 namespace waybill::pipe {
@@ -23,19 +26,33 @@ PipeAnswer answerFor(const PipeEnvelope& envelope, const Result<StoreOutcome>& o
   return {0, what};
 }
 
+PipeAnswer answerForAnything(const PipeEnvelope& envelope, const std::function<PipeAnswer()>& work) {
+  try {
+    return work();
+  } catch (const std::exception& e) {
+    return answerFor(envelope, makeError(std::string("internal error: ") + e.what()));
+  } catch (...) {
+    return answerFor(envelope, makeError("internal error"));
+  }
+}
+
 PipeAnswer storeWithNewConnection(const PipeEnvelope& envelope, std::string_view raw, const Config& config,
                                   const TokenCodec* codec) {
-  auto conn = PgConnection::connect(config.database);
-  if (!conn) return answerFor(envelope, makeError(conn.error()));
-  return answerFor(envelope, storeMessage(*conn, envelope, raw, config, codec));
+  return answerForAnything(envelope, [&] {
+    auto conn = PgConnection::connect(config.database);
+    if (!conn) return answerFor(envelope, makeError(conn.error()));
+    return answerFor(envelope, storeMessage(*conn, envelope, raw, config, codec));
+  });
 }
 
 PipeAnswer storeWithPool(ConnectionPool& pool, const PipeEnvelope& envelope, std::string_view raw,
                          const Config& config, const TokenCodec* codec) {
   // A retry after a lost connection is safe: the dedupe key stores nothing twice.
-  return answerFor(envelope, pool.withConnection([&](PgConnection& conn) {
-    return storeMessage(conn, envelope, raw, config, codec);
-  }));
+  return answerForAnything(envelope, [&] {
+    return answerFor(envelope, pool.withConnection([&](PgConnection& conn) {
+      return storeMessage(conn, envelope, raw, config, codec);
+    }));
+  });
 }
 
 }  // namespace waybill::pipe

@@ -7,11 +7,12 @@
 //   PipeAnswer answer = storeWithPool(pool, envelope, raw, config, codec->get());
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
 #include "config/config.h"
-#include "db/connection_pool.h"
+#include "store/connection_pool.h"
 #include "pipe_protocol.h"
 #include "pipe_store.h"
 #include "token/tracking_token.h"
@@ -24,6 +25,10 @@ Result<std::unique_ptr<TokenCodec>> loadTokenCodec(const Config& config);
 
 // Logs the outcome and turns it into the answer Postfix gets.
 PipeAnswer answerFor(const PipeEnvelope& envelope, const Result<StoreOutcome>& outcome);
+
+// The last boundary around one message: an exception from anything in work (a parser, the
+// serializer, the logger) is logged and answered 75, so neither daemon nor one-shot dies of it.
+PipeAnswer answerForAnything(const PipeEnvelope& envelope, const std::function<PipeAnswer()>& work);
 
 // One-shot: a connection of its own for this one message.
 PipeAnswer storeWithNewConnection(const PipeEnvelope& envelope, std::string_view raw, const Config& config,

@@ -1,7 +1,7 @@
 // PipeClient implementation: argument recognition, the [pipe] lines of the configuration, and
 // the conversation with the daemon (greeting, envelope, streamed stdin, answer).
 #include "pipe_client.h"
-#include "util/posix_io.h"
+#include "runtime/posix_io.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -131,6 +131,8 @@ std::optional<ClientArgs> parseClientArgs(int argc, const char* const argv[]) {
       args.queue_id = *q;
     } else if (auto p = valueOf(arg, "--pipe.socket", i, argc, argv)) {
       args.socket = *p;
+    } else if (valueOf(arg, "--database.role", i, argc, argv)) {
+      // For the one-shot program only (exec'd with these same arguments when no daemon answers).
     } else {
       return std::nullopt;
     }

@@ -1,33 +1,31 @@
-// PipeServer implementation: unix listener (or systemd's), bounded thread-per-message, drain.
+// PipeServer implementation: unix listener (or systemd's), one message per connection of the
+// bounded runtime::ConnectionServer.
 #include "pipe_server.h"
-#include "util/posix_io.h"
-#include "util/unix_listener.h"
+#include "runtime/posix_io.h"
+#include "runtime/socket_activation.h"
+#include "runtime/unix_listener.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <thread>
 
-#include "log/log.h"
+#include "runtime/log.h"
 
 namespace waybill::pipe {
-namespace {
-
-}  // namespace
 
 Result<PipeServer::Listener> PipeServer::listen(const PipeConfig& pipe) {
-  const int passed = sd_listen_fds(1);
-  if (passed > 1) return makeError("systemd passed more than one socket; waybill-piped uses exactly one");
-  if (passed == 1) {
+  auto passed = runtime::passedSocket("waybill-piped");
+  if (!passed) return makeError(passed.error());
+  if (*passed) {
     log::info("using the listening socket passed by systemd; pipe.socket is ignored");
-    return Listener{SD_LISTEN_FDS_START, ""};
+    return Listener{**passed, ""};
   }
   if (pipe.socket.empty()) return makeError("option 'pipe.socket': required for --serve");
   const std::string path = pipe.socket.substr(5);
@@ -36,57 +34,36 @@ Result<PipeServer::Listener> PipeServer::listen(const PipeConfig& pipe) {
   return Listener{*fd, path};
 }
 
-PipeServer::PipeServer(Listener listener, PipeServerOptions options, PipeMetrics& metrics, RequestHandler handler)
-    : listener_(std::move(listener)), options_(options), metrics_(metrics), handler_(std::move(handler)) {
-}
-
-void PipeServer::stop() { accept_loop_.stop(); }
-
-bool PipeServer::run() {
-  accept_loop_.run(listener_.fd, [this](int fd) {
-    if (admit(fd)) std::thread([this, fd] { serve(fd); }).detach();
-  });
-  return drain();
-}
-
-bool PipeServer::admit(int fd) {
-  std::lock_guard lock(mutex_);
-  if (static_cast<int>(connections_.size()) >= options_.max_connections) {
-    // The client has read nothing from Postfix yet: it runs the one-shot program instead.
-    log::warning("client told BUSY: {} messages in flight (pipe.max_connections)", connections_.size());
-    ::send(fd, kGreetingBusy.data(), kGreetingBusy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    ::close(fd);
-    metrics_.countRefused();
-    return false;
-  }
-  connections_.insert(fd);
-  metrics_.inFlight().Set(static_cast<double>(connections_.size()));
-  return true;
-}
-
-void PipeServer::forget(int fd) {
-  // Under the lock: once drain() sees the set empty, no thread touches this object again.
-  std::lock_guard lock(mutex_);
-  connections_.erase(fd);
-  ::close(fd);
-  metrics_.inFlight().Set(static_cast<double>(connections_.size()));
-  idle_.notify_all();
-}
-
-// Unlike policyd, reads are not cut short: a message being received is a message Postfix is
-// waiting on, so it is read to its end, stored and answered. Every read has the timeout, so
+// Unlike policyd, draining does not cut reads: a message being received is a message Postfix
+// is waiting on, so it is read to its end, stored and answered. Every read has the timeout, so
 // the wait is bounded; past it the clients see the socket close and exit 75.
-bool PipeServer::drain() {
-  if (listener_.fd >= 0) ::close(listener_.fd);  // systemd keeps its copy: clients wait for the next daemon
-  if (!listener_.unix_path.empty()) ::unlink(listener_.unix_path.c_str());
-  std::unique_lock lock(mutex_);
-  log::info("draining {} message(s) in flight", connections_.size());
-  const auto limit = std::chrono::seconds(2 * options_.timeout_seconds);
-  if (idle_.wait_for(lock, limit, [this] { return connections_.empty(); })) return true;
-  log::warning("{} message(s) still in flight after {} s; exiting (their clients exit 75)", connections_.size(),
-               limit.count());
-  return false;
-}
+PipeServer::PipeServer(Listener listener, PipeServerOptions options, PipeMetrics& metrics, RequestHandler handler)
+    : options_(options),
+      metrics_(metrics),
+      handler_(std::move(handler)),
+      connections_(std::move(listener),
+                   {.max_connections = options.max_connections,
+                    .drain_limit = std::chrono::seconds(2 * options.timeout_seconds),
+                    .cut_reads_on_drain = false},
+                   {.serve = [this](int fd) { serve(fd); },
+                    .refuse =
+                        [this](int fd, std::size_t open) {
+                          // The client has read nothing from Postfix yet: it runs the one-shot program instead.
+                          log::warning("client told BUSY: {} messages in flight (pipe.max_connections)", open);
+                          ::send(fd, kGreetingBusy.data(), kGreetingBusy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+                          metrics_.countRefused();
+                        },
+                    .counted = [this](std::size_t open) { metrics_.inFlight().Set(static_cast<double>(open)); },
+                    .draining = [](std::size_t open) { log::info("draining {} message(s) in flight", open); },
+                    .overran =
+                        [limit = 2 * options.timeout_seconds](std::size_t open) {
+                          log::warning("{} message(s) still in flight after {} s; exiting (their clients exit 75)",
+                                       open, limit);
+                        }}) {}
+
+void PipeServer::stop() { connections_.stop(); }
+
+bool PipeServer::run() { return connections_.run(); }
 
 void PipeServer::serve(int fd) {
   const timeval timeout{options_.timeout_seconds, 0};
@@ -112,7 +89,6 @@ void PipeServer::serve(int fd) {
                  reader.failed() ? reader.error() : "closed or timed out");
     metrics_.countAborted();
   }
-  forget(fd);
 }
 
 }  // namespace waybill::pipe

@@ -9,17 +9,13 @@
 //   server.run();   // until another thread calls server.stop()
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <unordered_set>
 
 #include "config/config.h"
 #include "pipe_metrics.h"
 #include "pipe_protocol.h"
-#include "util/accept_loop.h"
+#include "runtime/connection_server.h"
 #include "util/result.h"
 
 namespace waybill::pipe {
@@ -34,10 +30,7 @@ using RequestHandler = std::function<PipeAnswer(PipeRequest&)>;
 
 class PipeServer {
  public:
-  struct Listener {
-    int fd = -1;
-    std::string unix_path;  // unlinked when draining if we created it (not systemd's)
-  };
+  using Listener = runtime::Listener;
   // The socket systemd passed (LISTEN_FDS) wins over pipe.socket, so restarts keep it;
   // otherwise binds pipe.socket with pipe.socket_mode. Refuses to steal a live daemon's socket.
   static Result<Listener> listen(const PipeConfig& pipe);
@@ -53,18 +46,11 @@ class PipeServer {
 
  private:
   void serve(int fd);
-  bool admit(int fd);
-  void forget(int fd);
-  bool drain();
 
-  Listener listener_;
   const PipeServerOptions options_;
   PipeMetrics& metrics_;
   const RequestHandler handler_;
-  AcceptLoop accept_loop_;
-  std::mutex mutex_;
-  std::condition_variable idle_;
-  std::unordered_set<int> connections_;  // guarded by mutex_
+  runtime::ConnectionServer connections_;
 };
 
 }  // namespace waybill::pipe

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "db/pg_connection.h"
+#include "store/pg_connection.h"
 #include "dsn/bounce_report.h"
 #include "token/tracking_token.h"
 #include "util/result.h"
@@ -38,9 +38,5 @@ Result<StoreOutcome> storeMessage(PgConnection& conn, const PipeEnvelope& envelo
 
 // Helpers shared by the stores.
 std::string dedupeKey(const PipeEnvelope& envelope, std::string_view raw);
-// Runs sql whose last parameter ($N, N = params.size() + 1) is a bytea sent in binary format, so a
-// message is not hex-encoded (twice its size, copied again by libpq) on its way to PostgreSQL.
-Result<PgResult> execWithBytes(PgConnection& conn, const char* sql, const std::vector<PgParam>& params,
-                               std::string_view bytes);
 
 }  // namespace waybill::pipe

@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "log/log.h"
+#include "runtime/log.h"
+#include "store/event_writer.h"
 #include "util/utf8.h"
 
 namespace waybill::policyd {
@@ -71,29 +72,23 @@ void EventRecorder::run() {
   }
 }
 
-// One statement per batch: the rows travel as one JSON array, which is far cheaper for
-// PostgreSQL than a statement per row when many recipients are being suppressed at once.
+// A retried batch keeps each event's id and time, so the one rule of store/event_writer.h
+// stores every event once.
 Status EventRecorder::write(const std::deque<PolicyEvent>& batch) {
-  nlohmann::json rows = nlohmann::json::array();
+  std::vector<store::EventRow> rows;
+  rows.reserve(batch.size());
   for (const auto& event : batch) {
-    rows.push_back({{"id", event.id.toString()},
-                    {"at", std::chrono::duration<double>(event.occurred_at.time_since_epoch()).count()},
-                    {"type", event.type},
-                    {"message_id", event.message_id ? nlohmann::json(event.message_id->toString()) : nlohmann::json()},
-                    {"recipient", toValidUtf8(event.recipient)},
-                    {"sender", toValidUtf8(event.sender)},
-                    {"details", event.details}});
+    rows.push_back({.id = event.id,
+                    .occurred_at = event.occurred_at,
+                    .type = event.type,
+                    .message_id = event.message_id ? std::optional<std::string>(event.message_id->toString()) : std::nullopt,
+                    .recipient = event.recipient,
+                    .sender = event.sender,
+                    .details = event.details});
   }
   auto lease = pool_.acquire();
   if (!lease) return makeError(lease.error());
-  auto inserted = (*lease)->exec(
-      "INSERT INTO events (id, occurred_at, type, message_id, recipient, sender, details) "
-      "SELECT (e->>'id')::uuid, to_timestamp((e->>'at')::double precision), e->>'type', (e->>'message_id')::uuid, "
-      "e->>'recipient', e->>'sender', e->'details' FROM jsonb_array_elements($1::jsonb) AS e "
-      "ON CONFLICT DO NOTHING",
-      {rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
-  if (!inserted) return makeError(inserted.error());
-  return {};
+  return store::writeEvents(**lease, rows, store::Repeats::SameTime);
 }
 
 }  // namespace waybill::policyd

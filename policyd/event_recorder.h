@@ -19,7 +19,7 @@
 #include <string>
 #include <thread>
 
-#include "db/connection_pool.h"
+#include "store/connection_pool.h"
 #include "policy/policy_decider.h"
 #include "util/uuid.h"
 

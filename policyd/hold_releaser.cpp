@@ -1,60 +1,25 @@
 #include "hold_releaser.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
-#include "log/log.h"
-#include "policy/hold_command.h"
+#include "runtime/log.h"
+#include "runtime/hold_command.h"
+#include "policy/policy_decider.h"
+#include "store/schedule_store.h"
 
 namespace waybill::policyd {
-namespace {
-
-constexpr const char* kTakeDue =
-    "SELECT message_id, queue_id FROM scheduled_messages "
-    "WHERE status = 'held' AND host = $1 AND send_at <= now() ORDER BY send_at LIMIT 1 "
-    "FOR UPDATE SKIP LOCKED";
-
-// The recipients go back to 'accepted' (in the queue again) with one `released` event each.
-constexpr const char* kMarkReleased = R"SQL(
-WITH released AS (
-  UPDATE scheduled_messages SET status = 'released', updated_at = now() WHERE message_id = $1
-  RETURNING message_id, queue_id
-), recipients_back AS (
-  UPDATE recipients SET status = 'accepted', updated_at = now()
-  WHERE message_id = $1 AND status = 'held' RETURNING id, address
-)
-INSERT INTO events (id, type, message_id, recipient_id, recipient, details)
-SELECT gen_random_uuid(), 'released', $1, r.id, r.address, jsonb_build_object('queue_id', $2::text)
-FROM recipients_back r
-)SQL";
-
-constexpr const char* kMarkFailed =
-    "UPDATE scheduled_messages SET status = 'failed', detail = $2, updated_at = now() WHERE message_id = $1";
-
-}  // namespace
 
 HoldReleaser::HoldReleaser(ConnectionPool& pool, PolicydConfig config)
     : pool_(pool), config_(std::move(config)), host_(policy::localHostName()) {}
 
-void HoldReleaser::start() { thread_ = std::thread([this] { run(); }); }
-
-void HoldReleaser::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void HoldReleaser::run() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
+void HoldReleaser::start() {
+  worker_.every(std::chrono::seconds(config_.schedule_interval_seconds), [this] {
     if (auto released = releaseDue(); !released) log::warning("scheduler: {}; trying again", released.error());
-    lock.lock();
-    wake_.wait_for(lock, std::chrono::seconds(config_.schedule_interval_seconds), [this] { return stopping_; });
-  }
+  });
 }
+
+void HoldReleaser::stop() { worker_.stop(); }
 
 // One transaction per message: the row stays locked while its helper runs, and a failure
 // later in the round never undoes the record of a release that happened.
@@ -66,24 +31,28 @@ Result<int> HoldReleaser::releaseDue() {
   bool more = true;
   while (more) {
     Status done = inTransaction(conn, [&]() -> Status {
-      auto due = conn.exec(kTakeDue, {host_});
+      auto due = store::takeDue(conn, host_);
       if (!due) return makeError(due.error());
-      more = due->rows() == 1;
+      more = due->has_value();
       if (!more) return {};
-      const std::string message_id(due->get(0, 0)), queue_id(due->get(0, 1));
+      const std::string message_id = (*due)->message_id, queue_id = (*due)->queue_id;
+      auto checked = cancelSuppressed(conn, message_id, queue_id);
+      if (!checked) {
+        more = false;  // stays held; the next round tries again
+        return makeError(fmt::format("queue {}: {}", queue_id, checked.error()));
+      }
+      if (*checked == AfterCheck::Deleted) {
+        if (observer_) observer_(false);
+        return {};
+      }
+      if (*checked == AfterCheck::NotHeld) return markNotHeld(conn, message_id, queue_id);
       auto outcome = policy::runHoldHelper(config_, policy::HoldAction::Release, queue_id);
       if (!outcome) {
         more = false;  // stays held; the next round tries again
         return makeError(fmt::format("queue {}: cannot release: {}", queue_id, outcome.error()));
       }
-      if (*outcome == policy::HoldOutcome::NotHeld) {
-        log::warning("scheduler: queue {}: not in the hold queue any more; marked failed", queue_id);
-        auto marked = conn.exec(kMarkFailed, {message_id, "not in the hold queue when due"});
-        if (marked && observer_) observer_(false);
-        return marked ? Status{} : makeError(marked.error());
-      }
-      auto marked = conn.exec(kMarkReleased, {message_id, queue_id});
-      if (!marked) return makeError(marked.error());
+      if (*outcome == policy::HoldOutcome::NotHeld) return markNotHeld(conn, message_id, queue_id);
+      if (auto marked = store::markReleased(conn, message_id, queue_id); !marked) return marked;
       log::info("scheduler: queue {}: released (message {})", queue_id, message_id);
       ++released;
       if (observer_) observer_(true);
@@ -92,6 +61,53 @@ Result<int> HoldReleaser::releaseDue() {
     if (!done) return makeError(done.error());
   }
   return released;
+}
+
+// A message gone from the hold queue (deleted by hand, expired) is marked failed, never retried.
+Status HoldReleaser::markNotHeld(PgConnection& conn, const std::string& message_id, const std::string& queue_id) {
+  log::warning("scheduler: queue {}: not in the hold queue any more; marked failed", queue_id);
+  auto marked = store::markFailed(conn, message_id, "not in the hold queue when due");
+  if (marked && observer_) observer_(false);
+  return marked;
+}
+
+// While the list was never loaded nothing is released: a suppression must not slip through.
+Result<HoldReleaser::AfterCheck> HoldReleaser::cancelSuppressed(PgConnection& conn, const std::string& message_id,
+                                                                const std::string& queue_id) {
+  if (!suppressions_) return AfterCheck::Release;
+  auto held = store::heldRecipients(conn, message_id);
+  if (!held) return makeError(held.error());
+  nlohmann::json details = nlohmann::json::object();
+  std::vector<std::string> addresses;
+  const bool loaded = suppressions_->read([&](const policy::SuppressionIndex* index) {
+    if (!index) return false;
+    for (const store::HeldRecipient& recipient : *held) {
+      auto match = index->match(recipient.address, recipient.sender);
+      if (!match) continue;
+      addresses.push_back(recipient.address);
+      details[recipient.recipient_id] = {{"reason", policy::reasonName(match->reason)},
+                                                 {"scope", policy::scopeName(match->scope)},
+                                                 {"scope_value", match->scope_value},
+                                                 {"suppressed_since", policy::formatUtc(match->since)},
+                                                 {"queue_id", queue_id},
+                                                 {"checked_by", "release"}};
+    }
+    return true;
+  });
+  if (!loaded) return makeError("suppression list not loaded yet; not released");
+  if (addresses.empty()) return AfterCheck::Release;
+  const bool every = addresses.size() == held->size();
+  auto outcome = every ? policy::runHoldHelper(config_, policy::HoldAction::Delete, queue_id)
+                       : policy::runHoldHelper(config_, policy::HoldAction::Drop, queue_id, addresses);
+  if (!outcome) return makeError(fmt::format("cannot cancel {} suppressed recipient(s): {}", addresses.size(), outcome.error()));
+  if (*outcome == policy::HoldOutcome::NotHeld) return AfterCheck::NotHeld;
+  auto marked = store::markSuppressedWhileHeld(conn, message_id,
+                                               details.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                                               held->front().sender, every);
+  if (!marked) return makeError(marked.error());
+  log::info("scheduler: queue {}: {} recipient(s) suppressed while held: {}", queue_id, addresses.size(),
+            every ? "message deleted" : "cancelled before release");
+  return every ? AfterCheck::Deleted : AfterCheck::Release;
 }
 
 }  // namespace waybill::policyd

@@ -4,25 +4,24 @@
 // SECURITY: runs as an unprivileged user. Releasing held mail needs the superuser's postsuper;
 // policyd only runs the narrow helper named by policyd.hold_helper (see README).
 // DIAGNOSTICS: syslog facility mail (and stderr). Answers DEFER_IF_PERMIT while no suppression
-// list was ever loaded; keeps answering from memory while PostgreSQL is away.
+// list was ever loaded; keeps answering from memory while PostgreSQL is away. SIGHUP reads the
+// configuration and the suppression list again; connections stay open.
 #include <fmt/format.h>
-#include <systemd/sd-daemon.h>
 
 #include <chrono>
-#include <csignal>
-#include <thread>
 
-#include "db/connection_pool.h"
-#include "util/posix_io.h"
+#include "store/connection_pool.h"
 #include "event_recorder.h"
 #include "hold_releaser.h"
-#include "log/log.h"
-#include "metrics/metrics_server.h"
-#include "metrics/refreshing_collectable.h"
+#include "runtime/log.h"
+#include "runtime/metrics_server.h"
+#include "runtime/refreshing_collectable.h"
 #include "policy/policy_decider.h"
+#include "policy/policyd_settings.h"
 #include "policy_server.h"
 #include "policyd_metrics.h"
-#include "suppression_feed.h"
+#include "runtime/daemon.h"
+#include "store/suppression_feed.h"
 
 namespace {
 
@@ -34,42 +33,29 @@ constexpr std::chrono::seconds kFirstLoadLimit{10};
 int main(int argc, char** argv) {
   using namespace waybill;
   ConfigParser parser("waybill-policyd", "Postfix policy service: suppressions, quotas, scheduled sending.");
-  auto parsed = parser.parse(argc, argv);
-  if (!parsed) {
-    fmt::print(stderr, "waybill-policyd: {}\n", parsed.error());
-    return 78;  // EX_CONFIG
-  }
-  if (parsed->exit_now) return parsed->exit_code;
-  const Config& config = *parsed->config;
-  if (config.database.url.empty()) {
-    fmt::print(stderr, "waybill-policyd: option 'database.url': required\n");
-    return 78;
-  }
-  log::init("waybill-policyd", {config.log.to_stderr, config.log.to_syslog, config.log.level});
-  const sigset_t stop_signals = blockStopSignals();
+  runtime::Daemon daemon(parser, "waybill-policyd", argc, argv);
+  if (!daemon.started()) return daemon.exitCode();
+  const Config& config = daemon.config();
+  // SIGHUP (systemctl reload) is taken by the same thread as the stop signals.
+  daemon.blockSignals();
 
   auto listener = policyd::PolicyServer::listen(config.policyd.listen);
-  if (!listener) {
-    log::error("{}", listener.error());
-    return 78;
-  }
+  if (!listener) return daemon.fail(listener.error());
   ConnectionPool pool(config.database);
-  policyd::SuppressionFeed feed(config.database);
+  SuppressionFeed feed(config.database);
   policyd::EventRecorder events(pool);
-  policy::QuotaCounter quotas(config.policyd.quotas, [] { return std::chrono::steady_clock::now(); });
+  policy::QuotaCounter quotas(policy::quotaRules(config.policyd).value(), [] { return std::chrono::steady_clock::now(); });
   const policy::PolicyDecider decider(quotas);
   policyd::HoldReleaser releaser(pool, config.policyd);
   policyd::PolicydMetrics counters;
   releaser.onResult([&counters](bool released) { counters.countRelease(released); });
+  releaser.checkSuppressions(feed);
   auto scraped = std::make_shared<metrics::RefreshingCollectable>(counters.registry(), [&] {
     counters.suppressions().Set(static_cast<double>(feed.entries()));
     counters.databaseUp().Set(feed.listening() ? 1 : 0);
   });
   auto metrics_server = metrics::MetricsServer::start(config.policyd.metrics_listen, scraped);
-  if (!metrics_server) {
-    log::error("{}", metrics_server.error());
-    return 78;
-  }
+  if (!metrics_server) return daemon.fail(metrics_server.error());
   feed.start();
   // Connections wait in the listen backlog meanwhile (socket activation: across a restart).
   if (!feed.waitFirstAttempt(kFirstLoadLimit)) log::warning("suppression list not loaded yet; deferring recipients");
@@ -85,21 +71,16 @@ int main(int argc, char** argv) {
         if (decision.suppressed) events.record(policyd::suppressedEvent(*decision.suppressed));
         return std::move(decision.action);
       });
-  std::thread signal_waiter([&] {
-    int received = 0;
-    sigwait(&stop_signals, &received);
-    log::info("signal {}: draining", received);
-    sd_notify(0, "STOPPING=1");
-    server.stop();
+  daemon.onReload([&feed](const auto&) -> Result<std::string> {
+    feed.requestReload();
+    return std::string("the suppression list (loading again)");
   });
-  sd_notify(0, "READY=1");
-  log::info("listening on {}", config.policyd.listen);
+  const auto signal_waiter = daemon.stopOnSignal("draining", [&server] { server.stop(); });
+  daemon.ready(fmt::format("listening on {}", config.policyd.listen));
   server.run();
   releaser.stop();
   events.stop();
   feed.stop();
-  pthread_kill(signal_waiter.native_handle(), SIGTERM);  // wakes sigwait if run() ended on its own
-  signal_waiter.join();
   log::info("stopped");
   return 0;
 }

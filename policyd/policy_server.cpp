@@ -1,6 +1,7 @@
 #include "policy_server.h"
-#include "util/posix_io.h"
-#include "util/unix_listener.h"
+#include "runtime/posix_io.h"
+#include "runtime/socket_activation.h"
+#include "runtime/unix_listener.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -10,7 +11,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,7 +18,7 @@
 #include <cstring>
 #include <thread>
 
-#include "log/log.h"
+#include "runtime/log.h"
 
 namespace waybill::policyd {
 namespace {
@@ -48,11 +48,11 @@ Result<PolicyServer::Listener> listenInet(const std::string& spec) {
 }  // namespace
 
 Result<PolicyServer::Listener> PolicyServer::listen(const std::string& spec) {
-  const int passed = sd_listen_fds(1);
-  if (passed > 1) return makeError("systemd passed more than one socket; waybill-policyd uses exactly one");
-  if (passed == 1) {
+  auto passed = runtime::passedSocket("waybill-policyd");
+  if (!passed) return makeError(passed.error());
+  if (*passed) {
     log::info("using the listening socket passed by systemd");
-    return Listener{SD_LISTEN_FDS_START, ""};
+    return Listener{**passed, ""};
   }
   if (spec.rfind("unix:", 0) == 0) {
     // Postfix's smtpd (user postfix) must connect; the directory's permissions restrict who else can.
@@ -63,57 +63,37 @@ Result<PolicyServer::Listener> PolicyServer::listen(const std::string& spec) {
   return listenInet(spec.rfind("inet:", 0) == 0 ? spec.substr(5) : spec);
 }
 
+// Draining cuts reads: each open connection sees end of input once it has read what was sent,
+// answers the requests in it and closes. Postfix reconnects to the next instance (socket activation).
 PolicyServer::PolicyServer(Listener listener, ServerOptions options, RequestHandler handler)
-    : listener_(std::move(listener)), options_(options), handler_(std::move(handler)) {
-}
+    : options_(options),
+      handler_(std::move(handler)),
+      connections_(std::move(listener),
+                   {.max_connections = options.max_connections,
+                    .drain_limit = std::chrono::seconds(10),
+                    .cut_reads_on_drain = true},
+                   {.serve = [this](int fd) { serve(fd); },
+                    .refuse =
+                        [](int, std::size_t open) {
+                          // Postfix answers the client with a temporary error and retries later.
+                          log::warning("policy client refused: {} connections already (policyd.max_connections)", open);
+                        },
+                    .counted = nullptr,
+                    .draining = [](std::size_t open) { log::info("draining {} policy connection(s)", open); },
+                    .overran =
+                        [](std::size_t open) {
+                          log::warning("{} policy connection(s) still busy after 10 s; exiting anyway", open);
+                        }}) {}
 
-void PolicyServer::stop() { accept_loop_.stop(); }
+void PolicyServer::stop() { connections_.stop(); }
 
-void PolicyServer::run() {
-  accept_loop_.run(listener_.fd, [this](int fd) {
-    if (admit(fd)) std::thread([this, fd] { serve(fd); }).detach();
-  });
-  drain();
-}
-
-bool PolicyServer::admit(int fd) {
-  std::lock_guard lock(mutex_);
-  if (static_cast<int>(connections_.size()) >= options_.max_connections) {
-    log::warning("policy client refused: {} connections already (policyd.max_connections)", connections_.size());
-    ::close(fd);  // Postfix answers the client with a temporary error and retries later
-    return false;
-  }
-  connections_.insert(fd);
-  return true;
-}
-
-void PolicyServer::forget(int fd) {
-  // All under the lock: drain() never touches a number reused meanwhile, and once drain() sees
-  // the set empty no thread touches this object again.
-  std::lock_guard lock(mutex_);
-  connections_.erase(fd);
-  ::close(fd);
-  idle_.notify_all();
-}
-
-// No new connections; each open one sees end of input once it has read what was sent, answers
-// the requests in it and closes. Postfix reconnects to the next instance (socket activation).
-void PolicyServer::drain() {
-  if (listener_.fd >= 0) ::close(listener_.fd);
-  if (!listener_.unix_path.empty()) ::unlink(listener_.unix_path.c_str());
-  std::unique_lock lock(mutex_);
-  log::info("draining {} policy connection(s)", connections_.size());
-  for (int fd : connections_) ::shutdown(fd, SHUT_RD);
-  if (!idle_.wait_for(lock, std::chrono::seconds(10), [this] { return connections_.empty(); }))
-    log::warning("{} policy connection(s) still busy after 10 s; exiting anyway", connections_.size());
-}
+void PolicyServer::run() { connections_.run(); }
 
 void PolicyServer::serve(int fd) {
   const int on = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // fails harmlessly on UNIX sockets
   const timeval idle{options_.idle_timeout_seconds, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
-  if (accept_loop_.stopping()) ::shutdown(fd, SHUT_RD);  // admitted just as drain() ran
 
   policy::PolicyRequestReader reader(options_.limits);
   policy::ConnectionState state;
@@ -134,7 +114,6 @@ void PolicyServer::serve(int fd) {
     if (!replies.empty() && !sendAll(fd, replies)) break;
     replies.clear();
   }
-  forget(fd);
 }
 
 }  // namespace waybill::policyd

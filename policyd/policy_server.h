@@ -10,16 +10,12 @@
 //   server.run();   // until another thread calls server.stop()
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <unordered_set>
 
 #include "policy/policy_decider.h"
 #include "policy/policy_request.h"
-#include "util/accept_loop.h"
+#include "runtime/connection_server.h"
 #include "util/result.h"
 
 namespace waybill::policyd {
@@ -35,10 +31,7 @@ using RequestHandler = std::function<std::string(const policy::PolicyRequest&, p
 
 class PolicyServer {
  public:
-  struct Listener {
-    int fd = -1;
-    std::string unix_path;  // unlinked at exit when we created it
-  };
+  using Listener = runtime::Listener;
   // "127.0.0.1:PORT", "inet:127.0.0.1:PORT" or "unix:/path"; a socket passed by systemd
   // (LISTEN_FDS) wins over the configured address so restarts keep the socket.
   static Result<Listener> listen(const std::string& spec);
@@ -52,17 +45,10 @@ class PolicyServer {
 
  private:
   void serve(int fd);
-  bool admit(int fd);
-  void forget(int fd);
-  void drain();
 
-  Listener listener_;
   const ServerOptions options_;
   const RequestHandler handler_;
-  AcceptLoop accept_loop_;
-  std::mutex mutex_;
-  std::condition_variable idle_;
-  std::unordered_set<int> connections_;  // guarded by mutex_
+  runtime::ConnectionServer connections_;
 };
 
 }  // namespace waybill::policyd

@@ -1,6 +1,7 @@
 #include "policyd_metrics.h"
 
-#include "metrics/database_probe.h"
+#include "store/database_probe.h"
+#include "runtime/metrics_family.h"
 
 #include "policy/suppression.h"
 
@@ -25,34 +26,24 @@ std::size_t actionIndex(std::string_view action) {
 std::string_view actionLabel(std::string_view action) { return kActionLabels[actionIndex(action)]; }
 
 PolicydMetrics::PolicydMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
-  auto& requests = prometheus::BuildCounter()
-                       .Name("waybill_policyd_requests_total")
-                       .Help("Policy requests answered, by action.")
-                       .Register(*registry_);
+  auto& requests =
+      metrics::counterFamily(*registry_, "waybill_policyd_requests_total", "Policy requests answered, by action.");
   for (std::size_t i = 0; i < kActions; ++i) requests_[i] = &requests.Add({{"action", std::string(kActionLabels[i])}});
-  auto& suppressed = prometheus::BuildCounter()
-                         .Name("waybill_policyd_suppressed_total")
-                         .Help("Recipients refused because they are suppressed, by reason.")
-                         .Register(*registry_);
+  auto& suppressed = metrics::counterFamily(*registry_, "waybill_policyd_suppressed_total",
+                                            "Recipients refused because they are suppressed, by reason.");
   for (std::size_t i = 0; i < kReasons; ++i)
     suppressed_[i] = &suppressed.Add({{"reason", policy::reasonName(static_cast<policy::SuppressionReason>(i))}});
-  auto& releases = prometheus::BuildCounter()
-                       .Name("waybill_policyd_released_total")
-                       .Help("Scheduled messages the scheduler released, or marked failed (gone from the hold queue).")
-                       .Register(*registry_);
+  auto& releases =
+      metrics::counterFamily(*registry_, "waybill_policyd_released_total",
+                             "Scheduled messages the scheduler released, or marked failed (gone from the hold queue).");
   released_ = &releases.Add({{"result", "released"}});
   release_failed_ = &releases.Add({{"result", "failed"}});
-  request_seconds_ = &prometheus::BuildHistogram()
-                          .Name("waybill_policyd_request_seconds")
-                          .Help("Time to decide one policy request (socket I/O excluded).")
-                          .Register(*registry_)
-                          .Add({}, prometheus::Histogram::BucketBoundaries{0.00001, 0.000025, 0.00005, 0.0001, 0.00025,
-                                                                           0.0005, 0.001, 0.0025, 0.01, 0.1});
-  suppressions_ = &prometheus::BuildGauge()
-                       .Name("waybill_policyd_suppressions")
-                       .Help("Entries in the in-memory suppression list.")
-                       .Register(*registry_)
-                       .Add({});
+  request_seconds_ = &metrics::histogram(
+      *registry_, "waybill_policyd_request_seconds", "Time to decide one policy request (socket I/O excluded).",
+      prometheus::Histogram::BucketBoundaries{0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01,
+                                              0.1});
+  suppressions_ =
+      &metrics::gauge(*registry_, "waybill_policyd_suppressions", "Entries in the in-memory suppression list.");
   database_up_ = &metrics::addDatabaseUpGauge(*registry_, "policyd", "policyd: the LISTEN connection");
 }
 

@@ -108,6 +108,9 @@ def start_daemons(rig: Rig, stack: WaybillStack, ports: dict[str, int]) -> None:
         rig.spawn([stack.binary(name), "--config", str(stack.config), f"--{option}", f"127.0.0.1:{ports[key]}"], name=name)
         wait_port(ports[key])
     rig.spawn([stack.binary("waybill-webhookd"), "--config", str(stack.config)], name="waybill-webhookd")
+    # Postfix's delivery log (maillog_file) -> delivered / deferred / bounced events.
+    rig.spawn([stack.binary("waybill-logd"), "--config", str(stack.config), "--logd.log_file",
+               str(rig.postfix.log_file), "--logd.poll_ms", "100"], name="waybill-logd")
 
 
 def fetch(port: int, url: str) -> tuple[int, str]:
@@ -145,6 +148,9 @@ def main() -> int:
         print(f"\n== at the sink: envelope sender (VERP) {arrived.sender}")
         for name, value in arrived.email.items():
             print(f"   {name}: {' '.join(value.split())[:160]}")
+        wait_until(lambda: rig.pg.query("SELECT count(*) FROM events WHERE type = 'delivered'")[0][0] > 0, 15)
+        [(status, reply)] = rig.pg.query("SELECT status, status_detail FROM recipients")
+        print(f"\nfrom Postfix's log: {RECIPIENT} {status} ({reply})")
         html = arrived.email.get_payload(decode=True).decode()
         click = re.search(r'href="([^"]+/c/[^"]+)"', html).group(1)
         pixel = re.search(r'src="([^"]+/o/[^"]+)"', html).group(1)
@@ -156,15 +162,19 @@ def main() -> int:
         code, text = rig.postfix.send_smtp("", [arrived.sender], bounce_for(arrived.sender, message_id))
         print(f"bounce submitted to {arrived.sender}: {code} {text}")
         wait_until(lambda: rig.pg.query("SELECT count(*) FROM events WHERE type = 'bounced'")[0][0] > 0, 30)
-        wait_until(lambda: any(e.get("type") == "bounced" for e in receiver.events), 15)
+        # trackd and the pipe write on their own schedules: wait until every kind has been pushed.
+        pushed_kinds = {"accepted", "delivered", "opened", "clicked", "bounced"}
+        wait_until(lambda: pushed_kinds <= {e.get("type") for e in receiver.events}, 30)
 
         show(rig, "messages", "SELECT id, message_id_header, envelope_sender, subject, tags FROM messages")
         show(rig, "recipients", "SELECT address, status FROM recipients")
-        show(rig, "events", "SELECT occurred_at, type, recipient, machine_reason, details->>'reason' FROM events ORDER BY occurred_at")
+        show(rig, "events", "SELECT occurred_at, type, recipient, machine_reason, coalesce(details->>'reason', details->>'reply') "
+                            "FROM events ORDER BY occurred_at")
         show(rig, "suppressions", "SELECT recipient, scope, scope_value, reason, source FROM suppressions")
         show(rig, "report_sender_daily (what an analyst queries)",
              "SELECT sender, day, accepted, bounced_hard, opened_human, clicked_human, unsubscribed "
              "FROM report_sender_daily WHERE sender <> ''")
+        print("\n== waybill report\n" + stack.waybill("report").stdout)
         print(f"\n== webhook receiver got {len(receiver.events)} events: "
               + ", ".join(str(e.get("type")) for e in receiver.events))
     return 0

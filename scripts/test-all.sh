@@ -14,8 +14,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 # libFuzzer targets (clang): replay each seed corpus, then fuzz each for 60 s.
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DWAYBILL_FUZZ=ON -DWAYBILL_TESTS=OFF
-cmake --build build-fuzz -j "$jobs" --target mime_rewriter_fuzz policy_request_fuzz trackd_request_fuzz dsn_report_fuzz pipe_request_fuzz
-ctest --test-dir build-fuzz/tests/fuzz -L fuzz --output-on-failure
+cmake --build build-fuzz -j "$jobs" --target mime_rewriter_fuzz policy_request_fuzz trackd_request_fuzz dsn_report_fuzz pipe_request_fuzz bounce_records_fuzz delivery_log_line_fuzz api_message_fuzz
+ctest --test-dir build-fuzz/tests/fuzz -L fuzz --output-on-failure -j "$jobs"
 
 # Last, so ctest's closing summary is the last thing CI prints.
 cmake -S . -B build -G Ninja -DWAYBILL_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo

@@ -13,7 +13,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "log/log.h"
+#include "runtime/log.h"
 
 namespace waybill::trackd {
 namespace fs = std::filesystem;
@@ -29,7 +29,7 @@ std::size_t countLines(const fs::path& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<EventSpool>> EventSpool::open(const std::string& directory) {
+Result<std::unique_ptr<EventSpool>> EventSpool::open(const std::string& directory, std::uint64_t max_bytes) {
   std::error_code error;
   fs::create_directories(directory, error);
   if (error) return makeError(fmt::format("option 'trackd.spool_dir': cannot create '{}': {}", directory, error.message()));
@@ -41,17 +41,18 @@ Result<std::unique_ptr<EventSpool>> EventSpool::open(const std::string& director
     ::close(lock_fd);
     return makeError(fmt::format("option 'trackd.spool_dir': '{}' is in use by another waybill-trackd", directory));
   }
-  std::unique_ptr<EventSpool> spool(new EventSpool(directory, lock_fd));
+  std::unique_ptr<EventSpool> spool(new EventSpool(directory, lock_fd, max_bytes));
   spool->scanLeftovers();
   return spool;
 }
 
-EventSpool::EventSpool(std::string directory, int lock_fd)
+EventSpool::EventSpool(std::string directory, int lock_fd, std::uint64_t max_bytes)
     : directory_(std::move(directory)),
       lock_fd_(lock_fd),
       instance_(fmt::format("{:016}-{}", std::chrono::duration_cast<std::chrono::microseconds>(
                                             std::chrono::system_clock::now().time_since_epoch()).count(),
-                            ::getpid())) {}
+                            ::getpid())),
+      max_bytes_(max_bytes) {}
 
 EventSpool::~EventSpool() { ::close(lock_fd_); }
 
@@ -62,7 +63,11 @@ void EventSpool::scanLeftovers() {
   std::sort(paths.begin(), paths.end());
   for (auto& path : paths) {
     leftover_events_ += countLines(path);
-    sealed_.push_back({std::move(path)});
+    std::error_code error;
+    const std::uint64_t size = fs::file_size(path, error);
+    const std::uint64_t bytes = error ? 0 : size;
+    bytes_ += bytes;
+    sealed_.push_back({std::move(path), false, bytes});
   }
   if (!paths.empty()) log::info("spool: {} segments with {} events left by an earlier run", paths.size(), leftover_events_);
 }
@@ -104,6 +109,8 @@ Status EventSpool::Segment::append(std::string_view record) {
       return error;
     }
     record.remove_prefix(static_cast<std::size_t>(n));
+    bytes_ += static_cast<std::uint64_t>(n);
+    spool_.bytes_.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
   }
   return {};
 }
@@ -112,7 +119,8 @@ void EventSpool::Segment::seal() {
   if (fd_ < 0) return;
   ::close(fd_);
   fd_ = -1;
-  spool_.pushSealed({std::move(path_)});
+  spool_.pushSealed({std::move(path_), false, bytes_});
+  bytes_ = 0;
 }
 
 }  // namespace waybill::trackd

@@ -8,11 +8,18 @@
 //
 // An flock on DIR/lock keeps a second trackd off the same spool; at start every segment found is
 // a leftover of an earlier run and goes to the writer first.
+//
+// Its size is counted (bytes appended, leftovers included, until the writer deletes them) against
+// trackd.spool_max_size: the caller asks hasRoomFor() before a record it may drop (opens, clicks)
+// and appends records it must keep (unsubscriptions) regardless, so a database outage cannot fill
+// the disk with opens and still never loses an unsubscription.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -25,12 +32,14 @@ namespace waybill::trackd {
 struct SealedSegment {
   std::string path;
   bool synced = false;  // fdatasync'ed because the database kept it waiting
+  std::uint64_t bytes = 0;
 };
 
 class EventSpool {
  public:
   // Creates the directory if needed, takes the lock and queues leftover segments.
-  static Result<std::unique_ptr<EventSpool>> open(const std::string& directory);
+  static Result<std::unique_ptr<EventSpool>> open(const std::string& directory,
+                                                  std::uint64_t max_bytes = UINT64_MAX);
   ~EventSpool();
   EventSpool(const EventSpool&) = delete;
   EventSpool& operator=(const EventSpool&) = delete;
@@ -44,6 +53,7 @@ class EventSpool {
     Segment& operator=(const Segment&) = delete;
     Status append(std::string_view record);
     void seal();  // hands the current file (if any) to the writer
+    bool hasRoomFor(std::size_t bytes) const { return spool_.hasRoomFor(bytes); }
 
    private:
     EventSpool& spool_;
@@ -51,22 +61,29 @@ class EventSpool {
     int fd_ = -1;
     std::string path_;
     std::uint64_t sequence_ = 0;
+    std::uint64_t bytes_ = 0;  // in the current file
   };
 
   // Writer side: waits up to timeout_ms for sealed segments and takes them all.
   std::vector<SealedSegment> takeSealed(int timeout_ms);
   void requeue(std::vector<SealedSegment> segments);  // front of the queue, order kept
   std::size_t leftoverEvents() const { return leftover_events_; }
+  // The writer deleted a segment of this many bytes.
+  void release(std::uint64_t bytes) { bytes_.fetch_sub(bytes, std::memory_order_relaxed); }
+  std::uint64_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+  bool hasRoomFor(std::size_t record_bytes) const { return bytes() + record_bytes <= max_bytes_; }
 
  private:
-  EventSpool(std::string directory, int lock_fd);
+  EventSpool(std::string directory, int lock_fd, std::uint64_t max_bytes);
   void scanLeftovers();
   void pushSealed(SealedSegment segment);
 
   const std::string directory_;
   const int lock_fd_;
   const std::string instance_;  // start time (us) and pid: unique across restarts
+  const std::uint64_t max_bytes_;
   std::size_t leftover_events_ = 0;
+  std::atomic<std::uint64_t> bytes_{0};
   std::mutex mutex_;
   std::condition_variable sealed_ready_;
   std::deque<SealedSegment> sealed_;

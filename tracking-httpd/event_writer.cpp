@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "log/log.h"
+#include "runtime/log.h"
 
 namespace waybill::trackd {
 namespace {
@@ -105,7 +105,10 @@ bool EventWriter::writeSegments(std::vector<SealedSegment>& segments) {
     onFailure(inserted.error(), segments);
     return false;
   }
-  for (std::size_t i = 0; i < taken; ++i) ::unlink(segments[i].path.c_str());
+  for (std::size_t i = 0; i < taken; ++i) {
+    ::unlink(segments[i].path.c_str());
+    spool_.release(segments[i].bytes);
+  }
   segments.erase(segments.begin(), segments.begin() + static_cast<std::ptrdiff_t>(taken));
   if (rejected > 0) log::warning("spool: skipped {} damaged lines", rejected);
   log::debug("wrote {} events ({} new) from {} segments in {} ms", events.size(), *inserted, taken, nowMs() - started_ms);

@@ -1,5 +1,5 @@
 // EventWriter: the one thread that moves sealed spool segments into PostgreSQL, many segments per
-// transaction (COPY, see track/event_store.h), and deletes a segment only after its events are
+// transaction (COPY, see store/event_store.h), and deletes a segment only after its events are
 // committed. While the database is away it keeps the segments, syncs them to disk once, and
 // retries with backoff; when the database returns everything is replayed, idempotently.
 #pragma once
@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "config/config.h"
-#include "db/pg_connection.h"
+#include "store/pg_connection.h"
 #include "event_spool.h"
-#include "track/event_store.h"
+#include "store/event_store.h"
 #include "trackd_metrics.h"
 
 namespace waybill::trackd {

@@ -6,13 +6,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "log/log.h"
+#include "runtime/log.h"
+#include "runtime/socket_activation.h"
 
 namespace waybill::trackd {
 namespace {
@@ -75,11 +75,11 @@ int familyOf(int fd) {
 
 Result<std::vector<ListenSocket>> openListenSockets(const std::string& listen) {
   std::vector<ListenSocket> sockets;
-  const int passed = sd_listen_fds(1);
-  if (passed > 0) {
-    for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + passed; ++fd)
-      sockets.push_back({fd, familyOf(fd), fmt::format("systemd fd {}", fd)});
-    log::info("using {} sockets from systemd; trackd.listen is ignored", passed);
+  auto passed = runtime::passedSockets();
+  if (!passed) return makeError(passed.error());
+  if (!passed->empty()) {
+    for (int fd : *passed) sockets.push_back({fd, familyOf(fd), fmt::format("systemd fd {}", fd)});
+    log::info("using {} sockets from systemd; trackd.listen is ignored", passed->size());
     return sockets;
   }
   std::size_t start = 0;

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <ctime>
 
-#include "log/log.h"
+#include "runtime/log.h"
 #include "util/utf8.h"
 
 namespace waybill::trackd {
@@ -24,6 +24,29 @@ constexpr std::string_view kNoCache =
     "Cache-Control: no-store, no-cache, must-revalidate, max-age=0\r\n"
     "Pragma: no-cache\r\n"
     "Expires: Thu, 01 Jan 1970 00:00:00 GMT\r\n";
+
+// Past this many distinct unsubscriptions over the cap, stop remembering (and just spool).
+constexpr std::size_t kMaxOverCapUnsubscribes = 1'000'000;
+
+// Shown instead of a redirect; fixed text, nothing from the request or the token in it.
+constexpr std::string_view kExpiredPage =
+    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Link expired</title>"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\n"
+    "<body><h1>This link has expired</h1><p>The link you followed is too old to open. "
+    "A newer message from the sender has a current one.</p></body></html>\n";
+constexpr std::string_view kHostNotAllowedPage =
+    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Link not available</title>"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\n"
+    "<body><h1>This link cannot be opened</h1><p>Its destination is not one this sender's links may "
+    "lead to.</p></body></html>\n";
+constexpr std::string_view kPageHeaders =
+    "Content-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n"
+    "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\nReferrer-Policy: no-referrer\r\n";
+
+std::int64_t steadyMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 std::int64_t nowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -76,8 +99,15 @@ bool isSafeRedirect(std::string_view url) {
 }
 
 TrackHandler::TrackHandler(std::shared_ptr<const KeyRing> keys, track::UnsubscribePage page,
-                           TrackHandlerOptions options, TrackdMetrics& metrics)
-    : codec_(std::move(keys)), page_(std::move(page)), options_(std::move(options)), metrics_(metrics) {}
+                           TrackHandlerOptions options)
+    : material_(std::make_shared<const Material>(Material{TokenCodec(std::move(keys)), std::move(page)})),
+      options_(std::move(options)),
+      limiter_(options_.rate_limit, options_.rate_burst) {}
+
+void TrackHandler::reload(std::shared_ptr<const KeyRing> keys, track::UnsubscribePage page) {
+  material_.store(std::make_shared<const Material>(Material{TokenCodec(std::move(keys)), std::move(page)}),
+                  std::memory_order_release);
+}
 
 void TrackHandler::handle(const RequestFacts& request, WorkerContext& worker, std::string& response) {
   try {
@@ -91,14 +121,18 @@ void TrackHandler::handle(const RequestFacts& request, WorkerContext& worker, st
 void TrackHandler::dispatch(const RequestFacts& request, WorkerContext& worker, std::string& response) {
   const track::Route route = track::parseRoute(request.method, request.target);
   worker.counters.countRequest(route.endpoint);
+  // A one-click unsubscribe is never refused for rate: mail providers send them for many readers
+  // from few addresses and need not retry; a repeated one costs no spool (unsubscribedOverCap).
+  if (route.endpoint != Endpoint::Unsubscribe && !limiter_.allow(request.client_ip, steadyMillis())) {
+    worker.counters.rate_limited.fetch_add(1, std::memory_order_relaxed);
+    return respond(response, "429 Too Many Requests", "Content-Type: text/plain\r\nRetry-After: 1\r\n",
+                   "too many requests\n", request);
+  }
   switch (route.endpoint) {
     case Endpoint::Open: return open(route, request, worker, response);
     case Endpoint::Click: return click(route, request, worker, response);
     case Endpoint::UnsubscribePage: return unsubscribePage(route, request, worker, response);
     case Endpoint::Unsubscribe: return unsubscribe(route, request, worker, response);
-    case Endpoint::Health: return health(request, response);
-    case Endpoint::Metrics:
-      return respond(response, "200 OK", "Content-Type: text/plain; version=0.0.4\r\n", metrics_.render(), request);
     case Endpoint::MethodNotAllowed:
       return respond(response, "405 Method Not Allowed", "Allow: GET, HEAD, POST\r\nContent-Type: text/plain\r\n",
                      "method not allowed\n", request);
@@ -107,7 +141,7 @@ void TrackHandler::dispatch(const RequestFacts& request, WorkerContext& worker, 
 }
 
 bool TrackHandler::decode(std::string_view token, TokenKind kind, WorkerContext& worker, TokenClaims& claims) const {
-  auto decoded = codec_.decode(token);
+  auto decoded = material()->codec.decode(token);
   if (!decoded || decoded->kind != kind || (kind == TokenKind::Click && !isSafeRedirect(decoded->url))) {
     worker.counters.invalid_tokens.fetch_add(1, std::memory_order_relaxed);
     return false;
@@ -116,15 +150,38 @@ bool TrackHandler::decode(std::string_view token, TokenKind kind, WorkerContext&
   return true;
 }
 
-bool TrackHandler::spool(track::TrackEvent& event, WorkerContext& worker) {
+std::string TrackHandler::spoolRecord(track::TrackEvent& event) {
   event.user_agent = toValidUtf8(event.user_agent);
-  if (auto appended = worker.segment.append(track::encodeSpoolRecord(event)); !appended) {
+  return track::encodeSpoolRecord(event);
+}
+
+bool TrackHandler::append(const std::string& record, WorkerContext& worker) {
+  if (auto appended = worker.segment.append(record); !appended) {
     worker.counters.spool_errors.fetch_add(1, std::memory_order_relaxed);
     log::error("{}", appended.error());
     return false;
   }
   worker.counters.events_spooled.fetch_add(1, std::memory_order_relaxed);
   return true;
+}
+
+void TrackHandler::spoolUnlessFull(track::TrackEvent& event, WorkerContext& worker) {
+  const std::string record = spoolRecord(event);
+  if (worker.segment.hasRoomFor(record.size())) {
+    append(record, worker);
+    return;
+  }
+  auto& dropped = event.type == track::EventType::Clicked ? worker.counters.clicks_dropped
+                                                           : worker.counters.opens_dropped;
+  dropped.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool TrackHandler::unsubscribedOverCap(const Uuid& recipient, bool remember) {
+  const std::string key(reinterpret_cast<const char*>(recipient.bytes.data()), recipient.bytes.size());
+  std::lock_guard lock(over_cap_mutex_);
+  if (over_cap_unsubscribes_.contains(key)) return true;
+  if (remember && over_cap_unsubscribes_.size() < kMaxOverCapUnsubscribes) over_cap_unsubscribes_.insert(key);
+  return false;
 }
 
 void TrackHandler::open(const track::Route& route, const RequestFacts& request, WorkerContext& worker,
@@ -135,8 +192,9 @@ void TrackHandler::open(const track::Route& route, const RequestFacts& request, 
     track::TrackEvent event{ids_.next(), track::EventType::Opened, nowMicros(), claims.recipient_id, {},
                             std::string(request.client_ip), std::string(request.user_agent),
                             classifier_.classifyOpen(request.client_ip, request.user_agent), {}};
-    // A pixel that fails to spool is still served: the client would never retry anyway.
-    spool(event, worker);
+    // A pixel that fails to spool (or finds the spool full) is still served: the client would
+    // never retry anyway.
+    spoolUnlessFull(event, worker);
   }
   std::string headers = "Content-Type: image/gif\r\n";
   headers += kNoCache;
@@ -147,20 +205,34 @@ void TrackHandler::click(const track::Route& route, const RequestFacts& request,
                          std::string& response) {
   TokenClaims claims;
   if (!decode(route.token, TokenKind::Click, worker, claims)) return notFound(response, request);
+  const std::int64_t now = nowMicros();
+  if (const auto verdict = options_.click_policy.judge(claims, now / 1'000'000); verdict != track::ClickVerdict::Redirect)
+    return refuseClick(verdict, request, worker, response);
   if (!route.head) {
-    const std::int64_t now = nowMicros();
     std::string reason = classifier_.classifyClick(claims.recipient_id, claims.url, request.client_ip,
                                                    request.user_agent, now);
     track::TrackEvent event{ids_.next(), track::EventType::Clicked, now, claims.recipient_id, claims.url,
                             std::string(request.client_ip), std::string(request.user_agent), std::move(reason), {}};
-    // The reader must reach the page even when the disk fails; the failure is logged and counted.
-    spool(event, worker);
+    // The reader must reach the page even when the disk fails or the spool is full; the loss is
+    // counted (and a disk failure logged).
+    spoolUnlessFull(event, worker);
   }
   std::string headers = "Location: ";
   headers += claims.url;  // byte for byte what the milter signed
   headers += "\r\nReferrer-Policy: no-referrer\r\n";
   headers += kNoCache;
   respond(response, "302 Found", headers, {}, request);
+}
+
+// Not recorded as a click: nobody was sent anywhere.
+void TrackHandler::refuseClick(track::ClickVerdict verdict, const RequestFacts& request, WorkerContext& worker,
+                               std::string& response) {
+  if (verdict == track::ClickVerdict::Expired) {
+    worker.counters.clicks_expired.fetch_add(1, std::memory_order_relaxed);
+    return respond(response, "410 Gone", kPageHeaders, kExpiredPage, request);
+  }
+  worker.counters.clicks_host_refused.fetch_add(1, std::memory_order_relaxed);
+  respond(response, "403 Forbidden", kPageHeaders, kHostNotAllowedPage, request);
 }
 
 void TrackHandler::unsubscribePage(const track::Route& route, const RequestFacts& request, WorkerContext& worker,
@@ -171,7 +243,7 @@ void TrackHandler::unsubscribePage(const track::Route& route, const RequestFacts
   respond(response, "200 OK",
           "Content-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n"
           "Content-Security-Policy: frame-ancestors 'none'\r\nReferrer-Policy: no-referrer\r\n",
-          page_.renderConfirm(action), request);
+          material()->page.renderConfirm(action), request);
 }
 
 void TrackHandler::unsubscribe(const track::Route& route, const RequestFacts& request, WorkerContext& worker,
@@ -181,21 +253,19 @@ void TrackHandler::unsubscribe(const track::Route& route, const RequestFacts& re
   track::TrackEvent event{track::unsubscribeEventId(claims.recipient_id), track::EventType::Unsubscribed,
                           nowMicros(), claims.recipient_id, {}, std::string(request.client_ip),
                           std::string(request.user_agent), {}, options_.unsubscribe_scope};
-  if (!spool(event, worker))  // never claim an unsubscription that was not recorded
+  // Always spooled, cap or not. Past the cap, a repeat of one already spooled in this run is
+  // answered without a second copy: that copy waits in the spool for the database either way.
+  const std::string record = spoolRecord(event);
+  const bool over_cap = !worker.segment.hasRoomFor(record.size());
+  const bool repeat = over_cap && unsubscribedOverCap(claims.recipient_id, false);
+  if (!repeat && !append(record, worker))  // never claim an unsubscription that was not recorded
     return respond(response, "503 Service Unavailable", "Content-Type: text/plain\r\nRetry-After: 60\r\n",
                    "try again later\n", request);
+  if (over_cap && !repeat) unsubscribedOverCap(claims.recipient_id, true);
   if (track::isOneClickBody(request.body))  // RFC 8058: the mail client wants a status, not a page
     return respond(response, "200 OK", "Content-Type: text/plain\r\n", {}, request);
   respond(response, "200 OK", "Content-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n",
-          page_.renderDone(), request);
-}
-
-void TrackHandler::health(const RequestFacts& request, std::string& response) {
-  // Healthy while it can answer and spool: a database outage is reported, not fatal.
-  const auto& writer = metrics_.writer();
-  respond(response, "200 OK", "Content-Type: text/plain\r\nCache-Control: no-store\r\n",
-          fmt::format("ok\ndatabase {}\nspool_depth {}\n", writer.database_up ? "up" : "down", metrics_.spoolDepth()),
-          request);
+          material()->page.renderDone(), request);
 }
 
 }  // namespace waybill::trackd

@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "log/log.h"
+#include "runtime/log.h"
 
 namespace waybill::webhooks {
 namespace {
@@ -54,17 +54,16 @@ void EventCursor::run() {
 // LISTEN before draining: an event committed during the drain is then either drained or notified.
 Status EventCursor::followOnce(PgConnection& conn) {
   DeliveryStore store(conn);
-  // The lock lives as long as this session; a crashed holder's lock goes with its connection.
   while (!stopping_) {
-    auto locked = conn.exec("SELECT pg_try_advisory_lock(hashtext('waybill-webhookd'))");
-    if (!locked) return makeError(locked.error());
-    if (locked->get(0, 0) == "t") break;
+    auto leading = store.tryLead();
+    if (!leading) return makeError(leading.error());
+    if (*leading) break;
     log::info("another waybill-webhookd delivers for this database; standing by");
     for (int i = 0; i < 10 && !stopping_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   leading_ = !stopping_;
   if (auto enabled = store.setEnabled(!endpoints_.empty()); !enabled) return enabled;
-  if (auto listen = conn.exec("LISTEN waybill_webhooks"); !listen) return makeError(listen.error());
+  if (auto listening = store.listen(); !listening) return listening;
   auto next_gauges = std::chrono::steady_clock::now();
   auto next_prune = next_gauges;
   while (!stopping_) {
@@ -98,11 +97,14 @@ Status EventCursor::drainOutbox(DeliveryStore& store) {
 
 void EventCursor::updateGauges(DeliveryStore& store) {
   if (auto depth = store.outboxDepth()) metrics_.outboxDepth().Set(*depth);
-  auto counts = store.pendingCounts();
-  if (!counts) return;
-  for (const auto& endpoint : endpoints_) {
-    auto it = counts->find(endpoint.name);
-    metrics_.pending(endpoint.name).Set(it == counts->end() ? 0 : it->second);
+  for (const char* status : {"pending", "parked"}) {
+    auto counts = store.countsByEndpoint(status);
+    if (!counts) return;
+    for (const auto& endpoint : endpoints_) {
+      auto it = counts->find(endpoint.name);
+      const double count = it == counts->end() ? 0 : it->second;
+      (status == std::string_view("pending") ? metrics_.pending(endpoint.name) : metrics_.parked(endpoint.name)).Set(count);
+    }
   }
 }
 

@@ -6,7 +6,7 @@
 // Only one webhookd per database delivers: the cursor holds a session advisory lock, and
 // dispatchers send only while leading() is true; a second instance stands by until it gets it.
 //
-//   EventCursor cursor(config.database, config.webhooks.endpoints, metrics,
+//   EventCursor cursor(config.database, webhook::webhookEndpoints(config.webhooks).value(), metrics,
 //                      [&](const std::string& endpoint) { dispatchers[endpoint]->wake(); });
 //   cursor.start();  ...  cursor.stop();
 #pragma once
@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "config/config.h"
-#include "delivery_store.h"
+#include "store/webhook_delivery_store.h"
 #include "webhookd_metrics.h"
 
 namespace waybill::webhooks {

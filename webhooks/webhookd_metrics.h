@@ -17,6 +17,7 @@ struct EndpointMetrics {
   prometheus::Counter* delivered;      // events the receiver took (2xx)
   prometheus::Counter* retried;        // events of attempts that will be retried
   prometheus::Counter* failed;         // events given up on (4xx or retry period over)
+  prometheus::Counter* parked;         // events parked (refused too often, or behind such an event)
   prometheus::Counter* requests;       // HTTP requests made
   prometheus::Histogram* request_seconds;
   prometheus::Histogram* lag_seconds;  // from the event's insert to its delivery
@@ -35,6 +36,7 @@ class WebhookdMetrics {
   prometheus::Gauge& outboxDepth() { return *outbox_depth_; }
   prometheus::Gauge& databaseUp() { return *database_up_; }
   prometheus::Gauge& pending(const std::string& endpoint) { return pending_->Add({{"endpoint", endpoint}}); }
+  prometheus::Gauge& parked(const std::string& endpoint) { return parked_->Add({{"endpoint", endpoint}}); }
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -43,6 +45,7 @@ class WebhookdMetrics {
   prometheus::Family<prometheus::Histogram>* request_seconds_;
   prometheus::Family<prometheus::Histogram>* lag_seconds_;
   prometheus::Family<prometheus::Gauge>* pending_;
+  prometheus::Family<prometheus::Gauge>* parked_;
   prometheus::Family<prometheus::Counter>* events_written_;
   prometheus::Counter* events_queued_;
   prometheus::Gauge* outbox_depth_;

@@ -1,7 +1,7 @@
 #include "dkim/dkim_signer.h"
 
 #include "dkim/opendkim_allocations.h"
-#include "log/log.h"
+#include "util/private_file.h"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -11,7 +11,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -93,16 +92,10 @@ extern "C" EVP_PKEY* PEM_read_bio_PrivateKey(BIO* bio, EVP_PKEY** out, pem_passw
 namespace waybill::dkim {
 
 Result<SigningKey> loadSigningKey(const KeyEntry& entry) {
-  std::ifstream in(entry.key_path);
-  if (!in) return makeError(fmt::format("cannot read DKIM key '{}' for {}: {}", entry.key_path, entry.domain, std::strerror(errno)));
-  // Opening a directory succeeds; only the read fails (EISDIR). Say so rather than "not a PEM key".
-  std::stringstream text;
-  errno = 0;
-  text << in.rdbuf();
-  if (text.str().empty())
-    return makeError(fmt::format("cannot read DKIM key '{}' for {}: {}", entry.key_path, entry.domain,
-                                 errno != 0 ? std::strerror(errno) : "the file is empty"));
-  SigningKey key{entry, text.str(), KeyAlgorithm::Rsa};
+  auto pem = readPrivateFile(entry.key_path, fmt::format("DKIM key '{}' for {}", entry.key_path, entry.domain));
+  if (!pem) return makeError(pem.error());
+  if (pem->empty()) return makeError(fmt::format("cannot read DKIM key '{}' for {}: the file is empty", entry.key_path, entry.domain));
+  SigningKey key{entry, std::move(*pem), KeyAlgorithm::Rsa};
   auto algorithm = algorithmOf(key.pem, entry.key_path);
   if (!algorithm) return makeError(algorithm.error());
   key.algorithm = *algorithm;
@@ -169,12 +162,13 @@ DkimSignature& DkimSignature::operator=(DkimSignature&& other) noexcept {
 }
 DkimSignature::~DkimSignature() { release(); }
 
-void DkimSignature::release() {
-  if (!owner_) return;
+std::string DkimSignature::release() {
+  if (!owner_) return {};
   if (handle_) dkim_free(handle_);
   handle_ = nullptr;
   if (auto unexplained = opendkim_allocations::reclaimOrphans(owner_.get()); unexplained > 0)
-    log::warning("libopendkim left {} unreleased block(s) after a signature", unexplained);
+    return fmt::format("libopendkim left {} unreleased block(s) after a signature", unexplained);
+  return {};
 }
 
 Status DkimSignature::check(int status, const char* step) {
@@ -204,7 +198,9 @@ Result<std::string> DkimSignature::finish() {
   size_t length = 0;
   if (auto s = check(dkim_getsighdr_d(handle_, std::strlen("DKIM-Signature: "), &buffer, &length), "signature"); !s)
     return makeError(s.error());
-  return std::string(reinterpret_cast<const char*>(buffer), length);
+  std::string value(reinterpret_cast<const char*>(buffer), length);  // the buffer is the handle's
+  warning_ = release();
+  return value;
 }
 
 }  // namespace waybill::dkim

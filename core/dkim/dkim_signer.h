@@ -65,13 +65,16 @@ class DkimSignature {
   Status endOfHeaders();
   Status body(std::string_view chunk);  // CRLF line ends, as on the wire
   Result<std::string> finish();         // the DKIM-Signature value, folded
+  // What finish() found wrong in libopendkim's memory (core does not log; the caller does), or "".
+  const std::string& warning() const { return warning_; }
 
  private:
   DkimSignature() : owner_(std::make_unique<char>()) {}
   Status check(int status, const char* step);
-  void release();
+  std::string release();  // frees the handle; returns a warning, or ""
   std::unique_ptr<char> owner_;  // tags libopendkim's allocations for this signature
   struct dkim* handle_ = nullptr;
+  std::string warning_;
 };
 
 }  // namespace waybill::dkim

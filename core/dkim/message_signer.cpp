@@ -28,6 +28,7 @@ Result<std::vector<std::string>> MessageSigning::finish() {
     auto value = signature.finish();
     if (!value) return makeError(value.error());
     values.push_back(std::move(*value));
+    if (!signature.warning().empty()) warnings_.push_back(signature.warning());
   }
   return values;
 }

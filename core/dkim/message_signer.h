@@ -27,10 +27,12 @@ class MessageSigning {
   Status endOfHeaders();
   Status body(std::string_view chunk);
   Result<std::vector<std::string>> finish();  // DKIM-Signature values, in SigningTable order
+  const std::vector<std::string>& warnings() const { return warnings_; }  // after finish(), for the log
 
  private:
   friend class MessageSigner;
   std::vector<DkimSignature> signatures_;
+  std::vector<std::string> warnings_;
 };
 
 class MessageSigner {

@@ -11,6 +11,11 @@
 namespace waybill::dsn {
 
 // report: the message/feedback-report part; original: the returned message's headers, if any.
+// The feedback report of a complaint, decided by structure (RFC 5965): the message/feedback-report
+// part; else, in a multipart/report with report-type=feedback-report or in a message whose body
+// is the report itself, the first text part whose fields open with Feedback-Type (providers that
+// label the part text/plain). Null when the message is no complaint.
+const MimeEntity* findFeedbackReport(const MimeEntity& root);
 std::vector<RecipientResult> parseFeedbackReport(std::string_view report, const MimeEntity* original);
 
 }  // namespace waybill::dsn

@@ -1,10 +1,17 @@
-// BounceClassifier: status code first when it is specific (x.2.2 is always a full mailbox), the
-// diagnostic text when the code is generic (5.0.0, 5.7.1, 550), then the fall-backs sisimai uses
-// (delayed -> expired, a mailer's x-unix diagnostic -> mailererror, text but no match -> onhold).
+// BounceClassifier, in the order sisimai documents its decision:
+//  0. a mailbox provider's own documented wording (PhraseKind::Provider) decides outright;
+//  1. probes, in a fixed order, each asking "does the status code name me, or does my text occur
+//     where the failed SMTP command allows it?" (a spam verdict needs DATA, a user-unknown text
+//     needs RCPT, a sender refusal MAIL);
+//  2. text alone, in a second order (server and network errors before "expired");
+//  3. the reason the status code names; then the class of the code (x.6 content, x.7 security),
+//     the mailer (x-unix), a syntax reply (50x), delayed -> expired, HELO -> blocked;
+//  4. `onhold` only when text exists and nothing above decided; `undefined` when there is none.
+// A status code that names a reason is therefore never `onhold` (isDecisiveStatus).
 #include "dsn/bounce_classifier.h"
 
 #include <array>
-#include <span>
+#include <cctype>
 #include <utility>
 
 #include "dsn/bounce_phrases.h"
@@ -13,129 +20,229 @@
 namespace waybill::dsn {
 namespace {
 
-// subject.detail -> reason; the class digit (4 or 5) does not change the reason. Codes whose
-// meaning depends on the text (x.2.1 is "user unknown" at some sites) are in kFallbackStatus.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 30> kStatusReasons = {{
-    {"1.1", "userunknown"},   {"1.0", "userunknown"},   {"1.3", "userunknown"},  {"1.2", "hostunknown"},
-    {"1.6", "hasmoved"},      {"1.7", "rejected"},      {"1.8", "rejected"},     {"2.2", "mailboxfull"},
-    {"2.3", "exceedlimit"},   {"2.4", "systemerror"},   {"3.1", "systemfull"},   {"1.10", "notaccept"},
-    {"3.4", "mesgtoobig"},    {"3.0", "systemerror"},   {"3.3", "systemerror"},  {"3.5", "systemerror"},
-    {"4.1", "expired"},       {"4.2", "networkerror"},  {"4.3", "systemerror"},  {"4.4", "hostunknown"},
-    {"4.6", "networkerror"},  {"4.7", "expired"},       {"7.13", "suspend"},     {"7.25", "requireptr"},
-    {"7.26", "authfailure"},  {"7.27", "notaccept"},    {"7.23", "authfailure"}, {"7.24", "authfailure"},
-    {"7.20", "authfailure"},  {"6.1", "contenterror"},
-}};
-constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kFallbackStatus = {{
-    {"2.1", "suspend"}, {"3.2", "notaccept"}, {"5.3", "syntaxerror"}, {"5.2", "syntaxerror"}, {"5.4", "syntaxerror"},
-    {"7.9", "securityerror"}, {"2.0", "filtered"},
+// RFC 3463 codes (and their registered extensions) -> the reason each names. The class matters
+// for a few: 4.7.1 is a temporary block of the client, 5.7.1 any refusal on security grounds.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 105> kStatusReasons = {{
+    {"4.1.6", "hasmoved"},       {"4.1.7", "rejected"},       {"4.1.8", "rejected"},       {"4.1.9", "systemerror"},
+    {"4.2.1", "blocked"},        {"4.2.2", "mailboxfull"},    {"4.2.3", "exceedlimit"},    {"4.2.4", "filtered"},
+    {"4.3.0", "systemerror"},    {"4.3.1", "systemfull"},     {"4.3.2", "notaccept"},      {"4.3.3", "systemerror"},    {"4.3.5", "systemerror"},
+    {"4.4.1", "expired"},        {"4.4.2", "networkerror"},   {"4.4.3", "systemerror"},    {"4.4.4", "networkerror"},
+    {"4.4.5", "systemfull"},     {"4.4.6", "networkerror"},   {"4.4.7", "expired"},        {"4.4.8", "networkerror"},
+    {"4.5.3", "systemerror"},    {"4.5.5", "systemerror"},    {"4.6.0", "contenterror"},   {"4.6.2", "contenterror"},
+    {"4.6.5", "contenterror"},   {"4.7.1", "blocked"},        {"4.7.2", "blocked"},        {"4.7.5", "securityerror"},
+    {"4.7.6", "securityerror"},  {"4.7.7", "securityerror"},  {"4.7.12", "securityerror"}, {"4.7.15", "securityerror"},
+    {"4.7.16", "mesgtoobig"},    {"4.7.24", "authfailure"},   {"4.7.25", "requireptr"},    {"4.7.26", "authfailure"},
+    {"5.1.0", "userunknown"},    {"5.1.1", "userunknown"},    {"5.1.2", "hostunknown"},    {"5.1.3", "userunknown"},
+    {"5.1.4", "filtered"},       {"5.1.6", "hasmoved"},       {"5.1.7", "rejected"},       {"5.1.8", "rejected"},
+    {"5.1.9", "systemerror"},    {"5.1.10", "notaccept"},     {"5.2.0", "filtered"},       {"5.2.1", "filtered"},
+    {"5.2.2", "mailboxfull"},    {"5.2.3", "exceedlimit"},    {"5.2.4", "filtered"},       {"5.3.0", "systemerror"},
+    {"5.3.1", "systemfull"},     {"5.3.2", "notaccept"},      {"5.3.3", "systemerror"},    {"5.3.4", "mesgtoobig"},
+    {"5.3.5", "systemerror"},    {"5.4.0", "networkerror"},   {"5.4.3", "systemerror"},    {"5.4.4", "hostunknown"},
+    {"5.5.2", "syntaxerror"},    {"5.5.3", "toomanyconn"},    {"5.5.4", "systemerror"},    {"5.5.5", "systemerror"},
+    {"5.5.6", "syntaxerror"},    {"5.6.0", "contenterror"},   {"5.6.1", "contenterror"},   {"5.6.2", "contenterror"},
+    {"5.6.3", "contenterror"},   {"5.6.5", "contenterror"},   {"5.6.6", "contenterror"},   {"5.6.7", "contenterror"},
+    {"5.6.8", "contenterror"},   {"5.6.9", "contenterror"},   {"5.7.0", "securityerror"},  {"5.7.1", "securityerror"},
+    {"5.7.2", "securityerror"},  {"5.7.3", "securityerror"},  {"5.7.4", "securityerror"},  {"5.7.5", "securityerror"},
+    {"5.7.6", "securityerror"},  {"5.7.7", "securityerror"},  {"5.7.8", "securityerror"},  {"5.7.9", "securityerror"},
+    {"5.7.10", "securityerror"}, {"5.7.11", "securityerror"}, {"5.7.13", "suspend"},       {"5.7.14", "securityerror"},
+    {"5.7.15", "securityerror"}, {"5.7.16", "mesgtoobig"},    {"5.7.17", "hasmoved"},      {"5.7.18", "hasmoved"},
+    {"5.7.19", "securityerror"}, {"5.7.20", "authfailure"},   {"5.7.21", "authfailure"},   {"5.7.22", "authfailure"},
+    {"5.7.23", "authfailure"},   {"5.7.24", "authfailure"},   {"5.7.25", "requireptr"},    {"5.7.26", "authfailure"},
+    {"5.7.27", "notaccept"},     {"5.7.28", "spamdetected"},  {"5.7.29", "authfailure"},   {"5.7.30", "failedstarttls"},
 }};
 
-// First pass: a reason wins when its status code or one of its phrases is present, in this order
-// (specific reasons before broad ones such as "blocked").
-constexpr std::array<std::string_view, 22> kPrimaryOrder = {
+// Reasons a status code names only loosely: text may still say something more precise.
+bool isRetriedReason(std::string_view reason) {
+  return reason.empty() || reason == "systemerror" || reason == "securityerror" || reason == "expired" ||
+         reason == "networkerror" || reason == "hostunknown" || reason == "userunknown";
+}
+
+// Pass 1 (status code or text, with the command's say) and pass 2 (text alone).
+constexpr std::array<std::string_view, 19> kProbeOrder = {
     "mailboxfull", "mesgtoobig", "exceedlimit", "suspend", "hasmoved", "norelaying", "authfailure",
     "userunknown", "filtered", "requireptr", "notcompliantrfc", "badreputation", "contenterror",
-    "rejected", "notaccept", "hostunknown", "virusdetected", "spamdetected", "toomanyconn", "speeding",
-    "policyviolation", "blocked"};
-// Second pass, phrases only, when the first found nothing.
-constexpr std::array<std::string_view, 16> kSecondaryOrder = {
-    "virusdetected", "policyviolation", "networkerror", "expired", "systemfull", "notaccept",
-    "systemerror", "securityerror", "mailererror", "syntaxerror", "suspend", "contenterror",
-    "norelaying", "speeding", "spamdetected", "badreputation"};
+    "rejected", "hostunknown", "spamdetected", "speeding", "toomanyconn", "blocked"};
+constexpr std::array<std::string_view, 18> kTextOrder = {
+    "mailboxfull", "authfailure", "badreputation", "speeding", "spamdetected", "virusdetected",
+    "policyviolation", "norelaying", "systemerror", "networkerror", "suspend", "contenterror",
+    "systemfull", "notaccept", "expired", "failedstarttls", "securityerror", "mailererror"};
 
-std::string lookup(std::string_view status, std::span<const std::pair<std::string_view, std::string_view>> table) {
-  if (status.size() < 5 || status[1] != '.') return {};
-  std::string_view rest = status.substr(2);
-  for (const auto& [code, reason] : table) {
-    if (rest == code) return std::string(reason);
+bool isPseudoStatus(std::string_view status) { return status.size() > 5 && status.compare(1, 4, ".0.9") == 0; }
+
+std::string_view statusName(std::string_view status) {
+  if (isPseudoStatus(status)) return {};
+  for (const auto& [code, reason] : kStatusReasons) {
+    if (status == code) return reason;
   }
   return {};
 }
 
-// Phrases that name a missing address outright, beyond the terse "user unknown".
-bool textHasStrongUserUnknown(std::string_view lower) {
-  static constexpr std::string_view kStrong[] = {"no such user", "recipient not found", "recipientnotfound",
-                                                 "couldn't be found", "does not exist", "no such mailbox",
-                                                 "invalid recipient", "recipient name is not recognized"};
-  for (std::string_view phrase : kStrong) {
+bool isOneOf(std::string_view value, std::initializer_list<std::string_view> set) {
+  for (std::string_view v : set) {
+    if (value == v) return true;
+  }
+  return false;
+}
+
+// Phrases that name a missing address outright, beyond the terse "user unknown" of filters.
+bool textSaysAddressIsMissing(std::string_view lower) {
+  static constexpr std::string_view kExplicit[] = {
+      "no such user", "recipient not found", "recipientnotfound", "couldn't be found", "does not exist",
+      "no such mailbox", "invalid recipient", "recipient name is not recognized", "not listed in",
+      "check if address is correct", "address not found", "no such address", "no such account"};
+  for (std::string_view phrase : kExplicit) {
     if (lower.find(phrase) != std::string_view::npos) return true;
   }
   return false;
 }
 
-// A user-unknown code beside text that says the sender, the IP or the mailbox size was the problem.
-bool textOverridesUserUnknown(std::string_view lower) {
-  for (std::string_view other : {"norelaying", "blocked", "mailboxfull", "hasmoved", "rejected", "notaccept"}) {
-    if (textHasReason(lower, other)) return true;
-  }
-  return false;
-}
-
-bool primaryMatches(std::string_view reason, const std::string& by_status, std::string_view lower) {
-  if (reason == "userunknown" && by_status == "userunknown") return !textOverridesUserUnknown(lower);
-  return by_status == reason || textHasReason(lower, reason);
-}
-
-// "User unknown" text without a x.1.x code: after DATA it is a filter at the recipient's side
-// speaking, after MAIL FROM it is about the sender.
-std::string userUnknownByText(const RecipientResult& r, std::string_view lower) {
-  if (r.smtp_command == "RCPT" || textHasStrongUserUnknown(lower)) return "userunknown";
-  if (r.smtp_command == "DATA") return "filtered";
-  if (r.smtp_command == "MAIL") return "rejected";
-  // No command named: terse texts ("550 User unknown") are what recipient-side filters answer
-  // (sisimai reads them so); explicit ones ("recipient not found") are about the address.
-  static constexpr std::string_view kTerse[] = {"user unknown", "unknown user", "mailbox unavailable",
-                                                "user not exist", "this user doesn't have a"};
-  std::string_view reason_text = lower;
-  for (std::string_view phrase : kTerse) {
-    if (reason_text.find(phrase) != std::string_view::npos) {
-      return textHasStrongUserUnknown(lower) ? "userunknown" : "filtered";
+// Phrase matches of one diagnostic, remembered per reason: the probes ask about the same
+// reasons several times, and each answer costs a scan of that reason's phrases.
+class TextMatches {
+ public:
+  explicit TextMatches(std::string_view lower) : lower_(lower) {}
+  bool has(std::string_view reason) const {
+    for (std::size_t i = 0; i < used_; ++i) {
+      if (seen_[i].first == reason) return seen_[i].second;
     }
+    bool found = textHasReason(lower_, reason);
+    if (used_ < seen_.size()) seen_[used_++] = {reason, found};
+    return found;
   }
-  return "userunknown";
+
+ private:
+  std::string_view lower_;
+  mutable std::array<std::pair<std::string_view, bool>, 48> seen_{};
+  mutable std::size_t used_ = 0;
+};
+
+struct Probe {
+  const RecipientResult& r;
+  std::string_view code_reason;  // what the status code names, empty when nothing
+  std::string_view lower;        // the diagnostic, lower-cased
+  const TextMatches& matches;
+  bool text(std::string_view reason) const { return matches.has(reason); }
+  bool beforeData() const { return isOneOf(r.smtp_command, {"CONN", "HELO", "MAIL", "RCPT"}); }
+  bool test(std::string_view reason) const;
+};
+
+bool Probe::test(std::string_view reason) const {
+  if (reason == "userunknown") {
+    if (code_reason == "suspend") return false;
+    if (code_reason == "userunknown") {
+      if (r.smtp_command == "MAIL") return false;  // answered to MAIL FROM: about the sender
+      // 5.1.1 beside a text about relaying, the client, a full box or the sender is about that.
+      for (std::string_view other : {"norelaying", "blocked", "mailboxfull", "hasmoved", "rejected", "notaccept"}) {
+        if (text(other)) return false;
+      }
+      return true;
+    }
+    if (r.smtp_command == "RCPT") return text("userunknown");
+    // No command named: a text that says outright that the address does not exist is the
+    // reporting MTA's verdict (Domino, Exchange, Google notices); a terse "user unknown" is what
+    // filters answer, and is read as filtered below.
+    return r.smtp_command.empty() && code_reason.empty() && textSaysAddressIsMissing(lower) && !text("hostunknown");
+  }
+  if (reason == "filtered") {
+    if (code_reason == "suspend") return false;
+    if (code_reason == "filtered") return text("userunknown") || text("filtered");
+    // "User unknown" answered after DATA (or without a command) is a filter on the recipient side.
+    return !beforeData() && (text("filtered") || text("userunknown"));
+  }
+  if (reason == "rejected") {
+    if (code_reason == "rejected") return true;
+    if (r.smtp_command == "MAIL") return code_reason == "userunknown" || text("rejected");
+    if (r.smtp_command == "DATA") return code_reason != "userunknown" && text("rejected");
+    return isOneOf(code_reason, {"", "securityerror", "systemerror"}) && text("rejected");
+  }
+  if (reason == "hostunknown") return code_reason == "hostunknown" || text("hostunknown");
+  if (reason == "mesgtoobig") {
+    if (code_reason == "mesgtoobig") return true;
+    if (code_reason == "exceedlimit") return false;
+    return text("mesgtoobig");
+  }
+  if (reason == "suspend") return r.reply_code == "525" || text("suspend");
+  if (reason == "norelaying") return !isOneOf(r.smtp_command, {"CONN", "HELO"}) && text("norelaying");
+  if (reason == "spamdetected") return code_reason == "spamdetected" || (!beforeData() && text("spamdetected"));
+  if (reason == "contenterror") {
+    if (test("spamdetected")) return false;
+    return code_reason == "contenterror" || text("contenterror");
+  }
+  if (reason == "hasmoved" || reason == "notcompliantrfc" || reason == "badreputation" || reason == "speeding") {
+    return text(reason);
+  }
+  return code_reason == reason || text(reason);  // mailboxfull, exceedlimit, authfailure, requireptr, ...
 }
 
-// Which SMTP command failed changes the meaning: "user unknown" after DATA is a content filter
-// answering, after MAIL FROM it is about the sender.
-std::string adjustForContext(std::string reason, const RecipientResult& r) {
-  bool temporary = r.status.rfind("4.", 0) == 0;
-  bool try_again = lowerAscii(r.diagnostic).find("try again") != std::string::npos;
-  if (reason == "hostunknown" && (temporary || (r.status.empty() && try_again))) {
-    return "networkerror";
-  }
+// A temporary failure cannot prove that a domain does not exist: the lookup failed for now.
+std::string temporaryCheck(std::string reason, const RecipientResult& r) {
+  bool temporary = r.status.rfind("4.", 0) == 0 || (r.status.empty() && r.reply_code.rfind('4', 0) == 0);
+  if (reason == "hostunknown" && (temporary || r.action == "delayed")) return "networkerror";
   return reason;
 }
 
-std::string chooseReason(const RecipientResult& r) {
-  std::string lower = lowerAscii(r.diagnostic);
-  if (r.status.rfind("2.", 0) == 0) return "delivered";
-  if (r.diagnostic_type == "x-unix" || r.diagnostic_type == "x-local") {
-    return textHasReason(lower, "mailboxfull") ? "mailboxfull" : "mailererror";
+bool isSyntaxReply(std::string_view reply) {
+  return reply.size() == 3 && (reply[0] == '4' || reply[0] == '5') && reply[1] == '0' && reply[2] >= '1' && reply[2] <= '7';
+}
+
+std::string fallbackReason(const RecipientResult& r, std::string_view code_reason) {
+  if (!code_reason.empty()) return std::string(code_reason);
+  std::string_view status = r.status;
+  if (status.size() > 3 && status.compare(1, 2, ".6") == 0) return "contenterror";
+  if (status.size() > 3 && status.compare(1, 2, ".7") == 0) return "securityerror";
+  if (r.diagnostic_type == "x-unix" || r.diagnostic_type == "x-local" || r.diagnostic_type == "x-postfix") {
+    return "mailererror";
   }
-  std::string by_status = lookup(r.status, kStatusReasons);
-  if (r.status.size() > 5 && r.status.compare(1, 4, ".0.9") == 0) by_status.clear();  // sisimai pseudo code
-  // Size codes are unambiguous even when the text also mentions another limit.
-  if (by_status == "exceedlimit" || by_status == "mesgtoobig" || by_status == "mailboxfull") return by_status;
-  std::string by_field = lookup(r.status_field, kStatusReasons);
-  if (by_field == "userunknown" && by_status.empty()) by_status = by_field;
-  for (std::string_view reason : kPrimaryOrder) {
-    if (!primaryMatches(reason, by_status, lower)) continue;
-    if (reason == "userunknown" && by_status != "userunknown" && by_field != "userunknown") {
-      return userUnknownByText(r, lower);
-    }
-    if (reason == "userunknown" && r.smtp_command == "MAIL") return "rejected";
-    return adjustForContext(std::string(reason), r);
-  }
-  for (std::string_view reason : kSecondaryOrder) {
-    if (textHasReason(lower, reason)) return adjustForContext(std::string(reason), r);
-  }
-  if (!by_status.empty()) return adjustForContext(by_status, r);
-  if (std::string fallback = lookup(r.status, kFallbackStatus); !fallback.empty()) return fallback;
-  if (r.status.size() > 3 && r.status.compare(1, 2, ".6") == 0) return "contenterror";
-  if (r.status.size() > 3 && r.status.compare(1, 2, ".7") == 0) return "securityerror";
-  if (r.smtp_command == "MAIL") return "rejected";
-  if (r.smtp_command == "HELO") return "blocked";
+  if (isSyntaxReply(r.reply_code)) return "syntaxerror";
   if (r.action == "delayed" || r.action == "expired") return "expired";
+  if (r.smtp_command == "HELO") return "blocked";
+  return {};
+}
+
+// The host a notice names as the one that answered: "host mx.example.net[192.0.2.1] said:" (Postfix),
+// "host mx.example.net [192.0.2.1]" (Exim); empty when none.
+std::string hostNamedIn(std::string_view lower) {
+  std::size_t at = lower.find("host ");
+  if (at == std::string_view::npos) return {};
+  std::size_t start = at + 5, end = start;
+  while (end < lower.size() && (std::isalnum(static_cast<unsigned char>(lower[end])) || lower[end] == '.' || lower[end] == '-')) ++end;
+  std::string host(lower.substr(start, end - start));
+  return host.find('.') == std::string::npos ? std::string() : host;
+}
+
+// Whose servers answered: the Remote-MTA, else the host the notice names, else the recipient's domain.
+std::string_view providerOf(const RecipientResult& r, std::string_view lower) {
+  if (std::string_view p = providerForHost(toLower(r.remote_mta)); !p.empty()) return p;
+  if (std::string_view p = providerForHost(hostNamedIn(lower)); !p.empty()) return p;
+  std::size_t at = r.recipient.rfind('@');
+  return at == std::string::npos ? std::string_view{} : providerForHost(toLower(r.recipient.substr(at + 1)));
+}
+
+std::string chooseReason(const RecipientResult& r, std::string_view mta_family) {
+  if (r.status.rfind("2.", 0) == 0) return "delivered";
+  std::string lower = toLower(r.diagnostic);
+  if (std::string_view by_provider = providerReason(lower); !by_provider.empty()) return std::string(by_provider);
+  if (std::string_view by_rule = providerRule(providerOf(r, lower), lower); !by_rule.empty()) return std::string(by_rule);
+  if (std::string_view by_mta = mtaVerdict(mta_family, lower); !by_mta.empty()) return std::string(by_mta);
+  std::string_view code_reason = statusName(r.status);
+  // The Status field the remote reply's code replaced still counts when that code names nothing.
+  if (code_reason.empty()) code_reason = statusName(r.status_field);
+  TextMatches matches(lower);
+  Probe probe{r, code_reason, lower, matches};
+  // Postfix writes a remote server's reply as "X-Postfix; host ... said: 554 ...": an SMTP reply.
+  bool smtp_diagnostic = r.diagnostic_type.empty() || r.diagnostic_type == "smtp" ||
+                         (r.diagnostic_type == "x-postfix" && !r.reply_code.empty());
+  if (smtp_diagnostic) {
+    for (std::string_view reason : kProbeOrder) {
+      if (probe.test(reason)) return temporaryCheck(std::string(reason), r);
+    }
+  }
+  if (isRetriedReason(code_reason) || smtp_diagnostic) {
+    for (std::string_view reason : kTextOrder) {
+      if (matches.has(reason)) return std::string(reason);
+    }
+  }
+  if (std::string fallback = fallbackReason(r, code_reason); !fallback.empty()) return fallback;
   return lower.empty() ? "undefined" : "onhold";
 }
 
@@ -144,17 +251,17 @@ std::string chooseReason(const RecipientResult& r) {
 std::string reasonForStatus(std::string_view status) {
   if (status.size() < 5 || status[1] != '.') return {};
   if (status[0] == '2') return "delivered";
-  if (status.size() > 5 && status.compare(1, 4, ".0.9") == 0) return {};  // sisimai pseudo codes: no status
-  std::string reason = lookup(status, kStatusReasons);
-  return reason.empty() ? lookup(status, kFallbackStatus) : reason;
+  return std::string(statusName(status));
+}
+
+bool isDecisiveStatus(std::string_view status) {
+  return (status.rfind("4.", 0) == 0 || status.rfind("5.", 0) == 0) && !reasonForStatus(status).empty();
 }
 
 std::string reasonForText(std::string_view lower_text) {
   if (lower_text.empty()) return {};
-  for (const ReasonPhrases& entry : reasonPhraseTable()) {
-    for (std::string_view phrase : entry.phrases) {
-      if (phraseMatches(lower_text, phrase)) return std::string(entry.reason);
-    }
+  for (const BouncePhrase& entry : bouncePhrases()) {
+    if (phraseMatches(lower_text, entry.text)) return std::string(entry.reason);
   }
   return {};
 }
@@ -168,8 +275,10 @@ bool isHardBounce(std::string_view reason, std::string_view status, std::string_
   return false;
 }
 
-void classifyRecipient(RecipientResult& result) {
-  if (result.reason.empty()) result.reason = chooseReason(result);
+void classifyRecipient(RecipientResult& result) { classifyRecipient(result, {}); }
+
+void classifyRecipient(RecipientResult& result, std::string_view mta_family) {
+  if (result.reason.empty()) result.reason = chooseReason(result, mta_family);
   result.hard_bounce = isHardBounce(result.reason, result.status, result.reply_code);
 }
 

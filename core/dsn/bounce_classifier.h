@@ -15,10 +15,15 @@ namespace waybill::dsn {
 
 // The reason an RFC 3463 status code names on its own, empty when it names none.
 std::string reasonForStatus(std::string_view status);
+// True when the status code alone names a reason (5.1.1, 4.2.2, ...): such a code always decides,
+// so a result that carries one is never `onhold`. x.0.0, sisimai's X.0.9NN and unknown codes do not.
+bool isDecisiveStatus(std::string_view status);
 // The first reason whose phrases occur in the (lower-cased) diagnostic text, empty when none.
 std::string reasonForText(std::string_view lower_text);
 // Sets reason and hard_bounce (keeps a reason already set by a format-specific reader).
 void classifyRecipient(RecipientResult& result);
+// The same, knowing which MTA wrote the bounce (ReportingMta), so its own messages decide first.
+void classifyRecipient(RecipientResult& result, std::string_view mta_family);
 // sisimai's rule: permanent for userunknown, hostunknown, hasmoved, and notaccept with a 5xx.
 bool isHardBounce(std::string_view reason, std::string_view status, std::string_view reply_code);
 

@@ -1,6 +1,6 @@
 // BouncePhrases: the diagnostic texts that name a bounce reason, per sisimai reason label, as MTAs
-// and mailbox providers actually write them. A phrase with '*' matches its fragments in order
-// ("user * not found"). Kept apart from the classifier's logic so it can grow without touching it.
+// and mailbox providers actually write them. The entries are data, in bounce_phrases.def (one line
+// each, with the kind of text it matches); this header is how the classifier reads them.
 #pragma once
 
 #include <span>
@@ -8,15 +8,32 @@
 
 namespace waybill::dsn {
 
-struct ReasonPhrases {
-  std::string_view reason;
-  std::span<const std::string_view> phrases;
+// What sort of text a phrase is written to match (see bounce_phrases.def).
+enum class PhraseKind {
+  Reply,     // a receiving server's SMTP reply
+  Notice,    // the reporting MTA's own notice (retries, DNS, local delivery)
+  Provider,  // one MTA's or provider's own wording
 };
 
-// In priority order: the first reason with a matching phrase wins.
-std::span<const ReasonPhrases> reasonPhraseTable();
+struct BouncePhrase {
+  std::string_view reason;
+  std::string_view text;  // lower-case; '*' matches any text between fragments
+  PhraseKind kind;
+  std::string_view source;  // the MTA or provider for Provider phrases, else empty
+};
+
+// The mailbox provider whose servers a host (or mail domain) belongs to (BOUNCE_PROVIDER_HOST).
+std::string_view providerForHost(std::string_view lower_host);
+// What that provider's reply means (BOUNCE_PROVIDER_RULE), empty when no rule matches.
+std::string_view providerRule(std::string_view provider, std::string_view lower_text);
+// The reason a reporting MTA's own fixed message names (BOUNCE_MTA_VERDICT), empty when none.
+std::string_view mtaVerdict(std::string_view mta_family, std::string_view lower_text);
+// Every entry, grouped by reason, reasons in text-match priority order.
+std::span<const BouncePhrase> bouncePhrases();
 // True when one phrase of that reason occurs in the lower-cased text.
 bool textHasReason(std::string_view lower_text, std::string_view reason);
+// The reason a mailbox provider's own wording names (PhraseKind::Provider), empty when none.
+std::string_view providerReason(std::string_view lower_text);
 bool phraseMatches(std::string_view lower_text, std::string_view phrase);
 
 }  // namespace waybill::dsn

@@ -7,6 +7,7 @@
 #include "dsn/bounce_classifier.h"
 #include "dsn/dsn_parser.h"
 #include "dsn/mime_lite.h"
+#include "dsn/reporting_mta.h"
 #include "dsn/ses_notification.h"
 #include "dsn/text_bounce.h"
 
@@ -26,7 +27,7 @@ void readOriginalHeaders(const MimeEntity& root, std::string_view normalized, Bo
     headers = original->content_type == "text/rfc822-headers" ? parseHeaderBlock(original->body, nullptr)
                                                                 : original->headers;
   } else {
-    std::string lower = lowerAscii(normalized.substr(0, kMaxBounceBytes));
+    std::string lower = toLower(normalized.substr(0, kMaxBounceBytes));
     std::size_t body_start = lower.find("\n\n");
     std::size_t at = lower.find("\nmessage-id:", body_start == std::string::npos ? 0 : body_start);
     if (at != std::string::npos) {
@@ -36,7 +37,7 @@ void readOriginalHeaders(const MimeEntity& root, std::string_view normalized, Bo
     }
   }
   for (const MimeHeader& h : headers) {
-    std::string name = lowerAscii(h.name);
+    std::string name = toLower(h.name);
     if (name == "message-id" && report.original_message_id.empty()) report.original_message_id = h.value;
     if (name == "to" && report.original_to.empty()) report.original_to = h.value;
     if (name == "from" && report.original_from.empty()) report.original_from = h.value;
@@ -45,7 +46,7 @@ void readOriginalHeaders(const MimeEntity& root, std::string_view normalized, Bo
 
 // Fills what the report's fields left out from the diagnostic text, then classifies. The code in
 // the remote server's own reply is more precise than the reporting MTA's Status (often x.0.0).
-void finishResult(RecipientResult& r, std::string_view context) {
+void finishResult(RecipientResult& r, std::string_view context, std::string_view mta_family) {
   std::string from_text = statusFromDiagnostic(r.diagnostic);
   if (!from_text.empty() && from_text != r.status) {
     r.status_field = r.status;
@@ -53,27 +54,33 @@ void finishResult(RecipientResult& r, std::string_view context) {
   }
   if (r.reply_code.empty()) r.reply_code = findReplyCode(r.diagnostic);
   if (!r.status.empty() && !r.reply_code.empty() && r.status[0] != r.reply_code[0]) r.reply_code.clear();
+  if (r.smtp_command.empty()) r.smtp_command = commandForRecipient(context, r.recipient);
   if (r.smtp_command.empty()) r.smtp_command = findSmtpCommand(r.diagnostic);
   if (r.smtp_command.empty()) r.smtp_command = findSmtpCommand(context);
-  classifyRecipient(r);
+  classifyRecipient(r, mta_family);
 }
 
 bool hasInlineDeliveryStatus(std::string_view text) {
-  std::string lower = lowerAscii(text);
+  std::string lower = toLower(text);
   return lower.find("\nfinal-recipient:") != std::string::npos ||
          (lower.find("\naction:") != std::string::npos && lower.find("\nstatus:") != std::string::npos);
 }
 
-void readDeliveryStatus(const MimeEntity& root, std::string_view fields_text, BounceReport& report) {
+void readDeliveryStatus(std::string_view text, std::string_view fields_text, BounceReport& report) {
   DeliveryStatusFields fields = parseDeliveryStatus(fields_text);
   report.kind = ReportKind::DeliveryStatus;
   report.reporting_mta = fields.reporting_mta;
-  std::string text = notificationText(root);
+  report.queue_id = fields.queue_id;
   for (RecipientResult& r : fields.recipients) {
     if (r.recipient.empty()) r.recipient = addressFromTypedField(report.original_to);
-    if (r.diagnostic.empty()) r.diagnostic = paragraphAbout(text, r.recipient);
+    // Sendmail writes the remote reply only in its transcript when Diagnostic-Code is missing, and
+    // a mailer's exit code (x-unix; 71) beside it; the transcript then gives the reply code too.
+    std::string transcript = transcriptAbout(text, r.recipient);
+    if (transcript.empty() && fields.recipients.size() == 1) transcript = transcriptReplies(text);
+    if (r.diagnostic.empty()) r.diagnostic = transcript.empty() ? paragraphAbout(text, r.recipient) : transcript;
+    if (findReplyCode(r.diagnostic).empty() && r.reply_code.empty()) r.reply_code = findReplyCode(transcript);
     if (r.action.empty()) r.action = "failed";
-    finishResult(r, text);
+    finishResult(r, text, report.mta_family);
     report.results.push_back(std::move(r));
   }
 }
@@ -86,17 +93,16 @@ std::vector<RecipientResult> recipientsFromHeader(const MimeEntity& root, const 
     RecipientResult r;
     r.recipient = address;
     for (const RecipientResult& hit : hits) {
-      if (lowerAscii(hit.recipient) == lowerAscii(address)) r.diagnostic = hit.diagnostic;
+      if (toLower(hit.recipient) == toLower(address)) r.diagnostic = hit.diagnostic;
     }
-    if (r.diagnostic.empty()) r.diagnostic = std::string(trimView(text.substr(0, 4096)));
+    if (r.diagnostic.empty()) r.diagnostic = std::string(trimBlanks(text.substr(0, 4096)));
     results.push_back(std::move(r));
   }
   return results;
 }
 
-void readTextBounce(const MimeEntity& root, BounceReport& report) {
+void readTextBounce(const MimeEntity& root, std::string_view text, BounceReport& report) {
   report.kind = ReportKind::TextBounce;
-  std::string text = notificationText(root);
   std::vector<RecipientResult> results = findTextRecipients(text);
   if (std::vector<RecipientResult> named = recipientsFromHeader(root, results, text); !named.empty()) {
     results = std::move(named);
@@ -104,14 +110,14 @@ void readTextBounce(const MimeEntity& root, BounceReport& report) {
   if (results.empty()) {
     RecipientResult r;
     r.recipient = addressFromTypedField(report.original_to);
-    r.diagnostic = std::string(trimView(text.substr(0, 4096)));
+    r.diagnostic = std::string(trimBlanks(text.substr(0, 4096)));
     results.push_back(std::move(r));
   }
   for (RecipientResult& r : results) {
     r.action = "failed";
     // Google Groups refuses posts from non-members; its notice is translated, so go by the address.
-    if (lowerAscii(r.recipient).ends_with("@googlegroups.com")) r.reason = "rejected";
-    finishResult(r, text);
+    if (toLower(r.recipient).ends_with("@googlegroups.com")) r.reason = "rejected";
+    finishResult(r, text, report.mta_family);
     if (r.status.rfind("4.", 0) == 0 || (r.status.empty() && r.reply_code.rfind('4', 0) == 0)) r.action = "delayed";
     report.results.push_back(std::move(r));
   }
@@ -159,8 +165,11 @@ BounceReport readBounce(std::string_view raw, const ReadOptions& options) {
   BounceReport report;
   report.subject = decodeEncodedWords(root.header("Subject"));
   readOriginalHeaders(root, normalized, report);
+  // The notice text, read once: the reporting MTA, inline reports and text bounces all use it.
+  const std::string text = notificationText(root);
+  report.mta_family = std::string(detectReportingMta(root, text));
 
-  if (const MimeEntity* feedback = findPart(root, "message/feedback-report")) {
+  if (const MimeEntity* feedback = findFeedbackReport(root)) {
     report.kind = ReportKind::Complaint;
     report.results = parseFeedbackReport(feedback->body, returnedMessage(root));
     return report;
@@ -168,22 +177,23 @@ BounceReport readBounce(std::string_view raw, const ReadOptions& options) {
   const MimeEntity* status = findPart(root, "message/delivery-status");
   if (status == nullptr) status = findPart(root, "message/global-delivery-status");
   if (status != nullptr) {
-    readDeliveryStatus(root, status->body, report);
+    readDeliveryStatus(text, status->body, report);
     if (!report.results.empty()) return report;
   }
-  if (std::string text = notificationText(root); hasInlineDeliveryStatus(text)) {
-    readDeliveryStatus(root, text, report);
+  if (hasInlineDeliveryStatus(text)) {
+    readDeliveryStatus(text, text, report);
     if (!report.results.empty()) return report;
   }
-  if (auto ses = readSesNotification(notificationText(root)); ses && !ses->results.empty()) {
+  if (auto ses = readSesNotification(text); ses && !ses->results.empty()) {
     ses->subject = report.subject;
+    ses->mta_family = "amazonses";
     return *ses;
   }
   if (isAutoReply(root)) {
     readAutoReply(root, report);
     return report;
   }
-  if (options.arrived_at_bounce_address || looksLikeBounceNotice(root)) readTextBounce(root, report);
+  if (options.arrived_at_bounce_address || looksLikeBounceNotice(root)) readTextBounce(root, text, report);
   return report;
 }
 

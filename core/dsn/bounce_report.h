@@ -38,6 +38,8 @@ struct BounceReport {
   ReportKind kind = ReportKind::NotABounce;
   std::vector<RecipientResult> results;
   std::string reporting_mta;
+  std::string mta_family;  // who wrote it: postfix, exim, sendmail, qmail, exchange, gmail, ... (or empty)
+  std::string queue_id;  // X-Postfix-Queue-ID of a Postfix DSN: which queue file's attempt it reports
   // From the returned message (attribution when the VERP token is missing or mangled).
   std::string original_message_id;
   std::string original_to;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "dsn/mime_lite.h"
+#include "text/line_reader.h"
 
 namespace waybill::dsn {
 namespace {
@@ -17,25 +18,21 @@ struct Field {
 
 std::vector<Field> scanFields(std::string_view body) {
   std::vector<Field> fields;
-  std::size_t pos = 0;
-  while (pos < body.size() && fields.size() < 20 * kMaxRecipientsPerReport) {
-    std::size_t end = body.find('\n', pos);
-    if (end == std::string_view::npos) end = body.size();
-    std::string_view line = body.substr(pos, end - pos);
-    pos = end + 1;
+  LineReader lines(body);
+  for (std::string_view line; fields.size() < 20 * kMaxRecipientsPerReport && lines.next(line);) {
     if (line.empty()) {
       fields.push_back({"", ""});  // block separator
       continue;
     }
     if ((line[0] == ' ' || line[0] == '\t') && !fields.empty() && !fields.back().name.empty()) {
-      if (fields.back().value.size() < 8192) fields.back().value += " " + std::string(trimView(line));
+      if (fields.back().value.size() < 8192) fields.back().value += " " + std::string(trimBlanks(line));
       continue;
     }
     std::size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0 || line.substr(0, colon).find(' ') != std::string_view::npos) {
       continue;
     }
-    fields.push_back({lowerAscii(line.substr(0, colon)), std::string(trimView(line.substr(colon + 1)))});
+    fields.push_back({toLower(line.substr(0, colon)), std::string(trimBlanks(line.substr(colon + 1)))});
   }
   return fields;
 }
@@ -50,18 +47,18 @@ void applyField(RecipientResult& r, const Field& f) {
   } else if (f.name == "original-recipient") {
     r.original_recipient = addressFromTypedField(f.value);
   } else if (f.name == "action") {
-    r.action = lowerAscii(trimView(f.value.substr(0, f.value.find_first_of(" (;"))));
+    r.action = toLower(trimBlanks(f.value.substr(0, f.value.find_first_of(" (;"))));
   } else if (f.name == "status") {
     r.status = findStatusCode(f.value);
     // "Status: 4.0.0 (host name lookup failure)": the comment is the only diagnostic some MTAs give.
     if (std::size_t paren = f.value.find('('); paren != std::string::npos && r.diagnostic.empty()) {
-      r.diagnostic = std::string(trimView(std::string_view(f.value).substr(paren)));
+      r.diagnostic = std::string(trimBlanks(std::string_view(f.value).substr(paren)));
     }
   } else if (f.name == "diagnostic-code") {
     std::size_t semi = f.value.find(';');
     if (semi != std::string::npos && semi < 16) {
-      r.diagnostic_type = lowerAscii(trimView(std::string_view(f.value).substr(0, semi)));
-      r.diagnostic = std::string(trimView(std::string_view(f.value).substr(semi + 1)));
+      r.diagnostic_type = toLower(trimBlanks(std::string_view(f.value).substr(0, semi)));
+      r.diagnostic = std::string(trimBlanks(std::string_view(f.value).substr(semi + 1)));
     } else {
       r.diagnostic = f.value;
     }
@@ -81,7 +78,7 @@ bool isKnownReplyCode(std::string_view code) {
   static constexpr std::string_view kCodes[] = {
       "211", "214", "220", "221", "235", "250", "251", "252", "253", "421", "422", "430", "432", "450",
       "451", "452", "453", "454", "455", "458", "459", "500", "501", "502", "503", "504", "521", "523",
-      "524", "530", "533", "534", "535", "538", "541", "550", "551", "552", "553", "554", "555", "556", "557"};
+      "524", "525", "530", "533", "534", "535", "538", "541", "550", "551", "552", "553", "554", "555", "556", "557"};
   for (std::string_view known : kCodes) {
     if (code == known) return true;
   }
@@ -93,7 +90,7 @@ bool isKnownReplyCode(std::string_view code) {
 std::string addressFromTypedField(std::string_view value) {
   std::size_t semi = value.find(';');
   if (semi != std::string_view::npos && semi < 16) value = value.substr(semi + 1);
-  value = trimView(value);
+  value = trimBlanks(value);
   std::size_t lt = value.find('<');
   if (lt != std::string_view::npos) {
     std::size_t gt = value.find('>', lt);
@@ -101,7 +98,11 @@ std::string addressFromTypedField(std::string_view value) {
   }
   std::size_t space = value.find_first_of(" \t(");
   if (space != std::string_view::npos) value = value.substr(0, space);
-  return std::string(trimView(value));
+  // An RFC 821 source route ("@relay.example:user@example.org") names the mailbox last.
+  if (std::size_t colon = value.rfind(':'); !value.empty() && value.front() == '@' && colon != std::string_view::npos) {
+    value = value.substr(colon + 1);
+  }
+  return std::string(trimBlanks(value));
 }
 
 std::string findStatusCode(std::string_view text) {
@@ -153,11 +154,9 @@ std::string statusFromDiagnostic(std::string_view text) {
 // Sendmail-style transcripts (">>> RCPT To:<...>" / "<<< 550 ..."): the command before the first error.
 std::string commandInTranscript(std::string_view lower) {
   std::string last_command;
-  std::size_t pos = 0;
-  while (pos < lower.size()) {
-    std::size_t end = lower.find('\n', pos);
-    if (end == std::string_view::npos) end = lower.size();
-    std::string_view line = trimView(lower.substr(pos, end - pos));
+  LineReader lines(lower);
+  for (std::string_view raw; lines.next(raw);) {
+    std::string_view line = trimBlanks(raw);
     if (line.rfind(">>> ", 0) == 0) {
       std::string_view cmd = line.substr(4, 4);
       if (cmd == "rcpt") last_command = "RCPT";
@@ -168,7 +167,6 @@ std::string commandInTranscript(std::string_view lower) {
     } else if ((line.rfind("<<< 5", 0) == 0 || line.rfind("<<< 4", 0) == 0) && !last_command.empty()) {
       return last_command;
     }
-    pos = end + 1;
   }
   return {};
 }
@@ -182,9 +180,20 @@ std::string findSmtpCommand(std::string_view text) {
       {"for text command", "DATA"}, {"in reply to mail from command", "MAIL"}, {"after mail from", "MAIL"},
 {"in reply to helo command", "HELO"}, {"in reply to ehlo command", "HELO"},
       {"after helo", "HELO"}, {"after ehlo", "HELO"}, {"after initial connection", "CONN"},
+      // qmail-remote: "Connected to 192.0.2.1 but sender was rejected."
+      {"but sender was rejected", "MAIL"}, {"but my name was rejected", "HELO"}, {"but greeting failed", "CONN"},
       {"while connected to", ""}};
-  std::string lower = lowerAscii(text);
+  std::string lower = toLower(text);
   if (std::string in_transcript = commandInTranscript(lower); !in_transcript.empty()) return in_transcript;
+  // Markers may be folded over lines ("(in reply to RCPT\n    TO command)"): compare on single spaces.
+  std::string folded;
+  folded.reserve(lower.size());
+  for (char c : lower) {
+    bool space = c == ' ' || c == '\n' || c == '\t';
+    if (space && (folded.empty() || folded.back() == ' ')) continue;
+    folded.push_back(space ? ' ' : c);
+  }
+  lower = std::move(folded);
   std::string command;
   std::size_t last = 0;
   for (const auto& [marker, name] : kMarkers) {
@@ -197,22 +206,46 @@ std::string findSmtpCommand(std::string_view text) {
   return command;
 }
 
+std::string commandForRecipient(std::string_view text, std::string_view address) {
+  if (address.empty() || text.find(">>> ") == std::string_view::npos) return {};  // no transcript
+  std::string lower = toLower(text.substr(0, 256 * 1024));
+  std::string needle = ">>> rcpt to:<" + toLower(address) + ">";
+  std::size_t at = lower.find(needle);
+  if (at == std::string::npos) return {};
+  std::size_t next = lower.find('\n', at);
+  if (next == std::string::npos) return {};
+  std::string_view reply = trimBlanks(std::string_view(lower).substr(next + 1, 8));
+  return reply.rfind("<<< 5", 0) == 0 || reply.rfind("<<< 4", 0) == 0 ? "RCPT" : "";
+}
+
 std::string findReplyCode(std::string_view text) {
   for (std::size_t i = 0; i + 3 <= text.size(); ++i) {
     char c = text[i];
     if (c != '2' && c != '4' && c != '5') continue;
-    if (i > 0 && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '.' ||
-                  text[i - 1] == '-' || text[i - 1] == ':' || text[i - 1] == '/' || text[i - 1] == '#')) {
+    // "CODE :550" (a label, a space, a colon) introduces a code; "12:550" or "host:550" does not.
+    bool labelled = i > 1 && text[i - 1] == ':' && text[i - 2] == ' ';
+    if (i > 0 && !labelled && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '.' ||
+                               text[i - 1] == '-' || text[i - 1] == ':' || text[i - 1] == '/' || text[i - 1] == '#')) {
       continue;
     }
     if (!std::isdigit(static_cast<unsigned char>(text[i + 1])) || !std::isdigit(static_cast<unsigned char>(text[i + 2]))) continue;
     char after = i + 3 < text.size() ? text[i + 3] : ' ';
-    if (std::string_view(" -\n\t]):").find(after) == std::string_view::npos) continue;
+    if (std::string_view(" -\n\t]):,").find(after) == std::string_view::npos) continue;
     std::string_view code = text.substr(i, 3);
     if (!isKnownReplyCode(code)) continue;
     return std::string(code);
   }
   return {};
+}
+
+// A queue id is 6..32 letters and digits; anything else is not one (the field is kept empty).
+static std::string queueIdField(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r')) value.remove_suffix(1);
+  if (value.size() < 6 || value.size() > 32) return "";
+  for (char c : value)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return "";
+  return std::string(value);
 }
 
 DeliveryStatusFields parseDeliveryStatus(std::string_view body) {
@@ -227,6 +260,7 @@ DeliveryStatusFields parseDeliveryStatus(std::string_view body) {
     bool has_recipient_fields = false;
     for (const Field& f : block) {
       if (f.name == "reporting-mta" && out.reporting_mta.empty()) out.reporting_mta = addressFromTypedField(f.value);
+      if (f.name == "x-postfix-queue-id" && out.queue_id.empty()) out.queue_id = queueIdField(f.value);
       if (isRecipientStart(f.name) && hasField(current, f.name)) {
         if (out.recipients.size() < kMaxRecipientsPerReport) out.recipients.push_back(current);
         current = RecipientResult{};

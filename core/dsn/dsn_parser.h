@@ -18,6 +18,7 @@ inline constexpr std::size_t kMaxRecipientsPerReport = 1000;
 
 struct DeliveryStatusFields {
   std::string reporting_mta;
+  std::string queue_id;  // X-Postfix-Queue-ID: the queue file of the returned message (Postfix DSNs)
   std::vector<RecipientResult> recipients;
 };
 
@@ -32,6 +33,9 @@ std::string findStatusCode(std::string_view text);
 std::string statusFromDiagnostic(std::string_view text);
 // The SMTP command the failure answered: RCPT, DATA, MAIL, HELO or empty when the text does not say.
 std::string findSmtpCommand(std::string_view text);
+// In a Sendmail transcript naming several recipients: "RCPT" when the reply right after
+// ">>> RCPT To:<address>" is a failure, else empty.
+std::string commandForRecipient(std::string_view text, std::string_view address);
 // First SMTP reply code (2xx/4xx/5xx) that starts the text or a "said:"-style phrase, empty when none.
 std::string findReplyCode(std::string_view text);
 

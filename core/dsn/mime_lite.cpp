@@ -3,21 +3,17 @@
 #include "dsn/mime_lite.h"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
+
+#include "mime/transfer_encoding.h"
+#include "text/ascii_text.h"
+#include "text/line_reader.h"
 
 namespace waybill::dsn {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // Reads `key=value` or `key="value"` from a structured header such as Content-Type.
 std::string headerParameter(std::string_view value, std::string_view key) {
-  std::string lower = lowerAscii(value);
+  std::string lower = toLower(value);
   std::string needle = std::string(key) + "=";
   std::size_t pos = 0;
   while ((pos = lower.find(needle, pos)) != std::string::npos) {
@@ -55,11 +51,11 @@ std::vector<std::string_view> splitMultipart(std::string_view body, std::string_
 }
 
 void decodeBody(MimeEntity& entity, std::string_view body) {
-  std::string encoding = lowerAscii(trimView(entity.header("Content-Transfer-Encoding")));
+  std::string encoding = toLower(trimBlanks(entity.header("Content-Transfer-Encoding")));
   if (encoding == "base64") {
-    entity.body = decodeBase64(body);
+    entity.body = mime::decodeBase64(body);
   } else if (encoding == "quoted-printable") {
-    entity.body = decodeQuotedPrintable(body);
+    entity.body = mime::decodeQuotedPrintable(body);
   } else {
     entity.body = std::string(body);
   }
@@ -68,17 +64,15 @@ void decodeBody(MimeEntity& entity, std::string_view body) {
 // Some relays strip the MIME headers of a bounce but keep its body; when the body opens with a
 // "--boundary" line, read it as the multipart it was.
 void inferBoundary(MimeEntity& entity, std::string_view body) {
-  std::size_t pos = 0;
-  for (int lines = 0; lines < 5 && pos < body.size(); ++lines) {
-    std::size_t end = body.find('\n', pos);
-    if (end == std::string_view::npos) end = body.size();
-    std::string_view line = trimView(body.substr(pos, end - pos));
+  LineReader lines(body);
+  std::string_view raw;
+  for (int count = 0; count < 5 && lines.next(raw); ++count) {
+    std::string_view line = trimBlanks(raw);
     if (line.size() > 8 && line.rfind("--", 0) == 0 && line.find(' ') == std::string_view::npos) {
       entity.content_type = "multipart/mixed";
       entity.boundary = std::string(line.substr(2));
       return;
     }
-    pos = end + 1;
   }
 }
 
@@ -88,10 +82,10 @@ MimeEntity parseEntity(std::string_view text, std::size_t depth) {
   entity.headers = parseHeaderBlock(text, &body);
   std::string content_type = entity.header("Content-Type");
   if (!content_type.empty()) {
-    std::string type = lowerAscii(trimView(content_type.substr(0, content_type.find(';'))));
+    std::string type = toLower(trimBlanks(content_type.substr(0, content_type.find(';'))));
     if (type.find('/') != std::string::npos) entity.content_type = type;
     entity.boundary = headerParameter(content_type, "boundary");
-    entity.charset = lowerAscii(headerParameter(content_type, "charset"));
+    entity.charset = toLower(headerParameter(content_type, "charset"));
     entity.filename = headerParameter(content_type, "name");
   }
   if (content_type.empty() && depth == 0) inferBoundary(entity, body);
@@ -115,31 +109,11 @@ MimeEntity parseEntity(std::string_view text, std::size_t depth) {
   return entity;
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 }  // namespace
-
-std::string lowerAscii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trimView(std::string_view text) {
-  const char* space = " \t\r\n";
-  std::size_t first = text.find_first_not_of(space);
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(space) - first + 1);
-}
 
 std::string MimeEntity::header(std::string_view name) const {
   for (const MimeHeader& h : headers) {
-    if (iequals(h.name, name)) return h.value;
+    if (equalsIgnoreCase(h.name, name)) return h.value;
   }
   return {};
 }
@@ -186,7 +160,7 @@ std::vector<MimeHeader> parseHeaderBlock(std::string_view block, std::string_vie
     std::size_t line_end = block.find('\n', pos);
     if (line_end == std::string_view::npos) line_end = block.size();
     std::string_view line = block.substr(pos, line_end - pos);
-    if (trimView(line).empty()) {
+    if (trimBlanks(line).empty()) {
       pos = line_end + 1;
       break;
     }
@@ -198,12 +172,12 @@ std::vector<MimeHeader> parseHeaderBlock(std::string_view block, std::string_vie
     if (((line[0] == ' ' || line[0] == '\t') && !headers.empty()) || unindented_parameter) {
       if (headers.back().value.size() < 64 * 1024) {
         headers.back().value += ' ';
-        headers.back().value += trimView(line);
+        headers.back().value += trimBlanks(line);
       }
     } else if (std::size_t colon = line.find(':'); colon != std::string_view::npos && colon > 0 &&
                                                    line.substr(0, colon).find(' ') == std::string_view::npos) {
       if (headers.size() < kMaxHeaders) {
-        headers.push_back({std::string(line.substr(0, colon)), std::string(trimView(line.substr(colon + 1)))});
+        headers.push_back({std::string(line.substr(0, colon)), std::string(trimBlanks(line.substr(colon + 1)))});
       }
     } else if (headers.empty() || line.rfind("From ", 0) == 0 || line.rfind(">From ", 0) == 0) {
       // Garbage before the headers: treat the whole thing as a body without headers.
@@ -236,56 +210,11 @@ void collectTextParts(const MimeEntity& root, std::vector<const MimeEntity*>& ou
     return;
   }
   if (root.parts.empty()) {
-    if (lowerAscii(root.header("Content-Disposition")).rfind("attachment", 0) == 0) return;
+    if (toLower(root.header("Content-Disposition")).rfind("attachment", 0) == 0) return;
     if (root.content_type == "text/plain" || (include_html && root.content_type == "text/html")) out.push_back(&root);
     return;
   }
   for (const MimeEntity& part : root.parts) collectTextParts(part, out, include_html);
-}
-
-std::string decodeBase64(std::string_view text) {
-  static const std::array<int, 256> table = [] {
-    std::array<int, 256> t{};
-    t.fill(-1);
-    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = i;
-    return t;
-  }();
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  unsigned int buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int value = table[static_cast<unsigned char>(c)];
-    if (value < 0) continue;  // whitespace, padding and garbage are skipped
-    buffer = (buffer << 6) | static_cast<unsigned int>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
-std::string decodeQuotedPrintable(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '=') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 1 < text.size() && text[i + 1] == '\n') {
-      ++i;  // soft line break
-    } else if (i + 2 < text.size() && hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back('=');
-    }
-  }
-  return out;
 }
 
 std::string decodeEncodedWords(std::string_view value) {
@@ -298,16 +227,16 @@ std::string decodeEncodedWords(std::string_view value) {
     std::size_t q2 = q1 == std::string_view::npos ? q1 : value.find('?', q1 + 1);
     std::size_t end = q2 == std::string_view::npos ? q2 : value.find("?=", q2 + 1);
     if (end == std::string_view::npos || q2 != q1 + 2) break;
-    std::string_view between = trimView(value.substr(pos, start - pos));
+    std::string_view between = trimBlanks(value.substr(pos, start - pos));
     if (!(between.empty() && pos > 0)) out.append(value.substr(pos, start - pos));
-    char encoding = static_cast<char>(std::tolower(static_cast<unsigned char>(value[q1 + 1])));
+    char encoding = toLowerAscii(value[q1 + 1]);
     std::string_view payload = value.substr(q2 + 1, end - q2 - 1);
     if (encoding == 'b') {
-      out += decodeBase64(payload);
+      out += mime::decodeBase64(payload);
     } else {
       std::string qp(payload);
       std::replace(qp.begin(), qp.end(), '_', ' ');
-      out += decodeQuotedPrintable(qp);
+      out += mime::decodeQuotedPrintable(qp);
     }
     pos = end + 2;
   }

@@ -1,6 +1,6 @@
-// MimeLite: the small MIME reader the bounce decoder needs (headers, multipart, message/rfc822,
-// base64 and quoted-printable). Deliberately separate from core/mime/ (the milter's streaming
-// walker) until both settle; every size is capped so hostile input costs bounded work.
+// MimeLite: the small MIME reader the bounce decoder needs (headers, multipart, message/rfc822),
+// decoding bodies with core/mime's transfer decoders (the same ones the milter uses); every size is
+// capped so hostile input costs bounded work.
 //
 //   MimeEntity root = parseMime(normalizeLineEndings(raw));
 //   const MimeEntity* report = findPart(root, "message/delivery-status");
@@ -11,6 +11,9 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+// toLower and trimBlanks, which every bounce reader using this header needs too.
+#include "text/ascii_text.h"
 
 namespace waybill::dsn {
 
@@ -52,14 +55,9 @@ const MimeEntity* findPart(const MimeEntity& root, std::string_view content_type
 // Every text/plain and text/html leaf, in document order (not inside attached messages).
 void collectTextParts(const MimeEntity& root, std::vector<const MimeEntity*>& out, bool include_html);
 
-std::string decodeBase64(std::string_view text);
-std::string decodeQuotedPrintable(std::string_view text);
 // RFC 2047 encoded-words in a header value (B and Q); charset is not converted.
 std::string decodeEncodedWords(std::string_view value);
 // Removes tags and decodes a few entities, good enough to read diagnostic text in HTML bounces.
 std::string htmlToText(std::string_view html);
-
-std::string lowerAscii(std::string_view text);
-std::string_view trimView(std::string_view text);
 
 }  // namespace waybill::dsn

@@ -8,16 +8,17 @@
 #include <cctype>
 
 #include "dsn/dsn_parser.h"
+#include "text/line_reader.h"
 
 namespace waybill::dsn {
 namespace {
 
 // Lines after which the bounce quotes the original message (lower-case prefixes after trimming).
-constexpr std::array<std::string_view, 24> kOriginalMessageMarkers = {
+constexpr std::array<std::string_view, 23> kOriginalMessageMarkers = {
     "--- below this line is a copy of the message", "------ this is a copy of the message",
     "----- original message -----", "below is a copy of the original message",
     "------ original message", "--- original message", "original message follows",
-    "----- the following is a copy of the message", "the original message was received",
+    "----- the following is a copy of the message",
     "------ a copy of the message", "----- original message follows", "-----original message-----",
     "--- the header of the original message", "------ received message",
     "message headers follow", "   ----- original message",
@@ -50,7 +51,7 @@ bool isServiceAddress(std::string_view lower_address) {
 
 // "There was an error delivering your mail to <a@b.example>." / "undeliverable to a@b.example".
 std::string addressAfterTo(std::string_view line, std::size_t* start_out, std::size_t* end_out) {
-  std::string lower = lowerAscii(line);
+  std::string lower = toLower(line);
   std::size_t at = 0;
   // "... returned permanent errors: a@b" also counts.
   while (true) {
@@ -99,14 +100,12 @@ struct Hit {
 
 std::vector<Hit> recipientLines(std::string_view text) {
   std::vector<Hit> hits;
-  std::size_t pos = 0;
-  while (pos < text.size() && hits.size() < 1000) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
+  LineReader lines(text);
+  for (std::string_view line; hits.size() < 1000 && lines.next(line);) {
+    const std::size_t pos = lines.lineStart();
     std::size_t lead = line.find_first_not_of(" \t*-•>\"'(");
     if (lead != std::string_view::npos) {
-      std::string lower = lowerAscii(line.substr(lead, 40));
+      std::string lower = toLower(line.substr(lead, 40));
       std::size_t label = skipLabel(lower);
       std::size_t start = lead + label;
       while (start < line.size() && (line[start] == ' ' || line[start] == '\t' || line[start] == '"')) ++start;
@@ -118,11 +117,10 @@ std::vector<Hit> recipientLines(std::string_view text) {
         address = addressAfterReplyCode(line, &start, &address_end);
         explained_above = !address.empty();
       }
-      if (!address.empty() && !isServiceAddress(lowerAscii(address))) {
+      if (!address.empty() && !isServiceAddress(toLower(address))) {
         hits.push_back({address, pos, pos + start + address_end, explained_above});
       }
     }
-    pos = end + 1;
   }
   return hits;
 }
@@ -163,18 +161,16 @@ std::string notificationText(const MimeEntity& root) {
   }
   if (parts.empty() && root.parts.empty()) text = root.body;
   // Cut at the first line that introduces the returned message.
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string lower = lowerAscii(trimView(std::string_view(text).substr(pos, std::min<std::size_t>(end - pos, 80))));
+  LineReader lines(text);
+  for (std::string_view line; lines.next(line);) {
+    const std::size_t pos = lines.lineStart();
+    std::string lower = toLower(trimBlanks(line.substr(0, 80)));
     for (std::string_view marker : kOriginalMessageMarkers) {
       if (!lower.empty() && lower.rfind(marker, 0) == 0 && pos > 0) {
         text.resize(pos);
         return text.substr(0, kMaxNotificationText);
       }
     }
-    pos = end + 1;
   }
   if (text.size() > kMaxNotificationText) text.resize(kMaxNotificationText);
   return text;
@@ -184,9 +180,9 @@ std::vector<RecipientResult> findTextRecipients(std::string_view notification) {
   std::vector<Hit> hits = recipientLines(notification);
   std::vector<RecipientResult> results;
   for (std::size_t i = 0; i < hits.size(); ++i) {
-    std::string lower = lowerAscii(hits[i].address);
+    std::string lower = toLower(hits[i].address);
     bool seen = std::any_of(results.begin(), results.end(),
-                            [&](const RecipientResult& r) { return lowerAscii(r.recipient) == lower; });
+                            [&](const RecipientResult& r) { return toLower(r.recipient) == lower; });
     std::size_t diag_start = hits[i].rest_start;
     std::size_t diag_end = i + 1 < hits.size() ? hits[i + 1].line_start : notification.size();
     if (hits[i].explained_above) {
@@ -197,12 +193,12 @@ std::vector<RecipientResult> findTextRecipients(std::string_view notification) {
     }
     std::string_view diag = notification.substr(diag_start, diag_end - diag_start);
     if (diag.size() > 4096) diag = diag.substr(0, 4096);
-    std::string cleaned(trimView(diag));
+    std::string cleaned(trimBlanks(diag));
     while (!cleaned.empty() && (cleaned.front() == ':' || cleaned.front() == '.' || cleaned.front() == ' ')) cleaned.erase(0, 1);
     std::replace(cleaned.begin(), cleaned.end(), '\n', ' ');
     if (seen) {
       for (RecipientResult& r : results) {
-        if (lowerAscii(r.recipient) == lower && r.diagnostic.size() < 4096) r.diagnostic += " " + cleaned;
+        if (toLower(r.recipient) == lower && r.diagnostic.size() < 4096) r.diagnostic += " " + cleaned;
       }
       continue;
     }
@@ -213,7 +209,7 @@ std::vector<RecipientResult> findTextRecipients(std::string_view notification) {
   }
   // One recipient: the explanation may come before the address ("Error: ... / RCPT TO: a@b").
   if (results.size() == 1 && !hits.empty()) {
-    std::string before(trimView(notification.substr(0, std::min<std::size_t>(hits[0].line_start, 4096))));
+    std::string before(trimBlanks(notification.substr(0, std::min<std::size_t>(hits[0].line_start, 4096))));
     std::replace(before.begin(), before.end(), '\n', ' ');
     results[0].diagnostic += " " + before;
   }
@@ -221,16 +217,60 @@ std::vector<RecipientResult> findTextRecipients(std::string_view notification) {
 }
 
 std::string paragraphAbout(std::string_view notification, std::string_view address) {
-  std::string lower_text = lowerAscii(notification);
-  std::size_t at = lower_text.find(lowerAscii(address));
+  std::string lower_text = toLower(notification);
+  std::size_t at = lower_text.find(toLower(address));
   if (at == std::string::npos) return {};
   std::size_t start = lower_text.rfind("\n\n", at);
   start = start == std::string::npos ? 0 : start + 2;
   std::size_t end = lower_text.find("\n\n", at);
   if (end == std::string::npos) end = lower_text.size();
-  std::string paragraph(trimView(notification.substr(start, std::min<std::size_t>(end - start, 4096))));
+  std::string paragraph(trimBlanks(notification.substr(start, std::min<std::size_t>(end - start, 4096))));
   std::replace(paragraph.begin(), paragraph.end(), '\n', ' ');
   return paragraph;
+}
+
+std::string transcriptReplies(std::string_view notification) {
+  std::string lower = toLower(notification);
+  std::size_t start = lower.find("----- transcript of session follows -----");
+  if (start == std::string::npos) return {};
+  std::size_t end = lower.find("\n\n", start);
+  std::string out;
+  std::size_t pos = lower.find('\n', start);
+  while (pos != std::string::npos && pos < end && out.size() < 4096) {
+    std::size_t eol = lower.find('\n', pos + 1);
+    std::string_view line = trimBlanks(std::string_view(notification).substr(pos + 1, (eol == std::string::npos ? lower.size() : eol) - pos - 1));
+    if (line.size() > 4 && (line[0] == '4' || line[0] == '5') && !findReplyCode(line.substr(0, 4)).empty()) {
+      out += std::string(line) + " ";
+    }
+    pos = eol;
+  }
+  return std::string(trimBlanks(out));
+}
+
+std::string transcriptAbout(std::string_view notification, std::string_view address) {
+  std::string lower_address = toLower(address);
+  if (lower_address.empty()) return {};
+  std::string out;
+  std::string previous_reply;  // the "<<< NNN" line just before, which the summary line repeats
+  LineReader lines(notification);
+  for (std::string_view raw; out.size() < 4096 && lines.next(raw);) {
+    std::string_view line = trimBlanks(raw);
+    std::string lower = toLower(line);
+    if (lower.rfind("<<< ", 0) == 0) {
+      previous_reply = std::string(line.substr(4));
+      continue;
+    }
+    std::size_t at = lower.find(lower_address);
+    bool names_address = at != std::string::npos && lower.find("...", at) != std::string::npos;
+    if (!names_address) {
+      if (lower.rfind(">>> ", 0) != 0) previous_reply.clear();
+      continue;
+    }
+    if (!previous_reply.empty()) out += previous_reply + " ";
+    out += std::string(line) + " ";
+    previous_reply.clear();
+  }
+  return std::string(trimBlanks(out));
 }
 
 }  // namespace waybill::dsn

@@ -24,6 +24,12 @@ std::string notificationText(const MimeEntity& root);
 std::vector<RecipientResult> findTextRecipients(std::string_view notification);
 // The paragraph of the text that names this address (to fill in an empty Diagnostic-Code).
 std::string paragraphAbout(std::string_view notification, std::string_view address);
+// Sendmail-style session transcripts: the reply lines about this address ("<<< 550 ...",
+// "550 5.1.2 <a@b>... Host unknown", "<a@b>... Deferred: ..."), joined; empty when there are none.
+std::string transcriptAbout(std::string_view notification, std::string_view address);
+// The reply lines ("451 4.0.0 Operating system error") of a Sendmail transcript, whoever they are
+// about; for a report on one recipient they are that recipient's.
+std::string transcriptReplies(std::string_view notification);
 // The first thing shaped like an addr-spec starting at or after pos in line; empty when none.
 std::string addressAtStart(std::string_view line, std::size_t* end_out);
 

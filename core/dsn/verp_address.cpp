@@ -20,7 +20,7 @@ std::string makeUnsubscribeAddress(const TokenCodec& codec, const Uuid& recipien
 Result<TokenClaims> parseVerpAddress(const TokenCodec& codec, std::string_view address, std::string_view bounce_domain) {
   std::size_t at = address.rfind('@');
   if (at == std::string_view::npos) return makeError("not an address");
-  if (!bounce_domain.empty() && lowerAscii(address.substr(at + 1)) != lowerAscii(bounce_domain)) {
+  if (!bounce_domain.empty() && toLower(address.substr(at + 1)) != toLower(bounce_domain)) {
     return makeError("not on the bounce domain");
   }
   std::string_view local = address.substr(0, at);

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "html/ascii_url.h"
 #include "html/byte_patch.h"
 #include "html/link_finder.h"
+#include "text/html_escape.h"
 #include "text/url_finder.h"
 
 namespace waybill::html {
@@ -25,19 +27,7 @@ bool needsEntity(char c) { return c == '&' || c == '"' || c == '\'' || c == '<' 
 
 std::string encodeAttributeValue(std::string url) {
   if (std::none_of(url.begin(), url.end(), needsEntity)) return url;  // every tracking URL
-  std::string out;
-  out.reserve(url.size());
-  for (char c : url) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
-    }
-  }
-  return out;
+  return escapeHtml(url);
 }
 
 }  // namespace
@@ -61,8 +51,9 @@ Result<std::string> LinkRewriter::rewriteHtml(std::string_view html) {
   if (options_.links) {
     for (const auto& link : scan.links) {
       if (link.no_track || link.unsubscribe || !eligible(link.url)) continue;
-      patches.push_back({link.value_offset, link.value_length, encodeAttributeValue(urls_.clickUrl(link.url))});
-      rewritten_.push_back(link.url);
+      std::string destination = asciiUrl(link.url, options_.charset);
+      patches.push_back({link.value_offset, link.value_length, encodeAttributeValue(urls_.clickUrl(destination))});
+      rewritten_.push_back(std::move(destination));
     }
   }
   if (options_.pixel) {
@@ -79,8 +70,9 @@ Result<std::string> LinkRewriter::rewriteText(std::string_view text) {
   for (const auto& found : text::findTextUrls(text)) {
     const std::string_view url = text.substr(found.offset, found.length);
     if (!eligible(url)) continue;
-    patches.push_back({found.offset, found.length, urls_.clickUrl(url)});
-    rewritten_.emplace_back(url);
+    std::string destination = asciiUrl(url, options_.charset);
+    patches.push_back({found.offset, found.length, urls_.clickUrl(destination)});
+    rewritten_.push_back(std::move(destination));
   }
   return applyPatches(text, std::move(patches));
 }

@@ -31,6 +31,7 @@ struct RewriteOptions {
   bool pixel = true;       // add the open pixel to HTML parts
   bool text_links = true;  // rewrite bare URLs in text/plain
   std::vector<std::string> keep_urls;  // never rewritten: the message's unsubscribe URLs
+  std::string charset;                 // of the part: non-ASCII links are tracked in their ASCII form
 };
 
 // True for http(s) URLs the tracker may rewrite: not mailto:, tel:, #anchors, javascript:, ...

@@ -10,30 +10,10 @@
 
 namespace waybill {
 
-std::string toLower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
-
-namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-}  // namespace
-
 std::string stripAngles(std::string_view address) {
-  address = trim(address);
+  address = trimBlanks(address);
   if (address.size() >= 2 && address.front() == '<' && address.back() == '>') address = address.substr(1, address.size() - 2);
-  return std::string(trim(address));
+  return std::string(trimBlanks(address));
 }
 
 std::string domainOf(std::string_view address) {
@@ -65,23 +45,10 @@ std::string firstAddressInHeader(std::string_view value) {
   }
   if (auto open = unquoted.find('<'); open != std::string::npos) {
     const auto close = unquoted.find('>', open);
-    return std::string(trim(std::string_view(unquoted).substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1)));
+    return std::string(trimBlanks(std::string_view(unquoted).substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1)));
   }
   const auto first = splitList(unquoted);
   return first.empty() ? std::string() : first.front();
-}
-
-std::vector<std::string> splitList(std::string_view text, char separator) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find(separator, start);
-    if (end == std::string_view::npos) end = text.size();
-    auto item = trim(text.substr(start, end - start));
-    if (!item.empty()) out.emplace_back(item);
-    start = end + 1;
-  }
-  return out;
 }
 
 std::string makeMessageId(std::string_view domain) {

@@ -6,18 +6,17 @@
 #include <string_view>
 #include <vector>
 
+// toLower, equalsIgnoreCase and splitList live there; many callers of this header use them.
+#include "text/ascii_text.h"
+
 namespace waybill {
 
 // "<User@Example.COM>" -> "User@Example.COM" (angle brackets and surrounding space removed).
 std::string stripAngles(std::string_view address);
 // The domain of an address, lower-cased; empty when there is none.
 std::string domainOf(std::string_view address);
-std::string toLower(std::string_view text);
 // The first addr-spec in a From/To header value: `"Ann" <ann@example.com>` -> ann@example.com.
 std::string firstAddressInHeader(std::string_view value);
-// "a, b ,,c" -> {"a","b","c"}.
-std::vector<std::string> splitList(std::string_view text, char separator = ',');
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
 
 // A globally unique Message-ID in angle brackets, for the given domain.
 std::string makeMessageId(std::string_view domain);

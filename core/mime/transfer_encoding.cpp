@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "text/ascii_text.h"
+
 namespace waybill::mime {
 namespace {
 
@@ -54,6 +56,14 @@ void encodeQpLine(std::string_view line, std::string_view eol, std::string& out)
       ++run_end;
     while (i < run_end) {
       if (column == kRoom) softBreak();
+      if (column == 0 && line[i] == '-') {
+        // An encoded line never starts with '-': a soft break could otherwise put "--boundary"
+        // text that sat mid-line at the start of a line, where it ends the MIME part.
+        appendQpEscape(out, '-');
+        column += 3;
+        ++i;
+        continue;
+      }
       const std::size_t take = std::min(kRoom - column, run_end - i);
       out.append(line.data() + i, take);
       i += take;
@@ -71,7 +81,7 @@ void encodeQpLine(std::string_view line, std::string_view eol, std::string& out)
 TransferEncoding parseTransferEncoding(std::string_view value) {
   std::string lower;
   for (char c : value)
-    if (!std::isspace(static_cast<unsigned char>(c))) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c))) lower += toLowerAscii(c);
   if (lower.empty() || lower == "7bit") return TransferEncoding::SevenBit;
   if (lower == "8bit") return TransferEncoding::EightBit;
   if (lower == "binary") return TransferEncoding::Binary;

@@ -7,6 +7,8 @@
 namespace waybill::policy {
 namespace {
 
+constexpr int kLatestYear = 2261;
+
 bool number(std::string_view text, std::size_t at, std::size_t digits, int& out) {
   if (at + digits > text.size()) return false;
   const char* begin = text.data() + at;
@@ -48,6 +50,9 @@ Result<std::chrono::system_clock::time_point> parseSendAt(std::string_view text)
   } else {
     return bad();
   }
+  // system_clock counts nanoseconds since 1970, which cannot hold a time after 2262 (or before 1678).
+  if (year < 1970 || year > kLatestYear)
+    return makeError(fmt::format("'{}' is outside the years 1970 to {}", text, kLatestYear));
   using namespace std::chrono;
   const year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
                             std::chrono::day(static_cast<unsigned>(day))};

@@ -1,46 +1,30 @@
 #include "policy/suppression.h"
 
-#include <fmt/format.h>
-
 #include "mail/address.h"
+#include "text/name_table.h"
 
 namespace waybill::policy {
 
-Result<SuppressionScope> parseSuppressionScope(std::string_view text) {
-  if (text == "sender") return SuppressionScope::Sender;
-  if (text == "domain") return SuppressionScope::Domain;
-  if (text == "global") return SuppressionScope::Global;
-  return makeError(fmt::format("'{}' is not one of sender, domain, global", text));
-}
+namespace {
 
-Result<SuppressionReason> parseSuppressionReason(std::string_view text) {
-  if (text == "unsubscribed") return SuppressionReason::Unsubscribed;
-  if (text == "hard_bounce") return SuppressionReason::HardBounce;
-  if (text == "soft_bounce") return SuppressionReason::SoftBounce;
-  if (text == "complaint") return SuppressionReason::Complaint;
-  if (text == "manual") return SuppressionReason::Manual;
-  return makeError(fmt::format("'{}' is not one of unsubscribed, hard_bounce, soft_bounce, complaint, manual", text));
-}
+constexpr NameTable<SuppressionScope, 3> kScopeNames{
+    {{{SuppressionScope::Sender, "sender"}, {SuppressionScope::Domain, "domain"}, {SuppressionScope::Global, "global"}}},
+    "global"};
 
-const char* scopeName(SuppressionScope scope) {
-  switch (scope) {
-    case SuppressionScope::Sender: return "sender";
-    case SuppressionScope::Domain: return "domain";
-    case SuppressionScope::Global: return "global";
-  }
-  return "global";
-}
+// As the `suppressions` table writes them.
+constexpr NameTable<SuppressionReason, 5> kReasonNames{{{{SuppressionReason::Unsubscribed, "unsubscribed"},
+                                                         {SuppressionReason::HardBounce, "hard_bounce"},
+                                                         {SuppressionReason::SoftBounce, "soft_bounce"},
+                                                         {SuppressionReason::Complaint, "complaint"},
+                                                         {SuppressionReason::Manual, "manual"}}},
+                                                       "manual"};
 
-const char* reasonName(SuppressionReason reason) {
-  switch (reason) {
-    case SuppressionReason::Unsubscribed: return "unsubscribed";
-    case SuppressionReason::HardBounce: return "hard_bounce";
-    case SuppressionReason::SoftBounce: return "soft_bounce";
-    case SuppressionReason::Complaint: return "complaint";
-    case SuppressionReason::Manual: return "manual";
-  }
-  return "manual";
-}
+}  // namespace
+
+Result<SuppressionScope> parseSuppressionScope(std::string_view text) { return kScopeNames.parse(text); }
+Result<SuppressionReason> parseSuppressionReason(std::string_view text) { return kReasonNames.parse(text); }
+const char* scopeName(SuppressionScope scope) { return kScopeNames.nameOf(scope); }
+const char* reasonName(SuppressionReason reason) { return kReasonNames.nameOf(reason); }
 
 const char* reasonText(SuppressionReason reason) {
   switch (reason) {

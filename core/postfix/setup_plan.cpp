@@ -91,28 +91,42 @@ std::string transportMapText(const std::vector<std::string>& domains) {
   return text;
 }
 
+// Whitespace-insensitive: postconf -M prints the columns padded and -o options on their own lines.
+std::vector<std::string> words(std::string_view text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (!word.empty()) out.push_back(std::move(word));
+      word.clear();
+    } else {
+      word += c;
+    }
+  }
+  if (!word.empty()) out.push_back(std::move(word));
+  return out;
+}
+
+Status planCopyListener(SetupPlan& plan, const SetupInputs& inputs, const PostfixState& state) {
+  if (inputs.copy_listener.empty()) return {};
+  const auto colon = inputs.copy_listener.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == inputs.copy_listener.size())
+    return makeError(fmt::format("milter.copy_listener '{}': expected HOST:PORT", inputs.copy_listener));
+  plan.copy_service_name = inputs.copy_listener + "/inet";
+  plan.copy_service_exists = !state.copy_service.empty();
+  const std::string entry = copyListenerEntry(inputs.copy_listener);
+  if (words(entry) != words(state.copy_service)) plan.copy_service_entry = entry;
+  return {};
+}
+
 void planPipe(SetupPlan& plan, const SetupInputs& inputs, const PostfixState& state) {
   const std::string entry = fmt::format(
-      "{} unix - n n - 10 pipe flags=Rq user=waybill argv={} --config {} --sender=${{sender}} "
+      "{} unix - n n - 10 pipe flags=Rq user=waybill_pipe:waybill argv={} --config {} --database.role waybill_pipe "
+      "--sender=${{sender}} "
       "--recipient=${{recipient}} --queue-id=${{queue_id}}",
       kPipeService, inputs.pipe_binary, inputs.waybill_config);
   plan.service_exists = !state.pipe_service.empty();
-  // Whitespace-insensitive: postconf -M prints the columns padded.
-  auto split = [](std::string_view text) {
-    std::vector<std::string> out;
-    std::string word;
-    for (char c : text) {
-      if (c == ' ' || c == '\t' || c == '\n') {
-        if (!word.empty()) out.push_back(std::move(word));
-        word.clear();
-      } else {
-        word += c;
-      }
-    }
-    if (!word.empty()) out.push_back(std::move(word));
-    return out;
-  };
-  if (split(entry) != split(state.pipe_service)) plan.service_entry = entry;
+  if (words(entry) != words(state.pipe_service)) plan.service_entry = entry;
 }
 
 void planTransport(SetupPlan& plan, const SetupInputs& inputs, const PostfixState& state) {
@@ -134,6 +148,31 @@ void planTransport(SetupPlan& plan, const SetupInputs& inputs, const PostfixStat
   setParam(plan, state, std::string(kPipeService) + "_destination_recipient_limit", "1");
 }
 
+// waybill-logd reads a plain file. With a syslog daemon that is its mail log; without one (no
+// /dev/log: containers, minimal hosts) Postfix writes the file itself through postlogd.
+void planLogFile(SetupPlan& plan, const SetupInputs& inputs, const PostfixState& state) {
+  if (inputs.log_file.empty()) return;
+  const std::string maillog = current(state, "maillog_file");
+  if (!maillog.empty() && maillog != inputs.log_file)
+    plan.notes.push_back(fmt::format("Postfix writes its log to maillog_file = {}: set [logd] log_file = {} "
+                                     "so that waybill-logd reads it", maillog, maillog));
+  if (maillog.empty() && inputs.host_has_syslog) {
+    plan.notes.push_back(fmt::format("Postfix logs through syslog: waybill-logd reads [logd] log_file = {}; "
+                                     "make sure the syslog daemon writes mail.* there", inputs.log_file));
+    return;
+  }
+  if (maillog.empty()) {
+    setParam(plan, state, "maillog_file", inputs.log_file);
+    const std::string prefixes = current(state, "maillog_file_prefixes");
+    const auto items = splitPostfixList(prefixes);
+    if (!std::any_of(items.begin(), items.end(), [&](const std::string& p) { return inputs.log_file.starts_with(p); })) {
+      const std::string dir = inputs.log_file.substr(0, inputs.log_file.rfind('/'));
+      setParam(plan, state, "maillog_file_prefixes", prefixes.empty() ? dir : prefixes + ", " + dir);
+    }
+  }
+  if (state.postlog_service.empty()) plan.postlog_entry = kPostlogService;
+}
+
 }  // namespace
 
 std::vector<std::string> parametersToRead() {
@@ -141,7 +180,8 @@ std::vector<std::string> parametersToRead() {
           "milter_default_action",  "milter_protocol",
           "smtpd_recipient_restrictions", "transport_maps",
           "relay_domains",          std::string(kPipeService) + "_destination_recipient_limit",
-          "disable_mime_output_conversion", "delay_warning_time", "queue_directory"};
+          "disable_mime_output_conversion", "delay_warning_time", "queue_directory",
+          "maillog_file",           "maillog_file_prefixes"};
 }
 
 Result<std::string> postfixMilterAddress(std::string_view socket, std::string_view queue_directory) {
@@ -168,9 +208,10 @@ Result<std::string> postfixMilterAddress(std::string_view socket, std::string_vi
   return makeError(fmt::format("milter.socket '{}': expected inet:PORT@HOST or unix:/PATH", socket));
 }
 
-Result<std::string> postfixPolicyAddress(std::string_view listen) {
+Result<std::string> postfixPolicyAddress(std::string_view listen, std::string_view queue_directory) {
   listen = listen.substr(0, listen.find(','));
-  if (listen.starts_with("unix:/")) return std::string(listen);
+  // Inside the queue directory (the package's private/waybill-policy): relative, as for the milter.
+  if (listen.starts_with("unix:/")) return postfixMilterAddress(listen, queue_directory);
   const auto colon = listen.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == listen.size())
     return makeError(fmt::format("policyd.listen '{}': expected HOST:PORT or unix:/PATH", listen));
@@ -180,13 +221,38 @@ Result<std::string> postfixPolicyAddress(std::string_view listen) {
   return fmt::format("inet:{}:{}", host, listen.substr(colon + 1));
 }
 
+std::string copyListenerEntry(const std::string& listen) {
+  static const char* const options[] = {
+      "syslog_name=postfix/waybill-copy",
+      "mynetworks=127.0.0.0/8",
+      "smtpd_client_restrictions=",
+      "smtpd_helo_restrictions=",
+      "smtpd_sender_restrictions=",
+      "smtpd_relay_restrictions=permit_mynetworks,reject",
+      "smtpd_recipient_restrictions=permit_mynetworks,reject",
+      "smtpd_data_restrictions=",
+      "smtpd_end_of_data_restrictions=",
+      "smtpd_proxy_filter=",
+      "smtpd_sasl_auth_enable=no",
+      "smtpd_tls_security_level=none",
+      "smtpd_client_connection_count_limit=0",
+      "smtpd_client_connection_rate_limit=0",
+      "smtpd_client_message_rate_limit=0",
+      "smtpd_client_recipient_rate_limit=0",
+  };
+  std::string entry = listen + " inet n - n - 20 smtpd";
+  for (const char* option : options) entry += std::string(" -o ") + option;
+  return entry;
+}
+
 Result<SetupPlan> planPostfixSetup(const SetupInputs& inputs, const PostfixState& state) {
   auto milter = postfixMilterAddress(inputs.milter_socket, current(state, "queue_directory"));
   if (!milter) return makeError(milter.error());
-  auto policy = postfixPolicyAddress(inputs.policy_listen);
+  auto policy = postfixPolicyAddress(inputs.policy_listen, current(state, "queue_directory"));
   if (!policy) return makeError(policy.error());
   SetupPlan plan;
   planPipe(plan, inputs, state);
+  if (auto copies = planCopyListener(plan, inputs, state); !copies) return makeError(copies.error());
   // Appended: waybill-milter signs DKIM last, so it must run after milters that edit the message.
   setParam(plan, state, "smtpd_milters", appendItems(current(state, "smtpd_milters"), {*milter}));
   setParam(plan, state, "non_smtpd_milters", appendItems(current(state, "non_smtpd_milters"), {*milter}));
@@ -198,6 +264,7 @@ Result<SetupPlan> planPostfixSetup(const SetupInputs& inputs, const PostfixState
   planTransport(plan, inputs, state);
   setParam(plan, state, "disable_mime_output_conversion", "yes");
   if (!state.explicit_params.contains("delay_warning_time")) setParam(plan, state, "delay_warning_time", "4h");
+  planLogFile(plan, inputs, state);
   return plan;
 }
 

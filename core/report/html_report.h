@@ -9,10 +9,9 @@
 #include <string_view>
 
 #include "report/report_data.h"
+#include "text/html_escape.h"
 
 namespace waybill::report {
-
-std::string escapeHtml(std::string_view text);
 
 std::string funnelChartSvg(const SenderTotals& all);
 std::string dailyVolumeChartSvg(const std::vector<DayVolume>& days);

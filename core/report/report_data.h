@@ -43,6 +43,27 @@ struct BounceReason {
   std::int64_t bounces = 0;
 };
 
+// Results the bounce domain received but could not tie to a recipient (view unattributed_results):
+// they changed nothing, and a sudden number of them is someone forging bounces.
+struct UnattributedCount {
+  std::string why;  // message_id_not_ours, token_names_another_recipient, ...
+  std::int64_t results = 0;
+};
+
+// Deferred attempts to one receiving domain with one reply (report_deferral_replies).
+struct DeferralReply {
+  std::string domain;
+  std::string reply;
+  std::int64_t attempts = 0;
+};
+
+// Time from acceptance to delivery over the period's delivered copies (report_delivery_times).
+struct DeliveryTimes {
+  std::int64_t delivered = 0;  // copies measured; 0: no delivery data
+  double p50_seconds = 0;
+  double p95_seconds = 0;
+};
+
 struct ReportData {
   std::string title = "Waybill report";
   std::string sender_filter;  // empty: every sender
@@ -52,7 +73,16 @@ struct ReportData {
   std::vector<SenderTotals> senders;
   std::vector<DayVolume> days;
   std::vector<BounceReason> bounce_reasons;
+  std::vector<UnattributedCount> unattributed;  // every sender's period only (they name no sender)
+  std::vector<DeferralReply> deferral_replies;  // the most frequent per domain, most frequent first
+  DeliveryTimes delivery_times;
 };
+
+// True once any delivery attempt (delivered or deferred) is known for the period: before that a
+// delivery rate would be a misleading 0 %.
+bool hasDeliveryData(const SenderTotals& all);
+// "1.2 s", "3 min 20 s", "2 h 5 min".
+std::string formatDuration(double seconds);
 
 // The totals of all senders together (sender "all"): what the funnel shows.
 SenderTotals sumTotals(const std::vector<SenderTotals>& senders);

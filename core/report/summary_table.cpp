@@ -26,14 +26,31 @@ std::vector<std::string> totalsRow(const SenderTotals& t) {
           n(t.unsubscribed), n(t.complained),    n(t.suppressed)};
 }
 
-std::string ratesLine(const SenderTotals& all) {
+std::string ratesLine(const SenderTotals& all, const DeliveryTimes& times) {
   const std::int64_t bounced = all.bounced_hard + all.bounced_soft;
-  return fmt::format(
-      "delivered {} of accepted · bounced {} · human opens {} of delivered · human clicks {} of delivered · "
-      "complaints {} of delivered\n",
-      percentOf(all.delivered, all.accepted), percentOf(bounced, all.accepted),
+  if (!hasDeliveryData(all))
+    return fmt::format("delivery: no delivery data yet (waybill-logd records each attempt from Postfix's log) · "
+                       "bounced {} of accepted\n", percentOf(bounced, all.accepted));
+  std::string line = fmt::format(
+      "delivered {} of accepted · deferred at least once {} · bounced {} · human opens {} of delivered · "
+      "human clicks {} of delivered · complaints {} of delivered\n",
+      percentOf(all.delivered, all.accepted), percentOf(all.deferred, all.accepted), percentOf(bounced, all.accepted),
       percentOf(all.opened_human, all.delivered), percentOf(all.clicked_human, all.delivered),
       percentOf(all.complained, all.delivered));
+  if (times.delivered > 0)
+    line += fmt::format("time to delivery: p50 {}, p95 {} ({} delivered)\n", formatDuration(times.p50_seconds),
+                        formatDuration(times.p95_seconds), times.delivered);
+  return line;
+}
+
+std::string deferralReplies(const std::vector<DeferralReply>& replies) {
+  if (replies.empty()) return "";
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < replies.size() && i < 10; ++i) {
+    std::string reply = replies[i].reply.size() > 90 ? replies[i].reply.substr(0, 87) + "..." : replies[i].reply;
+    rows.push_back({replies[i].domain, std::to_string(replies[i].attempts), reply});
+  }
+  return "\nTop deferral replies per receiving domain\n" + formatTable({"domain", "attempts", "reply"}, rows);
 }
 
 std::string bounceReasons(const std::vector<BounceReason>& reasons) {
@@ -42,6 +59,14 @@ std::string bounceReasons(const std::vector<BounceReason>& reasons) {
   for (std::size_t i = 0; i < reasons.size() && i < 10; ++i)
     rows.push_back({reasons[i].reason, reasons[i].bounce_class, std::to_string(reasons[i].bounces)});
   return "\nTop bounce reasons\n" + formatTable({"reason", "class", "bounces"}, rows);
+}
+
+std::string unattributedResults(const std::vector<UnattributedCount>& counts) {
+  if (counts.empty()) return "";
+  std::vector<std::vector<std::string>> rows;
+  for (const UnattributedCount& c : counts) rows.push_back({c.why, std::to_string(c.results)});
+  return "\nBounce-domain results not attributed to a recipient (they changed nothing)\n" +
+         formatTable({"why", "results"}, rows);
 }
 
 }  // namespace
@@ -73,7 +98,7 @@ std::string formatTable(const std::vector<std::string>& header, const std::vecto
 std::string formatSummary(const ReportData& data) {
   std::string out = fmt::format("{} · {} to {} (UTC, end exclusive) · sender {}\n\n", data.title, data.since,
                                 data.until, data.sender_filter.empty() ? "all" : data.sender_filter);
-  if (data.senders.empty()) return out + "no events in this period\n";
+  if (data.senders.empty()) return out + "no events in this period\n" + unattributedResults(data.unattributed);
   std::vector<std::vector<std::string>> rows;
   for (const auto& s : data.senders) rows.push_back(totalsRow(s));
   const SenderTotals all = sumTotals(data.senders);
@@ -82,8 +107,9 @@ std::string formatSummary(const ReportData& data) {
                       "clicks(m)", "unsub", "complaints", "suppressed"},
                      rows);
   out += "\n(hard/soft: bounces; opens/clicks: unique human message copies, (m): machine)\n";
-  out += ratesLine(all);
-  return out + bounceReasons(data.bounce_reasons);
+  out += ratesLine(all, data.delivery_times);
+  return out + deferralReplies(data.deferral_replies) + bounceReasons(data.bounce_reasons) +
+         unattributedResults(data.unattributed);
 }
 
 }  // namespace waybill::report

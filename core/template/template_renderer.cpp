@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <mstch/mstch.hpp>
 #include <nlohmann/json.hpp>
-#include <openssl/sha.h>
 
 #include <atomic>
 #include <climits>
@@ -12,42 +11,17 @@
 #include <regex>
 #include <sstream>
 
-#include "log/log.h"
 #include "mime/transfer_encoding.h"
+#include "template/mustache_render.h"
+#include "text/html_escape.h"
+#include "util/sha256.h"
 
 namespace waybill {
 namespace {
 
-// mstch's escape hook is process-wide; the mode is per thread so milter threads can render
-// text and HTML parts at the same time.
-thread_local bool t_escape_html = true;
-
 // Set from a signal handler, hence a lock-free atomic and nothing else.
 std::atomic<bool> g_reload_requested{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
-
-std::string escapeHtml(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-void installEscapeHook() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    mstch::config::escape = [](const std::string& text) { return t_escape_html ? escapeHtml(text) : text; };
-  });
-}
 
 mstch::node toNode(const nlohmann::json& value) {
   switch (value.type()) {
@@ -87,7 +61,6 @@ std::string quotedPrintablePart(const std::string& media_type, const std::string
 }  // namespace
 
 TemplateRenderer::TemplateRenderer(std::string directory) : directory_(std::move(directory)) {
-  installEscapeHook();
   (void)reload();
 }
 
@@ -112,10 +85,9 @@ Status TemplateRenderer::reload() {
 
 void TemplateRenderer::requestReload() { g_reload_requested.store(true); }
 
-void TemplateRenderer::reloadIfRequested() {
-  if (!g_reload_requested.exchange(false)) return;
-  if (auto reloaded = reload(); !reloaded) log::error("templates not reloaded: {}", reloaded.error());
-  else log::info("templates reloaded from {}", directory_);
+std::optional<Status> TemplateRenderer::reloadIfRequested() {
+  if (!g_reload_requested.exchange(false)) return std::nullopt;
+  return reload();
 }
 
 std::shared_ptr<const TemplateRenderer::Files> TemplateRenderer::snapshot() const {
@@ -140,17 +112,9 @@ Result<RenderedTemplate> TemplateRenderer::render(const std::string& name, const
   const std::map<std::string, std::string> partials(files->begin(), files->end());
   RenderedTemplate rendered;
   try {
-    if (html != files->end()) {
-      t_escape_html = true;
-      rendered.html = mstch::render(html->second, context, partials);
-    }
-    if (text != files->end()) {
-      t_escape_html = false;
-      rendered.text = mstch::render(text->second, context, partials);
-      t_escape_html = true;
-    }
+    if (html != files->end()) rendered.html = renderMustache(html->second, context, partials, escapeHtml);
+    if (text != files->end()) rendered.text = renderMustache(text->second, context, partials, keepUnescaped);
   } catch (const std::exception& e) {
-    t_escape_html = true;
     return makeError(fmt::format("template '{}' failed to render: {}", name, e.what()));
   }
   return rendered;
@@ -164,9 +128,7 @@ std::pair<std::string, std::string> buildTemplateBody(const RenderedTemplate& pa
             mime::encodeQuotedPrintable(content, "\r\n")};
   }
   // Derived from the content, not random: a retried transaction must produce the same bytes.
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  const std::string both = *parts.text + '\0' + *parts.html;
-  SHA256(reinterpret_cast<const unsigned char*>(both.data()), both.size(), digest);
+  const Sha256::Digest digest = Sha256().update(*parts.text).update(std::string_view("\0", 1)).update(*parts.html).finish();
   std::string boundary = "=_waybill_";
   for (int i = 0; i < 12; ++i) boundary += fmt::format("{:02x}", digest[i]);
   std::string body = "This is a multi-part message in MIME format.\r\n";

@@ -33,7 +33,9 @@ class TemplateRenderer {
   Status reload();
   // Async-signal-safe: asks every renderer to reload before its next render (SIGUSR1).
   static void requestReload();
-  void reloadIfRequested();
+  // Reloads when requestReload() asked for it: the outcome, or nothing when no reload was due.
+  std::optional<Status> reloadIfRequested();
+  const std::string& directory() const { return directory_; }
 
  private:
   using Files = std::map<std::string, std::string>;  // partial name -> template text

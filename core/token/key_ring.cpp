@@ -1,11 +1,12 @@
 #include "token/key_ring.h"
 
+#include "util/private_file.h"
+
 #include <fmt/format.h>
 #include <openssl/rand.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 namespace waybill {
@@ -75,11 +76,9 @@ Result<KeyRing> KeyRing::parse(const std::string& text) {
 }
 
 Result<KeyRing> KeyRing::loadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return makeError(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
-  std::stringstream text;
-  text << in.rdbuf();
-  auto ring = parse(text.str());
+  auto text = readPrivateFile(path, fmt::format("token key file '{}'", path));
+  if (!text) return makeError(text.error());
+  auto ring = parse(*text);
   if (!ring) return makeError(fmt::format("'{}' {}", path, ring.error()));
   return ring;
 }

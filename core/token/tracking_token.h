@@ -3,11 +3,15 @@
 // URL itself, so trackd can redirect with the key alone (database down, or another host) and can
 // never be steered to a URL the milter did not sign (no open redirect).
 //
-// Wire form, base64url: version(1) key_id(1) kind(1) recipient_uuid(16) [url bytes] mac(16)
-// where mac = first 16 bytes of HMAC-SHA256(key[key_id], everything before it).
+// Wire form, base64url, where mac = first 16 bytes of HMAC-SHA256(key[key_id], everything before it):
+//   version 1 (open, unsubscribe, bounce; clicks signed before issue times existed):
+//     1 key_id(1) kind(1) recipient_uuid(16) [url bytes] mac(16)
+//   version 2 (clicks): 2 key_id(1) 'c' recipient_uuid(16) issued_at(4, big-endian Unix seconds) url mac(16)
+// Only clicks carry their issue time (trackd.click_max_age); the other kinds keep version 1, so
+// VERP addresses and List-Unsubscribe URLs stay as short as before. Both versions verify.
 //
 //   TokenCodec codec(ring);
-//   std::string t = codec.encode({TokenKind::Click, recipient, "https://example.com/x"});
+//   std::string t = codec.encode({TokenKind::Click, recipient, "https://example.com/x", now_unix});
 //   auto claims = codec.decode(t);   // error for forged, altered, truncated or unknown-key tokens
 #pragma once
 
@@ -28,6 +32,8 @@ struct TokenClaims {
   TokenKind kind = TokenKind::Open;
   Uuid recipient_id;
   std::string url;  // clicks only
+  // Clicks only: Unix seconds when the milter signed it; 0 when unknown (a version-1 click).
+  std::uint32_t issued_at = 0;
   bool operator==(const TokenClaims&) const = default;
 };
 

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <functional>
 
+#include "text/ascii_text.h"
+
 namespace waybill::track {
 namespace {
 
@@ -51,12 +53,6 @@ constexpr AgentPattern kAgents[] = {
     {"crawler", "bot", true},
 };
 
-std::string lowerCase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 // Apple owns 17.0.0.0/8; Mail Privacy Protection fetches come from there or from its relay
 // partners with the bare user agent.
 bool isAppleAddress(std::string_view ip) {
@@ -71,7 +67,7 @@ bool isAppleAddress(std::string_view ip) {
 std::string_view knownMachineAgent(std::string_view user_agent, bool click) {
   if (user_agent.empty()) return "no_user_agent";
   if (user_agent == "Mozilla/5.0") return "apple_mpp";
-  const std::string lower = lowerCase(user_agent);
+  const std::string lower = toLower(user_agent);
   for (const auto& pattern : kAgents)
     if ((click || pattern.opens) && lower.find(pattern.needle) != std::string::npos) return pattern.reason;
   return {};

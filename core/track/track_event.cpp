@@ -1,10 +1,10 @@
 #include "track/track_event.h"
 
-#include <openssl/sha.h>
-
 #include <array>
 #include <charconv>
 #include <cstring>
+
+#include "util/sha256.h"
 
 namespace waybill::track {
 namespace {
@@ -137,12 +137,10 @@ Uuid EventIdSource::next() {
 
 Uuid unsubscribeEventId(const Uuid& recipient_id) {
   static constexpr std::string_view kLabel = "waybill-unsubscribe:";
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  std::string input(kLabel);
-  input.append(reinterpret_cast<const char*>(recipient_id.bytes.data()), recipient_id.bytes.size());
-  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  const Sha256::Digest digest =
+      Sha256().update(kLabel).update({reinterpret_cast<const char*>(recipient_id.bytes.data()), recipient_id.bytes.size()}).finish();
   Uuid id;
-  std::memcpy(id.bytes.data(), digest, id.bytes.size());
+  std::memcpy(id.bytes.data(), digest.data(), id.bytes.size());
   id.bytes[6] = static_cast<std::uint8_t>((id.bytes[6] & 0x0f) | 0x50);  // name-based (v5-like)
   id.bytes[8] = static_cast<std::uint8_t>((id.bytes[8] & 0x3f) | 0x80);
   return id;

@@ -37,10 +37,7 @@ Route parseRoute(std::string_view method, std::string_view target) {
   const bool head = method == "HEAD";
   const bool post = method == "POST";
 
-  Route route;
-  if (path == "/healthz") route.endpoint = Endpoint::Health;
-  else if (path == "/metrics") route.endpoint = Endpoint::Metrics;
-  else route = tokenRoute(path);
+  Route route = tokenRoute(path);
 
   if (route.endpoint == Endpoint::NotFound) return route;
   if (post && route.endpoint == Endpoint::UnsubscribePage) {

@@ -3,13 +3,16 @@
 //
 //   Route route = parseRoute("GET", "/c/AQB...?utm=x");   // {Endpoint::Click, token "AQB..."}
 //   if (route.endpoint == Endpoint::NotFound) answer404();
+//
+// Health and metrics are not routes here: they are served on trackd.metrics_listen (loopback),
+// never on the public listener.
 #pragma once
 
 #include <string_view>
 
 namespace waybill::track {
 
-enum class Endpoint { Open, Click, UnsubscribePage, Unsubscribe, Health, Metrics, NotFound, MethodNotAllowed };
+enum class Endpoint { Open, Click, UnsubscribePage, Unsubscribe, NotFound, MethodNotAllowed };
 
 struct Route {
   Endpoint endpoint = Endpoint::NotFound;

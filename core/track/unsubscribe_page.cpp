@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
-#include <mstch/mstch.hpp>
 #include <sstream>
+
+#include "template/mustache_render.h"
 
 namespace waybill::track {
 
@@ -12,7 +15,7 @@ Result<UnsubscribePage> UnsubscribePage::load(const std::string& template_dir, c
   if (template_dir.empty()) return UnsubscribePage(builtin);
   const std::string path = template_dir + "/unsubscribe.html.mustache";
   std::ifstream in(path);
-  if (!in) return makeError(fmt::format("option 'trackd.template_dir': cannot read '{}'", path));
+  if (!in) return makeError(fmt::format("option 'trackd.template_dir': cannot read '{}': {}", path, std::strerror(errno)));
   std::ostringstream text;
   text << in.rdbuf();
   return UnsubscribePage(text.str());
@@ -24,7 +27,7 @@ std::string UnsubscribePage::renderDone() const { return render("", true); }
 
 std::string UnsubscribePage::render(const std::string& action_url, bool done) const {
   mstch::map context{{"action", action_url}, {"confirm", !done}, {"done", done}};
-  return mstch::render(template_, context);
+  return renderMustache(template_, context, {}, mstchHtmlEscape);
 }
 
 }  // namespace waybill::track

@@ -6,7 +6,10 @@ namespace waybill::webhook {
 
 AttemptVerdict classifyAttempt(long http_status) {
   if (http_status >= 200 && http_status < 300) return AttemptVerdict::Delivered;
-  if (http_status == 0 || http_status == 408 || http_status == 429 || http_status >= 500) return AttemptVerdict::Retry;
+  // No answer, a timeout, "too many requests" and "unavailable" say nothing about the event.
+  if (http_status == 0 || http_status == 408 || http_status == 429 || http_status == 503)
+    return AttemptVerdict::RetryEndpoint;
+  if (http_status >= 500) return AttemptVerdict::RetryEvent;
   // 1xx/3xx (we do not follow redirects: the operator configured the URL) and other 4xx.
   return AttemptVerdict::Fail;
 }
@@ -14,7 +17,8 @@ AttemptVerdict classifyAttempt(long http_status) {
 const char* verdictName(AttemptVerdict verdict) {
   switch (verdict) {
     case AttemptVerdict::Delivered: return "delivered";
-    case AttemptVerdict::Retry: return "retry";
+    case AttemptVerdict::RetryEvent:
+    case AttemptVerdict::RetryEndpoint: return "retry";
     case AttemptVerdict::Fail: return "failed";
   }
   return "failed";

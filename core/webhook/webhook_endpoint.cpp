@@ -7,23 +7,10 @@
 #include <cctype>
 #include <sstream>
 
+#include "text/ascii_text.h"
+
 namespace waybill::webhook {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::vector<std::string> splitList(std::string_view text) {
-  std::vector<std::string> items;
-  std::string item;
-  std::istringstream in{std::string(text)};
-  while (std::getline(in, item, ','))
-    if (!item.empty()) items.push_back(item);
-  return items;
-}
 
 bool validName(std::string_view name) {
   return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](unsigned char c) {
@@ -47,7 +34,7 @@ Status applySenders(std::string_view value, WebhookEndpoint& endpoint) {
   for (const auto& sender : splitList(value)) {
     if (sender.find('@') == std::string::npos)
       return makeError(fmt::format("sender '{}' is neither an address nor @domain", sender));
-    endpoint.senders.push_back(lower(sender));
+    endpoint.senders.push_back(toLower(sender));
   }
   return {};
 }
@@ -79,7 +66,7 @@ bool WebhookEndpoint::wantsType(std::string_view type) const { return events.emp
 
 bool WebhookEndpoint::wantsSender(std::string_view sender) const {
   if (senders.empty()) return true;
-  const std::string address = lower(sender);
+  const std::string address = toLower(sender);
   const auto at = address.rfind('@');
   const std::string domain = at == std::string::npos ? std::string() : address.substr(at);
   return std::any_of(senders.begin(), senders.end(), [&](const std::string& wanted) {

@@ -38,6 +38,20 @@ Status waitFor(pid_t pid, const std::string& program) {
 
 }  // namespace
 
+std::vector<CopyResult> CopyInjector::injectAll(const std::string& sender, const std::vector<CopyRequest>& copies,
+                                                const mime::BodySpool& body) {
+  std::vector<CopyResult> results;
+  for (const auto& copy : copies) {
+    if (!results.empty() && !results.back().queued()) {
+      results.push_back({CopyResult::State::Failed, "not attempted after an earlier copy failed"});
+      continue;
+    }
+    Status injected = inject(sender, copy.recipient, copy.header_block, body);
+    results.push_back(injected ? CopyResult{CopyResult::State::Queued, ""} : CopyResult{CopyResult::State::Failed, injected.error()});
+  }
+  return results;
+}
+
 SendmailInjector::SendmailInjector(const std::string& command) {
   std::istringstream words(command);
   for (std::string word; words >> word;) argv_.push_back(word);

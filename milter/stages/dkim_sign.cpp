@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "log/log.h"
+#include "runtime/log.h"
 #include "mail/address.h"
 
 namespace waybill::milter {
@@ -75,7 +75,9 @@ Result<std::vector<std::string>> DkimSignStage::sign(const MilterMessage& messag
     if (auto s = body->forEachChunk([&](std::string_view chunk) { return signing->body(chunk); }); !s)
       return makeError(s.error());
   }
-  return signing->finish();
+  auto signatures = signing->finish();
+  for (const auto& warning : signing->warnings()) log::warning("{}", warning);
+  return signatures;
 }
 
 StageStatus DkimSignStage::onEndOfMessage(MilterMessage& message) {

@@ -1,7 +1,7 @@
 #include "stages/record_message.h"
 
-#include "db/message_store.h"
-#include "log/log.h"
+#include "store/message_store.h"
+#include "runtime/log.h"
 #include "util/utf8.h"
 
 namespace waybill::milter {
@@ -27,6 +27,16 @@ AcceptedMessage toAccepted(const MilterMessage& message) {
   return accepted;
 }
 
+// A retried transaction (an earlier attempt was recorded, then answered with a tempfail) is a new
+// queue file: point its recipients there, so waybill-logd finds their delivery lines. Recipients
+// split off into copies keep the queue ids of their copies.
+Status moveToQueueFile(PgConnection& conn, const MilterMessage& message) {
+  if (message.envelope.queue_id.empty() || message.recipient_ids.empty()) return {};
+  const std::size_t kept = message.recipients_to_delete.empty() ? message.recipient_ids.size() : 1;
+  const std::vector<Uuid> ids(message.recipient_ids.begin(), message.recipient_ids.begin() + static_cast<std::ptrdiff_t>(kept));
+  return moveRecipientsToQueue(conn, message.envelope.queue_id, ids);
+}
+
 }  // namespace
 
 StageStatus RecordMessageStage::onEndOfMessage(MilterMessage& message) {
@@ -40,8 +50,13 @@ StageStatus RecordMessageStage::onEndOfMessage(MilterMessage& message) {
   if (*recorded)
     log::info("queue {}: recorded message {} for {} recipient(s), {} link(s)", message.envelope.queue_id,
               message.id.toString(), message.envelope.recipients.size(), message.tracked_urls.size());
-  else
+  else {
     log::info("queue {}: message {} was recorded by an earlier attempt", message.envelope.queue_id, message.id.toString());
+    if (auto moved = pool_.withConnection([&](PgConnection& conn) { return moveToQueueFile(conn, message); }); !moved) {
+      log::error("queue {}: tempfail: cannot record the queue id: {}", message.envelope.queue_id, moved.error());
+      return StageStatus::tempFail("Waybill cannot record the message now, try again later");
+    }
+  }
   return StageStatus::proceed();
 }
 

@@ -3,7 +3,7 @@
 // leaves untracked (the client or pickup retries).
 #pragma once
 
-#include "db/connection_pool.h"
+#include "store/connection_pool.h"
 #include "milter_message.h"
 
 namespace waybill::milter {

@@ -2,33 +2,13 @@
 
 #include <fmt/format.h>
 
-#include "log/log.h"
-#include "policy/hold_command.h"
+#include "runtime/log.h"
+#include "runtime/hold_command.h"
 #include "policy/policy_decider.h"
 #include "policy/send_at.h"
+#include "store/schedule_store.h"
 
 namespace waybill::milter {
-namespace {
-
-// One statement: the schedule row, recipients marked held, one `held` event per recipient.
-constexpr const char* kRecordHold = R"SQL(
-WITH scheduled AS (
-  INSERT INTO scheduled_messages (message_id, queue_id, host, send_at)
-  VALUES ($1, $2, $3, to_timestamp($4::double precision))
-  RETURNING message_id, send_at
-), held AS (
-  UPDATE recipients SET status = 'held', updated_at = now()
-  WHERE message_id = (SELECT message_id FROM scheduled)
-  RETURNING id, address
-)
-INSERT INTO events (id, type, message_id, recipient_id, recipient, sender, details)
-SELECT gen_random_uuid(), 'held', $1, held.id, held.address, $5,
-       jsonb_build_object('send_at', $6::text, 'queue_id', $2::text)
-FROM held
-)SQL";
-
-}  // namespace
-
 ScheduleHoldStage::ScheduleHoldStage(ConnectionPool& pool, Clock clock)
     : pool_(pool), clock_(std::move(clock)), host_(policy::localHostName()) {}
 
@@ -46,8 +26,8 @@ StageStatus ScheduleHoldStage::onEndOfMessage(MilterMessage& message) {
     log::error("queue {}: tempfail: cannot record the schedule: {}", message.envelope.queue_id, lease.error());
     return StageStatus::tempFail("Waybill cannot schedule the message now, try again later");
   }
-  auto recorded = (*lease)->exec(kRecordHold, {message.id.toString(), message.envelope.queue_id, host_,
-                                               fmt::format("{:.3f}", due_seconds), message.envelope.sender, due_text});
+  auto recorded = store::recordHold(**lease, message.id.toString(), message.envelope.queue_id, host_, due_seconds,
+                                    message.envelope.sender, due_text);
   if (!recorded) {
     log::error("queue {}: tempfail: cannot record the schedule: {}", message.envelope.queue_id, recorded.error());
     return StageStatus::tempFail("Waybill cannot schedule the message now, try again later");

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <functional>
 
-#include "db/connection_pool.h"
+#include "store/connection_pool.h"
 #include "milter_message.h"
 
 namespace waybill::milter {

@@ -1,6 +1,6 @@
 #include "stages/templates.h"
 
-#include "log/log.h"
+#include "runtime/log.h"
 #include "mail/address.h"
 #include "mime/transfer_encoding.h"
 
@@ -31,7 +31,10 @@ StageStatus TemplatesStage::onEndOfMessage(MilterMessage& message) {
   const std::string* header = message.header("X-Waybill-Template");
   if (!header) return StageStatus::proceed();
   const std::string name(stripAngles(*header));  // a copy: the header list changes below
-  renderer_->reloadIfRequested();
+  if (auto reloaded = renderer_->reloadIfRequested()) {
+    if (!*reloaded) log::error("templates not reloaded: {}", reloaded->error());
+    else log::info("templates reloaded from {}", renderer_->directory());
+  }
   std::string json;
   if (const std::string* data = message.header("X-Waybill-Template-Data")) {
     json = mime::decodeBase64(*data);

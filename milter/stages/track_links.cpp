@@ -1,27 +1,34 @@
 #include "stages/track_links.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "html/link_rewriter.h"
-#include "log/log.h"
+#include "runtime/log.h"
 #include "mail/address.h"
 #include "mime/mime_rewriter.h"
 #include "stages/copy_stamp.h"
-#include "stages/tracking_store.h"
+#include "store/message_copy_store.h"
+#include "util/sha256.h"
 
 namespace waybill::milter {
 namespace {
 
 // The tracking URLs of one recipient: BASE/c/TOKEN carries the original URL inside the signed
-// token, so trackd redirects with the key alone (database down) and only to URLs we signed.
+// token, so trackd redirects with the key alone (database down) and only to URLs we signed, and
+// the time it was signed, so trackd.click_max_age can retire old links.
 class RecipientUrls : public html::TrackingUrls {
  public:
   RecipientUrls(const TokenCodec& codec, const std::string& base_url, const Uuid& recipient)
-      : codec_(codec), base_url_(base_url), recipient_(recipient) {}
+      : codec_(codec),
+        base_url_(base_url),
+        recipient_(recipient),
+        issued_at_(static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                  std::chrono::system_clock::now().time_since_epoch())
+                                                  .count())) {}
   std::string clickUrl(std::string_view url) override {
-    return base_url_ + "/c/" + codec_.encode({TokenKind::Click, recipient_, std::string(url)});
+    return base_url_ + "/c/" + codec_.encode({TokenKind::Click, recipient_, std::string(url), issued_at_});
   }
   std::string openPixelUrl() override { return base_url_ + "/o/" + codec_.encode({TokenKind::Open, recipient_, ""}); }
   bool isTrackingUrl(std::string_view url) const override {
@@ -33,32 +40,27 @@ class RecipientUrls : public html::TrackingUrls {
   const TokenCodec& codec_;
   const std::string& base_url_;
   Uuid recipient_;
+  std::uint32_t issued_at_;
 };
 
 // A UUID (version 8: application-defined) from the first 16 bytes of SHA-256 over `text`.
 Uuid uuidFromDigest(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  const Sha256::Digest digest = sha256(text);
   Uuid id;
-  std::copy(digest, digest + 16, id.bytes.begin());
+  std::copy(digest.begin(), digest.begin() + 16, id.bytes.begin());
   id.bytes[6] = static_cast<std::uint8_t>((id.bytes[6] & 0x0F) | 0x80);
   id.bytes[8] = static_cast<std::uint8_t>((id.bytes[8] & 0x3F) | 0x80);
   return id;
 }
 
 std::string bodyDigest(const mime::BodySpool& body) {
-  EVP_MD_CTX* context = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(context, EVP_sha256(), nullptr);
+  Sha256 hash;
   (void)body.forEachChunk([&](std::string_view chunk) {
-    EVP_DigestUpdate(context, chunk.data(), chunk.size());
+    hash.update(chunk);
     return Status{};
   });
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context, digest, &length);
-  EVP_MD_CTX_free(context);
-  return std::string(reinterpret_cast<const char*>(digest), length);
+  const Sha256::Digest digest = hash.finish();
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
 // The URLs of List-Unsubscribe (<https://...>, <mailto:...>): never rewritten in the body.
@@ -76,13 +78,18 @@ std::vector<std::string> unsubscribeUrls(const MilterMessage& message) {
 
 bool isControlHeader(std::string_view name) { return name.size() > 10 && equalsIgnoreCase(name.substr(0, 10), "X-Waybill-"); }
 
+// A copy carries the body that the template stage rendered: rendering it again is wasted work.
+bool isTemplateHeader(std::string_view name) {
+  return equalsIgnoreCase(name, "X-Waybill-Template") || equalsIgnoreCase(name, "X-Waybill-Template-Data");
+}
+
 // The headers of a copy: as they came in, with the edits of the stages before this one applied
 // (so every copy leaves with the same generated Message-ID and Date), except that the control
 // headers stay for the copy's own pass to read (and remove), and a stamp is added on top.
 std::string copyHeaderBlock(const MilterMessage& message, const std::string& stamp) {
   std::vector<HeaderField> headers;
   for (const auto& field : message.headers)
-    if (!equalsIgnoreCase(field.name, kCopyHeader)) headers.push_back(field);
+    if (!equalsIgnoreCase(field.name, kCopyHeader) && !isTemplateHeader(field.name)) headers.push_back(field);
   for (const auto& edit : message.header_edits) {
     if (isControlHeader(edit.name)) continue;
     int seen = 0;
@@ -126,8 +133,8 @@ std::string retryStableHeaders(const MilterMessage& message) {
 }
 
 TrackLinksStage::TrackLinksStage(std::shared_ptr<const KeyRing> keys, TrackLinksSettings settings, ConnectionPool& pool,
-                                 CopyInjector& injector)
-    : keys_(keys), codec_(keys), settings_(std::move(settings)), pool_(pool), injector_(injector) {}
+                                 CopyInjector& injector, CopyVerdicts& verdicts)
+    : keys_(keys), codec_(keys), settings_(std::move(settings)), pool_(pool), injector_(injector), verdicts_(verdicts) {}
 
 void TrackLinksStage::adoptCopyOrDeriveIds(MilterMessage& message) const {
   const auto& recipients = message.envelope.recipients;
@@ -151,25 +158,70 @@ void TrackLinksStage::adoptCopyOrDeriveIds(MilterMessage& message) const {
     message.recipient_ids.push_back(uuidFromDigest(message.id.toString() + "\n" + toLower(recipient)));
 }
 
-Status TrackLinksStage::injectCopies(MilterMessage& message, PgConnection& conn) {
+namespace {
+
+// Recording a copy that is already in Postfix's queue must not fail for a short database outage
+// (a tempfail would make the client's retry send it again): wait for the database a while.
+Status recordInjected(ConnectionPool& pool, const Uuid& message_id, const std::vector<Uuid>& ids,
+                      const std::vector<std::string>& addresses, const std::vector<bool>& confirmed) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    Status recorded = pool.withConnection([&](PgConnection& conn) { return store::recordCopies(conn, message_id, ids, addresses, confirmed); });
+    if (recorded || std::chrono::steady_clock::now() > deadline) return recorded;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+}  // namespace
+
+// All copies in one batch: one query for those an earlier attempt injected, the injector's
+// parallel send (no database connection held meanwhile: each copy's own milter pass needs one),
+// one insert recording those now in Postfix's queue.
+Status TrackLinksStage::injectCopies(MilterMessage& message) {
   const auto& recipients = message.envelope.recipients;
-  message.recipients_to_delete.clear();  // this may run a second time (withConnection)
+  message.recipients_to_delete.assign(recipients.begin() + 1, recipients.end());
+  const std::vector<Uuid> copy_ids(message.recipient_ids.begin() + 1, message.recipient_ids.end());
+  auto done = pool_.withConnection([&](PgConnection& conn) { return store::copiesInjected(conn, copy_ids); });
+  if (!done) return makeError("cannot record message copies: " + done.error());
+  std::vector<CopyRequest> requests;
+  std::vector<std::size_t> requested;  // index into recipients
   for (std::size_t i = 1; i < recipients.size(); ++i) {
-    const Uuid& recipient_id = message.recipient_ids[i];
-    message.recipients_to_delete.push_back(recipients[i]);
-    auto done = copyInjected(conn, recipient_id);
-    if (!done) return makeError("cannot record message copies: " + done.error());
-    if (*done) {
+    if (done->contains(message.recipient_ids[i].toString())) {
       log::info("queue {}: copy for {} was injected by an earlier attempt", message.envelope.queue_id, recipients[i]);
       continue;
     }
-    const std::string header_block =
-        copyHeaderBlock(message, makeCopyStamp(*keys_, message.id, recipient_id, recipients[i]));
-    if (auto status = injector_.inject(message.envelope.sender, recipients[i], header_block, *message.body); !status)
-      return makeError("re-injecting the copy for " + recipients[i] + ": " + status.error());
-    if (auto status = recordCopy(conn, message.id, recipient_id, recipients[i]); !status)
-      return makeError("cannot record message copies: " + status.error());
+    requests.push_back({recipients[i], copyHeaderBlock(message, makeCopyStamp(*keys_, message.id, message.recipient_ids[i],
+                                                                              recipients[i]))});
+    requested.push_back(i);
+    verdicts_.expect(message.recipient_ids[i].toString());
   }
+  const std::vector<CopyResult> results = injector_.injectAll(message.envelope.sender, requests, *message.body);
+  std::string first_failure;
+  std::vector<Uuid> queued_ids;
+  std::vector<std::string> queued_addresses;
+  std::vector<bool> confirmed;  // the listener's 250 seen, not only the copy's milter pass
+  for (std::size_t k = 0; k < requested.size(); ++k) {
+    const std::size_t i = requested[k];
+    const std::string id = message.recipient_ids[i].toString();
+    bool queued = results.at(k).queued();
+    if (results[k].state == CopyResult::State::Unknown) {
+      queued = verdicts_.await(id, std::chrono::seconds(10)).value_or(false);
+      log::warning("queue {}: the copy listener went away with the copy for {} ({}); its milter pass says {}",
+                   message.envelope.queue_id, recipients[i], results[k].error,
+                   queued ? "queued (recorded unconfirmed: a retry sends it again)" : "not queued");
+    }
+    verdicts_.forget(id);
+    if (queued) {
+      queued_ids.push_back(message.recipient_ids[i]);
+      queued_addresses.push_back(recipients[i]);
+      confirmed.push_back(results[k].queued());
+    } else if (first_failure.empty()) {
+      first_failure = "re-injecting the copy for " + recipients[i] + ": " + results[k].error;
+    }
+  }
+  if (auto status = recordInjected(pool_, message.id, queued_ids, queued_addresses, confirmed); !status)
+    return makeError("cannot record message copies: " + status.error());
+  if (!first_failure.empty()) return makeError(first_failure);
   return {};
 }
 
@@ -183,7 +235,9 @@ Result<std::vector<std::string>> TrackLinksStage::rewriteFor(MilterMessage& mess
 
   std::vector<std::string> rewritten;
   auto handler = [&](const mime::TextPart& part, std::string_view decoded) -> Result<std::string> {
-    html::LinkRewriter rewriter(urls, options);
+    html::RewriteOptions part_options = options;
+    part_options.charset = part.charset;
+    html::LinkRewriter rewriter(urls, std::move(part_options));
     auto out = part.media_type == "text/html" ? rewriter.rewriteHtml(decoded) : rewriter.rewriteText(decoded);
     rewritten.insert(rewritten.end(), rewriter.rewrittenUrls().begin(), rewriter.rewrittenUrls().end());
     return out;
@@ -216,9 +270,15 @@ Result<std::vector<std::string>> TrackLinksStage::rewriteFor(MilterMessage& mess
 StageStatus TrackLinksStage::onEndOfMessage(MilterMessage& message) {
   if (!message.body || message.envelope.recipients.empty()) return StageStatus::proceed();
   adoptCopyOrDeriveIds(message);
+  if (message.is_copy) {
+    Status stored = pool_.withConnection([&](PgConnection& conn) {
+      return store::recordCopyQueueId(conn, message.id, message.recipient_ids[0], message.envelope.queue_id);
+    });
+    if (!stored) return tempFail(message, "cannot record the copy's queue id: " + stored.error());
+  }
   // One body fits all recipients when nothing is tracked; a copy has one recipient already.
   if (message.track_mode != TrackMode::None && !message.is_copy && message.envelope.recipients.size() > 1) {
-    Status split = pool_.withConnection([&](PgConnection& conn) { return injectCopies(message, conn); });
+    Status split = injectCopies(message);
     if (!split) return tempFail(message, split.error());
   }
   if (message.track_mode == TrackMode::None) return StageStatus::proceed();
@@ -227,7 +287,7 @@ StageStatus TrackLinksStage::onEndOfMessage(MilterMessage& message) {
   if (message.is_copy) {
     // The original transaction recorded the message; the copy adds its own recipient's links.
     Status stored = pool_.withConnection([&](PgConnection& conn) {
-      return recordLinks(conn, message.id, message.recipient_ids[0], *urls);
+      return store::recordLinks(conn, message.id, message.recipient_ids[0], *urls);
     });
     if (!stored) return tempFail(message, "cannot record message links: " + stored.error());
   } else {

@@ -3,9 +3,10 @@
 //
 // Why copies: a milter edits one queue file, and one queue file has one body for all of its
 // recipients. So with N > 1 recipients the stage keeps the first one in this transaction and
-// re-injects one copy per other recipient through Postfix's sendmail (CopyInjector), each with a
-// signed X-Waybill-Copy stamp (copy_stamp.h). That copy passes this milter again (Postfix must
-// list it in non_smtpd_milters too): the stamp names its message and recipient, so it is tracked
+// re-injects one copy per other recipient (CopyInjector: over SMTP to Postfix's copy listener, in
+// parallel, or through sendmail), each with a signed X-Waybill-Copy stamp (copy_stamp.h). That copy
+// passes this milter again (the copy listener's smtpd_milters, or non_smtpd_milters for sendmail):
+// the stamp names its message and recipient, so it is tracked
 // for that recipient alone and not recorded a second time; every other stage (headers, DKIM, ...)
 // runs on it as on any message. The alternative — one rewritten body per recipient inside one
 // queue file — does not exist in Postfix; splitting in the client is not ours to ask.
@@ -14,16 +15,19 @@
 // Message-ID, or else Postfix's Message-ID and Date, Subject, body digest), so a retried transaction gets the same message
 // and recipient ids; each
 // injected copy is recorded in message_copies (idempotency key = recipient id) right after
-// sendmail accepted it, and a retry skips recipients already injected. Any failure tempfails the
+// Postfix accepted it, and a retry skips recipients already injected. A copy carries the body as
+// the template stage rendered it, without the template headers, so it is rendered once. Any failure tempfails the
 // whole transaction: the client retries, and only the missing copies are injected then.
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "config/config.h"
-#include "db/connection_pool.h"
+#include "store/connection_pool.h"
 #include "milter_message.h"
 #include "stages/copy_injector.h"
+#include "stages/copy_verdicts.h"
 #include "token/tracking_token.h"
 
 namespace waybill::milter {
@@ -44,13 +48,13 @@ struct TrackLinksSettings {
 class TrackLinksStage : public Stage {
  public:
   TrackLinksStage(std::shared_ptr<const KeyRing> keys, TrackLinksSettings settings, ConnectionPool& pool,
-                  CopyInjector& injector);
+                  CopyInjector& injector, CopyVerdicts& verdicts);
   const char* name() const override { return "track-links"; }
   StageStatus onEndOfMessage(MilterMessage& message) override;
 
  private:
   void adoptCopyOrDeriveIds(MilterMessage& message) const;
-  Status injectCopies(MilterMessage& message, PgConnection& conn);
+  Status injectCopies(MilterMessage& message);
   Result<std::vector<std::string>> rewriteFor(MilterMessage& message, std::size_t recipient) const;
 
   std::shared_ptr<const KeyRing> keys_;
@@ -58,6 +62,7 @@ class TrackLinksStage : public Stage {
   TrackLinksSettings settings_;
   ConnectionPool& pool_;
   CopyInjector& injector_;
+  CopyVerdicts& verdicts_;
 };
 
 // Wraps the record stage so it does not run for a stamped copy: its message is recorded with all

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -60,3 +62,41 @@ def rig() -> Iterator[Rig]:
     """A default rig: PostgreSQL, accepting sink, Postfix without milters."""
     with Rig() as r:
         yield r
+
+
+def build_deb(out: Path, rev: str = "HEAD") -> Path:
+    started = time.monotonic()
+    proc = subprocess.run(["bash", str(REPO_DIR / "scripts" / "build-deb.sh")], text=True, timeout=1700,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          env={**os.environ, "WAYBILL_DEB_OUT": str(out), "WAYBILL_DEB_REV": rev})
+    (out / "build.log").write_text(proc.stdout)
+    assert proc.returncode == 0, f"build-deb.sh ({rev}) failed:\n{proc.stdout[-8000:]}"
+    print(f"package of {rev} built in {time.monotonic() - started:.0f} s")
+    [package] = out.glob("waybill_*.deb")
+    return package
+
+
+@pytest.fixture(scope="session")
+def deb(tmp_path_factory) -> Path:
+    """The .deb built from the committed tree by scripts/build-deb.sh, once per pytest run (the
+    package tests share it); WAYBILL_DEB=PATH uses a package built before."""
+    if os.environ.get("WAYBILL_DEB"):
+        return Path(os.environ["WAYBILL_DEB"])
+    return build_deb(tmp_path_factory.mktemp("deb"))
+
+
+@pytest.fixture(scope="session")
+def previous_deb(deb: Path, tmp_path_factory) -> Path:
+    """The .deb of the commit before HEAD (version ~gSHA, so HEAD's package upgrades it), built
+    after HEAD's: with ccache only the files that differ compile again. WAYBILL_DEB_PREVIOUS=PATH
+    uses one built before. A shallow clone has no previous commit: that fails, loudly."""
+    if os.environ.get("WAYBILL_DEB_PREVIOUS"):
+        return Path(os.environ["WAYBILL_DEB_PREVIOUS"])
+    found = subprocess.run(["git", "-C", str(REPO_DIR), "rev-parse", "--verify", "--quiet", "HEAD~1^{commit}"],
+                           capture_output=True, text=True)
+    if found.returncode != 0:
+        shallow = subprocess.run(["git", "-C", str(REPO_DIR), "rev-parse", "--is-shallow-repository"],
+                                 capture_output=True, text=True).stdout.strip()
+        pytest.fail(f"no previous commit (HEAD~1) to upgrade from: the clone is {'shallow' if shallow == 'true' else 'without history'}"
+                    " (git fetch --unshallow, or WAYBILL_DEB_PREVIOUS=PATH): the upgrade test cannot run")
+    return build_deb(tmp_path_factory.mktemp("deb-previous"), "HEAD~1")

@@ -25,10 +25,14 @@ def test_demo_sends_tracks_clicks_bounces_and_reports(bin_dir: Path) -> None:
     assert "== messages (1 rows)" in out and "Your order has shipped" in out
     assert "ann@customer.example | bounced" in out
     events = out.split("== events", 1)[1].split("==", 1)[0]
-    for kind in ("accepted", "opened", "clicked", "bounced"):
+    for kind in ("accepted", "delivered", "opened", "clicked", "bounced"):
         assert f"| {kind} | ann@customer.example" in events, events
+    # Delivered, as Postfix logged it: the sink's reply to the end of data.
+    assert re.search(r"from Postfix's log: ann@customer\.example delivered \(2\.0\.0 250 ", out), out
     assert "userunknown" in events
     assert "ann@customer.example | global |  | hard_bounce | pipe" in out
     assert re.search(r"orders@shop\.example \| \d{4}-\d\d-\d\d \| 1 \| 1 \| 1 \| 1 \| 0", out), out
+    report = out.split("== waybill report", 1)[1]
+    assert "delivered 100.0% of accepted" in report and "time to delivery: p50" in report, report
     pushed = out.split("webhook receiver got", 1)[1]
     assert all(kind in pushed for kind in ("accepted", "opened", "clicked", "bounced")), pushed

@@ -131,7 +131,7 @@ def decode_token(token: str) -> tuple[str, uuid.UUID]:
     raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     body, mac = raw[:-16], raw[-16:]
     assert hmac.compare_digest(hmac.new(bytes.fromhex(KEY_HEX), body, hashlib.sha256).digest()[:16], mac), token
-    assert body[0] == 1 and body[1] == int(KEY_ID)
+    assert body[0] == (2 if body[2] == ord("c") else 1) and body[1] == int(KEY_ID)  # clicks: version 2
     return chr(body[2]), uuid.UUID(bytes=body[3:19])
 
 

@@ -16,8 +16,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
 from test_milter_delivery import Keys, assert_dual_signed, make_keys, stack_sections, wait_arrivals  # noqa: E402
-from waybill_rig import Rig, free_port  # noqa: E402
-from waybill_stack import WaybillStack, milter_address  # noqa: E402
+from waybill_rig import Rig  # noqa: E402
+from waybill_stack import WaybillStack, milter_rig  # noqa: E402
 
 pytest.importorskip("dkim")
 
@@ -45,15 +45,18 @@ class KeyRig:
 
 @pytest.fixture(scope="module")
 def keyrig(bin_dir: Path):
-    port = free_port()
-    with Rig(milters=[milter_address(port)], non_smtpd_milters=[milter_address(port)]) as rig:
+    with milter_rig() as (rig, port):
         directory = rig.path("dkim")
         directory.mkdir()
         bad = {"missing.example": directory / "gone.key",  # never created
                "dir.example": directory / "adir.key",  # a directory: exists but cannot be read as a file
-               "garbage.example": directory / "garbage.key"}  # readable, but not a PEM key
+               "garbage.example": directory / "garbage.key",  # readable, but not a PEM key
+               "open.example": directory / "open.key"}  # other users may read it: refused before parsing
         bad["dir.example"].mkdir()
         bad["garbage.example"].write_text("this is not a key\n")
+        bad["garbage.example"].chmod(0o600)
+        bad["open.example"].write_text("-----BEGIN PRIVATE KEY-----\n")
+        bad["open.example"].chmod(0o644)
         rows = "".join(f"bad-{d} {d}:s1:{p}\n" for d, p in bad.items())
         rules = "".join(f"*@{d} bad-{d}\n" for d in bad)
         keys = make_keys(bin_dir / "waybill", directory, rows, rules)
@@ -70,7 +73,9 @@ def log_lines_with(text: str, needle: str) -> list[str]:
 
 @pytest.mark.parametrize("domain,why", [("missing.example", "cannot read DKIM key '{}' for missing.example: No such file"),
                                         ("dir.example", "cannot read DKIM key '{}' for dir.example: Is a directory"),
-                                        ("garbage.example", "DKIM key '{}' is not a PEM private key")])
+                                        ("garbage.example", "DKIM key '{}' is not a PEM private key"),
+                                        ("open.example", "DKIM key '{}' for open.example is open to other users "
+                                                         "(mode 0644): refused, as ssh refuses such a key; chmod o-rwx")])
 def test_unusable_key_tempfails_with_one_log_line(keyrig: KeyRig, domain: str, why: str) -> None:
     subject = f"unusable {domain} {uuid.uuid4()}"
     before = keyrig.rig.log_of("waybill-milter")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import subprocess
+import email.utils
+from datetime import datetime, timedelta, timezone
 import sys
 import uuid
 from pathlib import Path
@@ -12,10 +14,22 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
-from waybill_rig import Rig, free_port  # noqa: E402
-from waybill_stack import WaybillStack, milter_address  # noqa: E402
+from waybill_stack import WaybillStack, milter_rig  # noqa: E402
 
 RECIPIENTS = ["ann@dest.example", "bob@dest.example", "cat@other.example"]
+
+
+# RFC 5322 allows a one- or two-digit day and Postfix pads a one-digit day with a space
+# and follows the zone with a comment ("Tue,  1 Dec 2026 09:30:00 +0000 (UTC)"), so the shape is
+# checked loosely and the value by parsing it.
+DATE_SHAPE = re.compile(r"\w{3}, +\d{1,2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}( \([^()]*\))?")
+
+
+def assert_recent_rfc5322_date(value: str) -> None:
+    assert DATE_SHAPE.fullmatch(value.strip()), value
+    stamped = email.utils.parsedate_to_datetime(value)
+    assert stamped.tzinfo is not None, value
+    assert abs(datetime.now(timezone.utc) - stamped) < timedelta(minutes=10), value
 
 
 def message(subject: str, *, with_ids: bool = False, extra: str = "") -> bytes:
@@ -27,11 +41,9 @@ def message(subject: str, *, with_ids: bool = False, extra: str = "") -> bytes:
 
 @pytest.fixture(scope="module")
 def stack(bin_dir: Path):
-    port = free_port()
     # Postfix adds Message-ID/Date itself for clients on its own addresses; switch that off so
     # SMTP mail exercises the milter's own headers (sendmail mail still gets Postfix's).
-    with Rig(milters=[milter_address(port)], non_smtpd_milters=[milter_address(port)],
-             extra_main={"local_header_rewrite_clients": ""}) as rig:
+    with milter_rig(extra_main={"local_header_rewrite_clients": ""}) as (rig, port):
         s = WaybillStack(rig, bin_dir)
         s.migrate()
         s.start_milter(port)
@@ -73,7 +85,7 @@ def check_tracked(stack: WaybillStack, subject: str, via: str) -> None:
     for m in found:
         assert m.email.get_all("Message-ID") == [f"<{message_id_header}>"]
         assert len(m.email.get_all("Date")) == 1
-        assert re.match(r"\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}", m.email["Date"])
+        assert_recent_rfc5322_date(m.email["Date"])
     recipients = pg.query("SELECT address, status, queue_id FROM recipients WHERE message_id = %s ORDER BY address",
                           (message_id,))
     assert [r[0] for r in recipients] == sorted(RECIPIENTS)
@@ -165,3 +177,27 @@ def test_bad_configuration_stops_with_one_clear_line(stack: WaybillStack) -> Non
     assert result.returncode == 78
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "tracking.default_mode" in lines[0], result.stderr
+
+
+
+@pytest.mark.parametrize("day", range(1, 32))
+def test_date_check_accepts_every_day_of_the_month(day: int) -> None:
+    """Both ways a day is written (Postfix pads it with a space, the milter with a zero) pass the
+    shape check and parse to that day, on every day of a month; a two-digit year fails."""
+    for value in (f"Thu, {day:2d} Dec 2026 09:30:00 +0000 (UTC)", f"Thu, {day:02d} Dec 2026 09:30:00 +0000"):
+        assert DATE_SHAPE.fullmatch(value), value
+        assert email.utils.parsedate_to_datetime(value).day == day
+    assert not DATE_SHAPE.fullmatch(f"Thu, {day:2d} Dec 26 09:30:00 +0000")
+
+
+def test_milter_refuses_to_start_tracking_without_a_public_base_url(bin_dir: Path, tmp_path: Path) -> None:
+    key_file = tmp_path / "token.keys"
+    key_file.write_text("1 " + "ab" * 32 + "\n")
+    key_file.chmod(0o600)
+    common = [str(bin_dir / "waybill-milter"), "--config", "/dev/null", "--database.url",
+              "postgresql://nobody@127.0.0.1:1/none", "--tracking.key_file", str(key_file)]
+    for extra, says in (([], "option 'tracking.base_url': required"),
+                        (["--tracking.base_url", "https://track.example.com"], "placeholder")):
+        done = subprocess.run(common + extra, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 78, (extra, done.returncode, done.stderr)
+        assert says in done.stderr, done.stderr

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
 from test_milter_delivery import (TRACKING_BASE, Keys, assert_dual_signed, decode_token, make_keys,  # noqa: E402
                                   stack_sections, wait_arrivals)
-from waybill_rig import Rig, free_port  # noqa: E402
-from waybill_stack import WaybillStack, milter_address  # noqa: E402
+from waybill_rig import Rig  # noqa: E402
+from waybill_stack import WaybillStack, milter_rig, write_templates  # noqa: E402
 
 pytest.importorskip("dkim")
 
@@ -49,12 +49,9 @@ class TemplateRig:
 
 @pytest.fixture(scope="module")
 def templates(bin_dir: Path):
-    port = free_port()
-    with Rig(milters=[milter_address(port)], non_smtpd_milters=[milter_address(port)]) as rig:
-        folder = rig.path("templates")
-        folder.mkdir()
-        (folder / "order.html.mustache").write_text(HTML_TEMPLATE)
-        (folder / "order.txt.mustache").write_text(TEXT_TEMPLATE)
+    with milter_rig() as (rig, port):
+        folder = write_templates(rig.path("templates"), {"order.html.mustache": HTML_TEMPLATE,
+                                                          "order.txt.mustache": TEXT_TEMPLATE})
         keys = make_keys(bin_dir / "waybill", rig.path("dkim"))
         sections = stack_sections(keys)
         sections["milter"]["template_dir"] = str(folder)

@@ -13,11 +13,8 @@ import hashlib
 import hmac
 import select
 import smtplib
-import socket
-import socketserver
 import subprocess
 import sys
-import threading
 import uuid
 from pathlib import Path
 
@@ -25,8 +22,9 @@ import psycopg2
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
-from waybill_rig import Rig, Sink, free_port, wait_port, wait_until  # noqa: E402
-from waybill_stack import TOKEN_KEY_LINE, WaybillStack  # noqa: E402
+from scripted_sink import ScriptedSink  # noqa: E402
+from waybill_rig import Rig, Sink, free_port, insert_sent_message, wait_port, wait_until  # noqa: E402
+from waybill_stack import TOKEN_KEY_LINE, OnStack, WaybillStack, route_to_pipes, skip_unless_built  # noqa: E402
 
 BOUNCE_DOMAIN = "bounces.test"
 INBOUND_DOMAIN = "inbound.test"
@@ -45,33 +43,9 @@ def verp(recipient_id: uuid.UUID) -> str:
     return f"bounce+{token('b', recipient_id)}@{BOUNCE_DOMAIN}"
 
 
-# ---------------------------------------------------------------------------------------------
 # A 5xx sink: smtp-sink's reject mode answers "500 5.3.0", but a hard bounce needs what real
 # servers say about a missing mailbox.
-
-
-class RejectingSmtp(socketserver.StreamRequestHandler):
-    def reply(self, line: str) -> None:
-        self.wfile.write((line + "\r\n").encode())
-
-    def handle(self) -> None:
-        self.reply("220 reject.test ESMTP")
-        for raw in self.rfile:
-            verb = raw.decode(errors="replace").strip().split(" ", 1)[0].upper()
-            if verb in ("EHLO", "HELO"):
-                self.reply("250 reject.test")
-            elif verb == "RCPT":
-                self.reply("550 5.1.1 <gone@reject.test>: Recipient address rejected: User unknown in local recipient table")
-            elif verb == "QUIT":
-                self.reply("221 2.0.0 Bye")
-                return
-            else:
-                self.reply("250 2.0.0 Ok")
-
-
-class RejectingServer(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+UNKNOWN_USER = "550 5.1.1 <gone@reject.test>: Recipient address rejected: User unknown in local recipient table"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,12 +54,9 @@ class RejectingServer(socketserver.ThreadingTCPServer):
 # is hidden so Postfix writes the "relayed" notice itself).
 
 
-class PipeStack:
+class PipeStack(OnStack):
     def __init__(self, stack: WaybillStack, defer_sink: Sink, policyd_port: int) -> None:
-        self.stack = stack
-        self.rig = stack.rig
-        self.pg = stack.rig.pg
-        self.postfix = stack.rig.postfix
+        super().__init__(stack)
         self.defer_sink = defer_sink
         self.policyd_port = policyd_port
 
@@ -96,17 +67,7 @@ class PipeStack:
                               input=raw, capture_output=True, timeout=30)
 
     def add_message(self, addresses: list[str]) -> tuple[uuid.UUID, str, list[uuid.UUID]]:
-        message_id = uuid.uuid4()
-        header = f"<{message_id}@sender.test>"
-        self.pg.execute("INSERT INTO messages (id, message_id_header, envelope_sender, subject) VALUES (%s, %s, %s, 'pipe')",
-                        (str(message_id), header, SENDER))
-        ids = []
-        for address in addresses:
-            rid = uuid.uuid4()
-            self.pg.execute("INSERT INTO recipients (id, message_id, address) VALUES (%s, %s, %s)",
-                            (str(rid), str(message_id), address))
-            ids.append(rid)
-        return message_id, header, ids
+        return insert_sent_message(self.pg, SENDER, addresses, subject="pipe")
 
     def events(self, recipient_id: uuid.UUID) -> list[tuple]:
         return self.pg.query("SELECT type, details FROM events WHERE recipient_id = %s ORDER BY occurred_at",
@@ -115,12 +76,10 @@ class PipeStack:
 
 @pytest.fixture(scope="module")
 def ps(bin_dir: Path):
-    for name in ("waybill", "waybill-pipe", "waybill-policyd"):
-        if not (bin_dir / name).exists():
-            pytest.skip(f"{name} not built")
+    skip_unless_built(bin_dir, "waybill", "waybill-pipe", "waybill-policyd")
     policyd_port = free_port()
-    reject = RejectingServer(("127.0.0.1", free_port()), RejectingSmtp)
-    threading.Thread(target=reject.serve_forever, daemon=True).start()
+    reject = ScriptedSink(free_port(), answer=lambda address: UNKNOWN_USER)
+    reject.start()
     with Rig(policy_service=f"inet:127.0.0.1:{policyd_port}") as rig:
         stack = WaybillStack(rig, bin_dir, sections={
             "pipe": {"bounce_domain": BOUNCE_DOMAIN, "inbound_domains": INBOUND_DOMAIN, "soft_bounce_limit": "2"},
@@ -128,22 +87,12 @@ def ps(bin_dir: Path):
         stack.migrate()
         defer_sink = Sink(rig.path("defer"), mode="tempfail")
         try:
-            transport = rig.path("transport")
-            transport.write_text(
-                f"accept.test smtp:[127.0.0.1]:{rig.sink.port}\n"
-                f"defer.test smtp:[127.0.0.1]:{defer_sink.port}\n"
-                f"reject.test smtp:[127.0.0.1]:{reject.server_address[1]}\n"
-                f"{BOUNCE_DOMAIN} waybill-pipe:\n{INBOUND_DOMAIN} waybill-pipe:\n")
-            pipe_argv = (f"{stack.binary('waybill-pipe')} --config {stack.config} --sender=${{sender}} "
-                         f"--recipient=${{recipient}} --queue-id=${{queue_id}}")
-            rig.postfix.extra_master = (f"waybill-pipe unix - n n - 10 pipe flags=Rq user=nobody\n"
-                                        f"  argv={pipe_argv}\n")
-            rig.postfix.configure({
-                "transport_maps": f"texthash:{transport}",
-                "waybill-pipe_destination_recipient_limit": "1",
-                "smtp_discard_ehlo_keywords": "dsn",
-                "delay_warning_time": "1s",
-            })
+            route_to_pipes(rig, stack, {"accept.test": f"smtp:[127.0.0.1]:{rig.sink.port}",
+                                        "defer.test": f"smtp:[127.0.0.1]:{defer_sink.port}",
+                                        "reject.test": f"smtp:[127.0.0.1]:{reject.port}",
+                                        BOUNCE_DOMAIN: "waybill-pipe:", INBOUND_DOMAIN: "waybill-pipe:"},
+                           {"waybill-pipe": stack.binary("waybill-pipe")},
+                           smtp_discard_ehlo_keywords="dsn", delay_warning_time="1s")
             rig.spawn([stack.binary("waybill-policyd"), "--config", str(stack.config),
                        "--policyd.listen", f"127.0.0.1:{policyd_port}", "--log.level", "info"], name="waybill-policyd")
             wait_port(policyd_port)
@@ -151,7 +100,7 @@ def ps(bin_dir: Path):
             yield PipeStack(stack, defer_sink, policyd_port)
         finally:
             defer_sink.stop()
-            reject.shutdown()
+            reject.stop()
 
 
 def submit_with_dsn(ps: PipeStack, envelope_sender: str, recipient: str, header_id: str) -> None:

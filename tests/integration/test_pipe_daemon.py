@@ -26,15 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_pipe import BOUNCE_DOMAIN, SENDER, bounce_for, verp  # noqa: E402
 from waybill_rig import Rig, free_port, pid_alive, wait_until  # noqa: E402
-from waybill_stack import WaybillStack  # noqa: E402
+from waybill_stack import OnStack, WaybillStack, pipe_daemon_stack, route_to_pipes, skip_unless_built  # noqa: E402
 
 
-class DaemonStack:
+class DaemonStack(OnStack):
     def __init__(self, stack: WaybillStack, socket_path: Path, metrics_port: int) -> None:
-        self.stack = stack
-        self.rig = stack.rig
-        self.pg = stack.rig.pg
-        self.postfix = stack.rig.postfix
+        super().__init__(stack)
         self.socket = socket_path
         self.metrics_port = metrics_port
         self.daemon: subprocess.Popen | None = None
@@ -96,25 +93,10 @@ class DaemonStack:
 
 @pytest.fixture(scope="module")
 def ds(bin_dir: Path):
-    for name in ("waybill", "waybill-pipe", "waybill-piped"):
-        if not (bin_dir / name).exists():
-            pytest.skip(f"{name} not built")
+    skip_unless_built(bin_dir, "waybill", "waybill-pipe", "waybill-piped")
     with Rig() as rig:
-        socket_path = rig.path("pipe.sock")
-        stack = WaybillStack(rig, bin_dir, sections={
-            # Postfix runs the client as nobody, the test runs the daemon as root: 0666 here;
-            # the package's default is 0660 with both running as waybill.
-            "pipe": {"bounce_domain": BOUNCE_DOMAIN, "socket": f"unix:{socket_path}", "socket_mode": "0666"},
-            "log": {"syslog": "false", "stderr": "true", "level": "warning"}})
-        stack.migrate()
-        transport = rig.path("transport")
-        transport.write_text(f"{BOUNCE_DOMAIN} waybill-pipe:\n")
-        rig.postfix.extra_master = (
-            "waybill-pipe unix - n n - 10 pipe flags=Rq user=nobody\n"
-            f"  argv={stack.binary('waybill-pipe')} --config {stack.config} --sender=${{sender}} "
-            "--recipient=${recipient} --queue-id=${queue_id}\n")
-        rig.postfix.configure({"transport_maps": f"texthash:{transport}",
-                               "waybill-pipe_destination_recipient_limit": "1"})
+        stack, socket_path = pipe_daemon_stack(rig, bin_dir, BOUNCE_DOMAIN, log_level="warning")
+        route_to_pipes(rig, stack, {BOUNCE_DOMAIN: "waybill-pipe:"}, {"waybill-pipe": stack.binary("waybill-pipe")})
         d = DaemonStack(stack, socket_path, free_port())
         d.start_daemon()
         yield d

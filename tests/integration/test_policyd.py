@@ -234,3 +234,20 @@ def test_socket_activation_and_drain_on_sigterm(stack: WaybillStack) -> None:
         assert s.recv(100) == b""
     assert proc.wait(10) == 0
     assert "using the listening socket passed by systemd" in stack.rig.log_of("policyd-activated")
+
+
+def test_sighup_loads_the_list_again_and_keeps_serving(stack: WaybillStack) -> None:
+    """A suppression written without a notification (triggers off in that session) reaches policyd
+    on SIGHUP (systemctl reload): the full list is read again, on the same process and socket."""
+    rcpt = "quiet@dest.example"
+    stack.rig.pg.execute("SET LOCAL session_replication_role = replica; "
+                         "INSERT INTO suppressions (recipient, scope, scope_value, reason, source)"
+                         " VALUES (%s, 'global', '', 'manual', 'test')", (rcpt,))
+    time.sleep(0.5)  # a notification would have arrived by now; none was sent
+    assert ask(stack.policyd_port, policy_request("a@a.example", rcpt))[0] == "DUNNO"
+    pid = stack.policyd.pid
+    loads = stack.rig.log_of("waybill-policyd").count("loaded again on request")
+    stack.policyd.send_signal(signal.SIGHUP)
+    assert wait_until(lambda: stack.rig.log_of("waybill-policyd").count("loaded again on request") > loads, 10)
+    assert stack.policyd.poll() is None and stack.policyd.pid == pid
+    assert ask(stack.policyd_port, policy_request("a@a.example", rcpt))[0].startswith("REJECT")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
-from waybill_rig import Rig  # noqa: E402
+from waybill_rig import Rig, stop_process  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 websocket = pytest.importorskip("websocket")
@@ -113,12 +113,7 @@ class Chromium:
 
     def close(self) -> None:
         self.ws.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +164,29 @@ def test_report_renders_its_charts_without_console_errors(chromium, report_page)
     shot = Path(os.environ.get("WAYBILL_REPORT_SCREENSHOT", report_page.with_suffix(".png")))
     chromium.screenshot(shot)
     assert shot.stat().st_size > 10_000
+
+
+def test_daily_bars_label_every_day_and_totals_fit_at_1280px(chromium, report_page, tmp_path):
+    chromium.call("Emulation.setDeviceMetricsOverride", width=1280, height=1400, deviceScaleFactor=1, mobile=False)
+    try:
+        assert chromium.open(report_page.as_uri()) == []
+        # 2026-03-01 .. 2026-03-15: fifteen days, each with its own label and five bars.
+        labels = json.loads(chromium.evaluate(
+            "JSON.stringify([...document.querySelectorAll('#daily-chart text.day')].map(t => {"
+            " const r = t.getBoundingClientRect(); return [t.textContent, r.left, r.right]; }))"))
+        assert [label for label, _, _ in labels] == [f"03-{d:02d}" for d in range(1, 16)], labels
+        # Labels do not run into each other (rotated, they still advance left to right).
+        for (_, left, _), (_, next_left, _) in zip(labels, labels[1:]):
+            assert next_left > left
+        bars = chromium.evaluate("document.querySelectorAll('#daily-chart rect.bar').length")
+        assert bars == 15 * 5
+        fits = json.loads(chromium.evaluate(
+            "JSON.stringify([...document.querySelectorAll('section')].map(s => [s.scrollWidth, s.clientWidth,"
+            " s.getBoundingClientRect().right]))"))
+        for scroll_width, client_width, right in fits:
+            assert scroll_width <= client_width and right <= 1280, fits
+        shot = Path(os.environ.get("WAYBILL_REPORT_SCREENSHOT_1280", tmp_path / "report-1280.png"))
+        chromium.screenshot(shot)
+        assert shot.stat().st_size > 10_000
+    finally:
+        chromium.call("Emulation.clearDeviceMetricsOverride")

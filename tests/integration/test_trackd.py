@@ -8,6 +8,7 @@ core/token/tracking_token.h, so these tests also pin that format.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import html
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,7 +34,15 @@ SENDER = "News@Sender.Example"
 
 
 def mint(kind: str, recipient: uuid.UUID, url: str = "", key: bytes = SECRET, key_id: int = KEY_ID) -> str:
+    """A version-1 token: every kind as mail already in the field carries it (clicks without a time)."""
     payload = bytes([1, key_id, ord(kind)]) + recipient.bytes + url.encode()
+    mac = hmac.new(key, payload, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(payload + mac).rstrip(b"=").decode()
+
+
+def mint_click(recipient: uuid.UUID, url: str, issued_at: int, key: bytes = SECRET, key_id: int = KEY_ID) -> str:
+    """A version-2 click token, as the milter signs them now: the issue time before the URL."""
+    payload = bytes([2, key_id, ord("c")]) + recipient.bytes + issued_at.to_bytes(4, "big") + url.encode()
     mac = hmac.new(key, payload, hashlib.sha256).digest()[:16]
     return base64.urlsafe_b64encode(payload + mac).rstrip(b"=").decode()
 
@@ -44,14 +54,17 @@ class Trackd:
         self.rig = rig
         self.bin_dir = bin_dir
         self.port = free_port()
+        self.metrics_port = free_port()
         self.spool = rig.path("spool")
         key_file = rig.path("token.keys")
         key_file.write_text(f"{KEY_ID} {SECRET.hex()}\n")
+        key_file.chmod(0o600)  # a key file others can read is refused
         values = {
             "database.url": rig.pg.url,
             "tracking.key_file": str(key_file),
             "tracking.base_url": f"http://127.0.0.1:{self.port}",
             "trackd.listen": f"127.0.0.1:{self.port}",
+            "trackd.metrics_listen": f"127.0.0.1:{self.metrics_port}",
             "trackd.spool_dir": str(self.spool),
             "trackd.threads": "2",
             "log.syslog": "false",
@@ -71,17 +84,19 @@ class Trackd:
         subprocess.run([str(self.bin_dir / "waybill"), "--config", str(self.config), "db", "migrate"],
                        check=True, capture_output=True, env=env, timeout=60)
 
-    def start(self) -> None:
-        self.proc = self.rig.spawn([self.bin_dir / "waybill-trackd", "--config", self.config], name="trackd")
+    def start(self, *wrapper: str) -> None:
+        """`wrapper`: a command to run trackd under, e.g. prlimit."""
+        self.proc = self.rig.spawn([*wrapper, self.bin_dir / "waybill-trackd", "--config", self.config], name="trackd")
         wait_port(self.port, pid=self.proc.pid)
+        wait_port(self.metrics_port, pid=self.proc.pid)
 
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
 
     def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                headers: dict[str, str] | None = None, port: int | None = None) -> http.client.HTTPResponse:
+        conn = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=10)
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
         response.body = response.read()
@@ -90,7 +105,7 @@ class Trackd:
 
     def metrics(self) -> dict[str, float]:
         values = {}
-        for line in self.request("GET", "/metrics").body.decode().splitlines():
+        for line in self.request("GET", "/metrics", port=self.metrics_port).body.decode().splitlines():
             if line and not line.startswith("#"):
                 name, value = line.rsplit(" ", 1)
                 values[name] = float(value)
@@ -118,12 +133,19 @@ BROWSER = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML,
            "Chrome/120.0.0.0 Safari/537.36")
 
 
+@contextlib.contextmanager
+def running_trackd(bin_dir: Path) -> Iterator[Trackd]:
+    """A rig without Postfix, its database migrated, and waybill-trackd started on it (trackd.rig)."""
+    with Rig(postfix=False) as rig:
+        trackd = Trackd(rig, bin_dir)
+        trackd.migrate()
+        trackd.start()
+        yield trackd
+
+
 @pytest.fixture(scope="module")
 def trackd(bin_dir: Path):
-    with Rig(postfix=False) as rig:
-        t = Trackd(rig, bin_dir)
-        t.migrate()
-        t.start()
+    with running_trackd(bin_dir) as t:
         yield t
 
 
@@ -271,8 +293,13 @@ def test_machine_traffic_is_flagged_and_browsers_are_not(trackd: Trackd) -> None
 
 
 def test_health_metrics_and_limits(trackd: Trackd) -> None:
-    health = trackd.request("GET", "/healthz")
-    assert health.status == 200 and health.body.startswith(b"ok\n")
+    # Health and metrics are on the loopback metrics listener only, never on the public one.
+    health = trackd.request("GET", "/healthz", port=trackd.metrics_port)
+    assert health.status == 200 and b"\nwaybill_trackd_healthy 1\n" in health.body, health.body
+    assert b"\nwaybill_trackd_spool_depth " in health.body
+    for path in ("/healthz", "/metrics", "/metrics?x=1"):
+        public = trackd.request("GET", path)
+        assert (public.status, public.body) == (404, b"not found\n"), path
     metrics = trackd.metrics()
     assert metrics['waybill_trackd_requests_total{endpoint="open"}'] >= 1
     assert "waybill_trackd_events_written_total" in metrics
@@ -303,7 +330,7 @@ def test_systemd_socket_activation_and_unix_socket(bin_dir: Path) -> None:
         assert wait_until(unix_path.exists, 10)
         with socket.socket(socket.AF_UNIX) as idle:  # a client that never finishes its request
             idle.connect(str(unix_path))
-            idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+            idle.sendall(b"GET /o/AAAA HTTP/1.1\r\nHost: t\r\n")
             idle.settimeout(10)
             assert idle.recv(4096) == b""  # dropped after trackd.timeout, long before 10 s
         with socket.socket(socket.AF_UNIX) as s:

@@ -11,7 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
-from test_trackd import BROWSER, Trackd, add_recipient, mint  # noqa: F401 (shared helpers)
+from test_trackd import BROWSER, add_recipient, mint, running_trackd  # noqa: F401 (shared helpers)
 from waybill_rig import Rig
 
 
@@ -28,10 +28,8 @@ def stored_agents(rig: Rig, prefix: str) -> list[str]:
 
 
 def test_database_outage_loses_nothing_and_counts_once(bin_dir: Path) -> None:
-    with Rig(postfix=False) as rig:
-        trackd = Trackd(rig, bin_dir)
-        trackd.migrate()
-        trackd.start()
+    with running_trackd(bin_dir) as trackd:
+        rig = trackd.rig
         rcpt = add_recipient(rig, "ann@dest.example")
         url = "https://shop.example/sale?x=1"
         rig.pg.stop()
@@ -59,10 +57,8 @@ def test_database_outage_loses_nothing_and_counts_once(bin_dir: Path) -> None:
 
 
 def test_kill_9_under_load_then_restart_stores_every_answered_request_once(bin_dir: Path) -> None:
-    with Rig(postfix=False) as rig:
-        trackd = Trackd(rig, bin_dir)
-        trackd.migrate()
-        trackd.start()
+    with running_trackd(bin_dir) as trackd:
+        rig = trackd.rig
         rcpt = add_recipient(rig, "bob@dest.example")
         paths = [f"/o/{mint('o', rcpt)}", f"/c/{mint('c', rcpt, 'https://shop.example/k')}"]
         answered: list[str] = []

@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import time
+import urllib.parse
 import uuid
 from email.message import Message
 from pathlib import Path
@@ -22,8 +23,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
-from waybill_rig import Rig, free_port  # noqa: E402
-from waybill_stack import TOKEN_KEY_LINE, WaybillStack, milter_address  # noqa: E402
+from waybill_stack import TOKEN_KEY_LINE, WaybillStack, milter_rig  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1] / "golden" / "tracking"
 TRACKABLE = ("text/html", "text/plain")
@@ -42,8 +42,13 @@ def decode_token(token: str) -> tuple[str, uuid.UUID, bytes]:
     raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     body, mac = raw[:-16], raw[-16:]
     assert hmac.compare_digest(hmac.new(KEY, body, hashlib.sha256).digest()[:16], mac), token
-    assert body[0] == 1 and body[1] == int(KEY_ID)
-    return chr(body[2]), uuid.UUID(bytes=body[3:19]), body[19:]
+    kind = chr(body[2])
+    # Version 2 (clicks) carries the signing time, big-endian Unix seconds, before the URL.
+    assert body[0] == (2 if kind == "c" else 1) and body[1] == int(KEY_ID)
+    if kind != "c":
+        return kind, uuid.UUID(bytes=body[3:19]), body[19:]
+    assert abs(int.from_bytes(body[19:23], "big") - time.time()) < 3600, body[19:23]
+    return kind, uuid.UUID(bytes=body[3:19]), body[23:]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,15 +97,16 @@ class Tracking:
 
 @pytest.fixture(scope="module")
 def tracking(bin_dir: Path):
-    port = free_port()
-    with Rig(milters=[milter_address(port)], non_smtpd_milters=[milter_address(port)],
-             extra_main={"message_size_limit": "80000000"}) as rig:
+    with milter_rig(extra_main={"message_size_limit": "80000000"}) as (rig, port):
         stack = WaybillStack(rig, bin_dir)
         stack.migrate()
         wrapper = rig.path("reinject.sh")
         wrapper.write_text(FAIL_WRAPPER.format(fail_file=rig.path("fail-once")))
         wrapper.chmod(0o755)
-        proc = stack.start_milter(port, "--milter.reinject_command", f"{wrapper} -C {rig.postfix.config_dir} -i",
+        # Copies through the sendmail fallback here (the wrapper fails on demand); over SMTP to the
+        # copy listener in test_milter_copies.py and the other milter tests.
+        proc = stack.start_milter(port, "--milter.copy_listener", "",
+                                  "--milter.reinject_command", f"{wrapper} -C {rig.postfix.config_dir} -i",
                                   "--tracking.base_url", TRACKING_BASE)
         yield Tracking(stack, proc.pid)
 
@@ -154,6 +160,24 @@ def decoded(part: Message) -> bytes:
     return (part.get_payload(decode=True) or b"").replace(b"\r\n", b"\n")
 
 
+ASCII_PRINTABLE = "".join(chr(c) for c in range(0x21, 0x7F))
+
+
+def browser_form(url: bytes, charset: str) -> bytes:
+    """What a browser requests for a link written in a part of this charset (WHATWG URL, by
+    Python's own codecs): decoded, the host as IDNA, other non-ASCII percent-encoded as UTF-8."""
+    if url.isascii():
+        return url
+    try:
+        text = url.decode(charset or "utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return urllib.parse.quote_from_bytes(url, safe=ASCII_PRINTABLE).encode()
+    parts = urllib.parse.urlsplit(text)
+    if parts.hostname and not parts.hostname.isascii():
+        text = text.replace(parts.hostname, parts.hostname.encode("idna").decode(), 1)
+    return urllib.parse.quote(text, safe=ASCII_PRINTABLE).encode()
+
+
 def check_html(before: bytes, after: bytes, charset: str, clicks: list[tuple[uuid.UUID, bytes]],
                base: str, pixel_expected: bool = True) -> None:
     enc = "latin-1"  # byte-transparent: compares bytes whatever the declared charset
@@ -185,8 +209,9 @@ def check_html(before: bytes, after: bytes, charset: str, clicks: list[tuple[uui
         assert b_attrs["href"].startswith(base + "/c/"), (a, b)
         kind, rid, url = decode_token(b_attrs["href"].rsplit("/", 1)[1])
         assert kind == "c"
-        # The token holds exactly the URL the link had (html.parser decoded its entities too).
-        assert url == a_attrs["href"].strip().encode(enc), (url, a_attrs["href"])
+        # The token holds the URL the link had (html.parser decoded its entities too), in the ASCII
+        # form a browser would request.
+        assert url == browser_form(a_attrs["href"].strip().encode(enc), charset), (url, a_attrs["href"])
         clicks.append((rid, url))
 
 

@@ -11,11 +11,15 @@ instance exited 0, and wrk saw no socket error and no non-2xx answer.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,7 +27,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
 from socket_holder import SocketHolder  # noqa: E402
 from waybill_rig import Rig, free_port, wait_until  # noqa: E402
-from waybill_stack import WaybillStack, milter_address  # noqa: E402
+from waybill_stack import TOKEN_KEY_LINE, WaybillStack, milter_address  # noqa: E402
 
 MESSAGES = 2000
 SESSIONS = 20
@@ -33,6 +37,15 @@ RECIPIENT = "reader@dest.example"
 # Whatever Postfix logs when a milter or the policy service failed a message or a session.
 POSTFIX_TROUBLE = re.compile(r"milter-reject|milter-discard| reject: |warning: milter|"
                              r"problem talking to server|Server configuration problem|Service unavailable")
+
+
+def unsubscribe_page_path() -> str:
+    """A valid unsubscribe page on trackd's public listener: 200, and a GET never records anything
+    (health is only on metrics_listen)."""
+    key_id, key_hex = TOKEN_KEY_LINE.split()
+    payload = bytes([1, int(key_id), ord("u")]) + uuid.uuid4().bytes
+    mac = hmac.new(bytes.fromhex(key_hex), payload, hashlib.sha256).digest()[:16]
+    return "/u/" + base64.urlsafe_b64encode(payload + mac).rstrip(b"=").decode()
 
 
 def start_holders(stack: WaybillStack, milter_port: int, policy_port: int, bin_dir: Path) -> dict[str, SocketHolder]:
@@ -91,7 +104,7 @@ def test_restarts_under_load_lose_nothing(bin_dir: Path) -> None:
                                        "-f", SENDER, "-t", RECIPIENT, f"127.0.0.1:{rig.postfix.smtp_port}"],
                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             wrk = subprocess.Popen(["wrk", "-t2", "-c32", f"-d{WRK_SECONDS}s", "--timeout", "10s",
-                                    f"http://127.0.0.1:{stack.tracking_port}/healthz"],
+                                    f"http://127.0.0.1:{stack.tracking_port}{unsubscribe_page_path()}"],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             restarts = restart_under_load(holders, source, wrk)
             source_output, _ = source.communicate(timeout=150)

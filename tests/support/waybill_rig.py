@@ -33,9 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import psycopg2
 
@@ -61,6 +62,23 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((LOOPBACK, 0))
         return s.getsockname()[1]
+
+
+def insert_sent_message(pg: "PgCluster", sender: str, addresses: Sequence[str], subject: str | None = None
+                        ) -> tuple[uuid.UUID, str, list[uuid.UUID]]:
+    """Rows as the milter records a sent message: its id, its Message-ID header, one recipient id
+    per address (for tests that send bounces or reports about it)."""
+    message_id = uuid.uuid4()
+    header = f"<{message_id}@sender.test>"
+    pg.execute("INSERT INTO messages (id, message_id_header, envelope_sender, subject) VALUES (%s, %s, %s, %s)",
+               (str(message_id), header, sender, subject))
+    ids = []
+    for address in addresses:
+        rid = uuid.uuid4()
+        pg.execute("INSERT INTO recipients (id, message_id, address) VALUES (%s, %s, %s)",
+                   (str(rid), str(message_id), address))
+        ids.append(rid)
+    return message_id, header, ids
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
@@ -116,6 +134,17 @@ def pid_alive(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 5) -> None:
+    """SIGTERM, then SIGKILL when it has not exited within `timeout` seconds; waits for the exit."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def run(argv: Sequence[str | os.PathLike], *, input: bytes | None = None,
@@ -204,6 +233,16 @@ def _chown(path: Path, user: str) -> None:
 
 # --------------------------------------------------------------------------------------------
 # PostgreSQL
+
+
+def query_and_close(conn, sql: str, params: Sequence | Mapping | None = None) -> list[tuple]:
+    """Runs one statement on a psycopg2 connection, then closes it; rows as tuples ([] if none)."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+    finally:
+        conn.close()
 
 
 class PgCluster:
@@ -318,6 +357,23 @@ log_min_messages = warning
         (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
         (self.sock_dir / f".s.PGSQL.{self._port}.lock").unlink(missing_ok=True)
 
+    @contextlib.contextmanager
+    def hung(self) -> Iterator[None]:
+        """SIGSTOP this cluster's postmaster and every process under it (its backends): a server
+        that accepts TCP but never answers, for as long as the block runs; SIGCONT always after."""
+        pid = self._postmaster_pid()
+        assert pid is not None and pid_alive(pid), "PostgreSQL is not running"
+        pids = [pid, *descendants([pid])]
+        try:
+            for p in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(p, signal.SIGSTOP)
+            yield
+        finally:
+            for p in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(p, signal.SIGCONT)
+
     def _connect(self, dbname: str = "waybill"):
         conn = psycopg2.connect(self.url_for(dbname), connect_timeout=5)
         conn.autocommit = True
@@ -328,13 +384,7 @@ log_min_messages = warning
         return self.query_in("waybill", sql, params)
 
     def query_in(self, dbname: str, sql: str, params: Sequence | Mapping | None = None) -> list[tuple]:
-        conn = self._connect(dbname)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(sql, params)
-                return cur.fetchall() if cur.description else []
-        finally:
-            conn.close()
+        return query_and_close(self._connect(dbname), sql, params)
 
     def execute(self, sql: str, params: Sequence | Mapping | None = None) -> int:
         """Run one statement (or several, without params); returns the row count."""
@@ -474,13 +524,7 @@ class Sink:
     def stop(self) -> None:
         if self._proc is None:
             return
-        if self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+        stop_process(self._proc)
         self._proc = None
 
     def _open_files(self) -> set[str]:
@@ -581,8 +625,28 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
 
+# The smtpd that takes waybill-milter's per-recipient copies, as `waybill postfix-setup` writes it
+# (core/postfix/setup_plan.cpp, copyListenerEntry): loopback only, no client restrictions, the
+# milters of smtpd_milters.
+COPY_LISTENER_OPTIONS = (
+    "syslog_name=postfix/waybill-copy", "mynetworks=127.0.0.0/8", "smtpd_client_restrictions=",
+    "smtpd_helo_restrictions=", "smtpd_sender_restrictions=", "smtpd_relay_restrictions=permit_mynetworks,reject",
+    "smtpd_recipient_restrictions=permit_mynetworks,reject", "smtpd_data_restrictions=",
+    "smtpd_end_of_data_restrictions=", "smtpd_proxy_filter=", "smtpd_sasl_auth_enable=no",
+    "smtpd_tls_security_level=none", "smtpd_client_connection_count_limit=0",
+    "smtpd_client_connection_rate_limit=0", "smtpd_client_message_rate_limit=0",
+    "smtpd_client_recipient_rate_limit=0")
+
+
+def copy_listener_entry(listen: str) -> str:
+    return f"{listen} inet n - n - 20 smtpd\n" + "".join(f"  -o {o}\n" for o in COPY_LISTENER_OPTIONS)
+
+
 class Postfix:
     """A private Postfix instance relaying everything to 127.0.0.1:relay_port.
+
+    With milters, master.cf also has the copy listener for waybill-milter's per-recipient copies
+    on 127.0.0.1:copy_port (copy_listener_entry).
 
     milters / non_smtpd_milters: lists like ["inet:127.0.0.1:PORT"]; policy_service: a string
     like "inet:127.0.0.1:PORT" (checked before permit_mynetworks); extra_main: main.cf settings
@@ -604,6 +668,8 @@ class Postfix:
         self.relay_port = relay_port
         self.extra_master = extra_master
         self._smtp_port = free_port()
+        self.copy_port = free_port() if milters else None
+        self._copy_listener_on = True
         self._ever_started = False
 
         self._config_dir.mkdir(parents=True, exist_ok=True)
@@ -670,6 +736,8 @@ class Postfix:
         lines = [f"{k} = {v}" for k, v in self.main_cf.items()]
         (self._config_dir / "main.cf").write_text("\n".join(lines) + "\n")
         master = _MASTER_CF.format(listen=f"{LOOPBACK}:{self._smtp_port}")
+        if self.copy_port and self._copy_listener_on:
+            master += copy_listener_entry(f"{LOOPBACK}:{self.copy_port}")
         (self._config_dir / "master.cf").write_text(master + self.extra_master + "\n")
         # Postfix waits (in 0.3 s steps, ~2 s) until a freshly modified main.cf is a little old,
         # in case an editor is still writing it; backdating the files skips that wait.
@@ -693,6 +761,7 @@ class Postfix:
     def start(self) -> None:
         if self.is_running():
             return
+        self._let_mail_owner_log()
         for attempt in range(5):
             try:
                 # Sets up queue directories and permissions the first time (~2 s), then starts
@@ -706,7 +775,15 @@ class Postfix:
                 if self._ever_started or attempt == 4 or "Address already in use" not in self.log_text():
                     raise RuntimeError("postfix did not start; log:\n" + self.log_text()[-4000:])
                 self._smtp_port = free_port()  # lost a race for the port before anyone saw it
+                self.copy_port = free_port() if self.copy_port else None
                 self._write_config()
+
+    def _let_mail_owner_log(self) -> None:
+        """While Postfix is down, postsuper writes $maillog_file itself, after it has dropped to
+        mail_owner; a warning (a temporary file a killed cleanup left in incoming/) would then make
+        it fail on the root-owned file and `postfix start` with it. postlogd (root) appends either way."""
+        if self.log_file.exists():
+            _chown(self.log_file, "postfix")
 
     def stop(self) -> None:
         """Stop master and all its daemons; returns when they are gone."""
@@ -723,6 +800,13 @@ class Postfix:
 
     def reload(self) -> None:
         run([POSTFIX, "-c", self._config_dir, "reload"], env=self._env())
+
+    def set_copy_listener(self, on: bool) -> None:
+        """Adds or removes the copy listener's master.cf entry and reloads (master stops its smtpds)."""
+        self._copy_listener_on = on
+        self._write_config()
+        if self.is_running():
+            self.reload()
 
     def configure(self, settings: Mapping[str, str], reload: bool = True) -> None:
         """Change main.cf settings (and reload if running)."""
@@ -899,7 +983,7 @@ class Rig:
         # Clients before servers: Postfix uses the daemons under test, they use PostgreSQL.
         steps: list[Callable[[], None]] = [
             *([self.postfix.stop] if self.postfix else []),
-            *[functools.partial(self._stop_spawned, p) for p in reversed(self._spawned)],
+            *[functools.partial(stop_process, p) for p in reversed(self._spawned)],
             *[s.stop for s in (self.sink, self.pg) if s is not None],
         ]
         for step in steps:
@@ -916,13 +1000,3 @@ class Rig:
         else:
             shutil.rmtree(self.base_dir, ignore_errors=True)
         self.base_dir = None
-
-    @staticmethod
-    def _stop_spawned(proc: subprocess.Popen) -> None:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()

@@ -1,8 +1,10 @@
 // Fuzzes what waybill-trackd reads from the internet and from its spool: request targets
 // (track/track_route.cpp), tokens (token/tracking_token.cpp), one-click bodies and spool records
-// (track/track_event.cpp). Nothing may crash; a route's token must lie inside the target; a token
-// the fuzzer did not sign must never verify; any event that parses must re-encode to a record
-// that parses back to the same event.
+// (track/track_event.cpp), the destination host of a click (track/click_policy.cpp) and the rate
+// limiter's client key (track/client_rate_limiter.cpp). Nothing may crash; a route's token must lie
+// inside the target; a token the fuzzer did not sign must never verify; any event that parses must
+// re-encode to a record that parses back to the same event; a host is plain lower-case ASCII (or a
+// bracketed IPv6 literal) and is allowed by an allowlist naming exactly it.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +13,8 @@
 #include <string_view>
 
 #include "token/tracking_token.h"
+#include "track/click_policy.h"
+#include "track/client_rate_limiter.h"
 #include "track/track_event.h"
 #include "track/track_route.h"
 
@@ -40,6 +44,19 @@ void checkSpool(std::string_view text) {
   }
 }
 
+void checkHost(std::string_view url) {
+  const std::string host = waybill::track::urlHost(url);
+  if (host.empty()) return;
+  for (char c : host)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '[' || c == ']' ||
+          c == ':'))
+      std::abort();
+  const waybill::track::ClickPolicy policy{0, {host}};
+  if (!policy.hostAllowed(url)) std::abort();
+  (void)waybill::track::normalizeAllowedHost(url);
+  (void)waybill::track::ClientRateLimiter::clientKey(url);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -49,5 +66,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   else checkRoute("GET", input);
   (void)waybill::track::isOneClickBody(input);
   checkSpool(input);
+  checkHost(input);
   return 0;
 }

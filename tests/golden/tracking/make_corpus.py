@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the tracking corpus: NN_name.eml (the message as an application submits it) and
-NN_name.eml.links (the original URLs the tracker must rewrite, in order, one per line).
+NN_name.eml.links (the URLs the tracker must send readers to, in order, one per line: the links
+as written, in the ASCII form a browser requests for a non-ASCII one).
 
 Each message is written out by hand below (not generated from the tracker's code), so the
 .links files are an independent statement of what must be rewritten. Run it again after editing:
@@ -69,6 +70,11 @@ messages: dict[str, tuple[str, list[str]]] = {}
 
 def add(name: str, text: str, links: list[str]) -> None:
     messages[name] = (text, links)
+
+
+def add_html(name: str, subject: str, html: str, links: list[str]) -> None:
+    """A message that is one text/html part and nothing else (no charset, no transfer encoding)."""
+    add(name, hdr(subject, "Content-Type: text/html\n") + "\n" + html, links)
 
 
 def alternative(plain: str, html: str, html_cte: str = "quoted-printable", boundary: str = "alt-1",
@@ -185,7 +191,7 @@ add("08_text_only_no_mime_headers", "From: a@app.example\nTo: b@mail.example\nSu
 # 9-11: charsets.
 LATIN_HTML = "<html><body><p>Bonjour Hélène, voici <a href=\"https://boutique.example/soldes?x=é\">les soldes</a>.</p></body></html>\n"
 add("09_iso_8859_1_qp", hdr("Soldes", 'Content-Type: text/html; charset="ISO-8859-1"\nContent-Transfer-Encoding: quoted-printable\n') +
-    "\n" + qp(LATIN_HTML, "iso-8859-1"), ["https://boutique.example/soldes?x=\xe9"])
+    "\n" + qp(LATIN_HTML, "iso-8859-1"), ["https://boutique.example/soldes?x=%C3%A9"])  # é decoded from Latin-1, sent as UTF-8
 add("10_utf8_base64_html", hdr("Привет", 'Content-Type: text/html; charset=UTF-8\nContent-Transfer-Encoding: base64\n') +
     "\n" + b64("<html><body><p>Привет! <a href=\"https://shop.example/ru\">Магазин</a> 🛒</p></body></html>\n".encode()) + "\n",
     ["https://shop.example/ru"])
@@ -207,27 +213,27 @@ add("14_long_line_qp_html", hdr("Long QP line", "Content-Type: text/html; charse
     "\n" + qp(long_qp_html) + "\n", [f"https://long.example/{i}" for i in range(40)])
 
 # 15-17: tag and attribute spellings.
-add("15_uppercase_tags", hdr("UPPER", "Content-Type: text/html\n") +
-    '\n<HTML><BODY><A HREF="HTTPS://Upper.Example/Path">Upper</A><AREA SHAPE=RECT HREF="http://upper.example/area"></BODY></HTML>\n',
-    ["HTTPS://Upper.Example/Path", "http://upper.example/area"])
-add("16_unquoted_and_single_quoted", hdr("Quoting", "Content-Type: text/html\n") +
-    "\n<html><body><a href=http://q.example/unquoted?a=1>u</a> <a href='https://q.example/single'>s</a>"
-    " <a\nhref\n=\n\"https://q.example/spaced\"\n>sp</a></body></html>\n",
-    ["http://q.example/unquoted?a=1", "https://q.example/single", "https://q.example/spaced"])
-add("17_entities_in_urls", hdr("Entities", "Content-Type: text/html\n") +
-    '\n<html><body><a href="https://e.example/?a=1&amp;b=2&#38;c=3&#x26;d=4">e</a>'
-    '<a href="https://e.example/q?x=&quot;y&quot;">q</a></body></html>\n',
-    ["https://e.example/?a=1&b=2&c=3&d=4", 'https://e.example/q?x="y"'])
+add_html("15_uppercase_tags", "UPPER",
+         '<HTML><BODY><A HREF="HTTPS://Upper.Example/Path">Upper</A><AREA SHAPE=RECT HREF="http://upper.example/area"></BODY></HTML>\n',
+         ["HTTPS://Upper.Example/Path", "http://upper.example/area"])
+add_html("16_unquoted_and_single_quoted", "Quoting",
+         "<html><body><a href=http://q.example/unquoted?a=1>u</a> <a href='https://q.example/single'>s</a>"
+         " <a\nhref\n=\n\"https://q.example/spaced\"\n>sp</a></body></html>\n",
+         ["http://q.example/unquoted?a=1", "https://q.example/single", "https://q.example/spaced"])
+add_html("17_entities_in_urls", "Entities",
+         '<html><body><a href="https://e.example/?a=1&amp;b=2&#38;c=3&#x26;d=4">e</a>'
+         '<a href="https://e.example/q?x=&quot;y&quot;">q</a></body></html>\n',
+         ["https://e.example/?a=1&b=2&c=3&d=4", 'https://e.example/q?x="y"'])
 
 # 18-19: comments, script, style.
-add("18_links_in_comments", hdr("Comments", "Content-Type: text/html\n") +
-    '\n<html><body><!-- <a href="https://hidden.example/comment">x</a> -->\n'
-    '<!--[if mso]><a href="https://hidden.example/mso">mso</a><![endif]-->\n'
-    '<a href="https://visible.example/1">visible</a></body></html>\n', ["https://visible.example/1"])
-add("19_links_in_script_and_style", hdr("Script", "Content-Type: text/html\n") +
-    '\n<html><head><style>a[href="https://hidden.example/css"] { color: red }</style>\n'
-    '<script>document.write(\'<a href="https://hidden.example/js">\');</script></head>\n'
-    '<body><a href="https://visible.example/2">v</a></body></html>\n', ["https://visible.example/2"])
+add_html("18_links_in_comments", "Comments",
+         '<html><body><!-- <a href="https://hidden.example/comment">x</a> -->\n'
+         '<!--[if mso]><a href="https://hidden.example/mso">mso</a><![endif]-->\n'
+         '<a href="https://visible.example/1">visible</a></body></html>\n', ["https://visible.example/1"])
+add_html("19_links_in_script_and_style", "Script",
+         '<html><head><style>a[href="https://hidden.example/css"] { color: red }</style>\n'
+         '<script>document.write(\'<a href="https://hidden.example/js">\');</script></head>\n'
+         '<body><a href="https://visible.example/2">v</a></body></html>\n', ["https://visible.example/2"])
 
 # 20: 200 links.
 many = "<html><body>\n" + "".join(f'<p><a href="https://many.example/item/{i}?ref=mail">Item {i}</a></p>\n'
@@ -236,16 +242,16 @@ add("20_two_hundred_links", hdr("200 links", "Content-Type: text/html; charset=u
     "\n" + qp(many), [f"https://many.example/item/{i}?ref=mail" for i in range(200)])
 
 # 21-30: what templates and mail clients really send.
-add("21_not_rewritten_schemes", hdr("Schemes", "Content-Type: text/html\n") +
-    '\n<html><body><a href="mailto:a@b.example">m</a><a href="tel:+4930123">t</a><a href="#section">a</a>'
-    '<a href="javascript:void(0)">j</a><a href="ftp://files.example/x">f</a><a href="/relative">r</a>'
-    '<a href="https://ok.example/">ok</a></body></html>\n', ["https://ok.example/"])
-add("22_notrack_and_tracking_host", hdr("Notrack", "Content-Type: text/html\n") +
-    '\n<html><body><a data-waybill-notrack href="https://private.example/">p</a>'
-    '<a href="https://t.example/u/ALREADY">unsub</a><a href="https://ok.example/x">x</a></body></html>\n',
-    ["https://ok.example/x"])
-add("23_no_body_tag_fragment", hdr("Fragment", "Content-Type: text/html\n") +
-    '\n<p>Just a fragment with <a href="https://frag.example/">a link</a></p>\n', ["https://frag.example/"])
+add_html("21_not_rewritten_schemes", "Schemes",
+         '<html><body><a href="mailto:a@b.example">m</a><a href="tel:+4930123">t</a><a href="#section">a</a>'
+         '<a href="javascript:void(0)">j</a><a href="ftp://files.example/x">f</a><a href="/relative">r</a>'
+         '<a href="https://ok.example/">ok</a></body></html>\n', ["https://ok.example/"])
+add_html("22_notrack_and_tracking_host", "Notrack",
+         '<html><body><a data-waybill-notrack href="https://private.example/">p</a>'
+         '<a href="https://t.example/u/ALREADY">unsub</a><a href="https://ok.example/x">x</a></body></html>\n',
+         ["https://ok.example/x"])
+add_html("23_no_body_tag_fragment", "Fragment",
+         '<p>Just a fragment with <a href="https://frag.example/">a link</a></p>\n', ["https://frag.example/"])
 add("24_lf_line_endings_alternative", hdr("LF", 'Content-Type: multipart/alternative; boundary=lf\n') +
     "\n--lf\nContent-Type: text/plain\n\nSee http://lf.example/a\n--lf\nContent-Type: text/html\n\n"
     '<a href="http://lf.example/a">a</a>\n--lf--\n', ["http://lf.example/a", "http://lf.example/a"])
@@ -268,16 +274,16 @@ add("28_calendar_and_csv", hdr("Invite", 'Content-Type: multipart/mixed; boundar
 add("29_windows_1252_8bit", hdr("Prices", 'Content-Type: text/html; charset=windows-1252\nContent-Transfer-Encoding: 8bit\n') +
     "\n<html><body><p>Only \x80 9,99 \x96 <a href='https://prices.example/eur'>buy</a></p></body></html>\n",
     ["https://prices.example/eur"])
-add("30_empty_href_and_whitespace_urls", hdr("Odd hrefs", "Content-Type: text/html\n") +
-    '\n<html><body><a href="">empty</a><a href>none</a><a href="  https://ws.example/trim  ">trim</a>'
-    '<a href="https://bad.example/has space">space</a></body></html>\n', ["https://ws.example/trim"])
+add_html("30_empty_href_and_whitespace_urls", "Odd hrefs",
+         '<html><body><a href="">empty</a><a href>none</a><a href="  https://ws.example/trim  ">trim</a>'
+         '<a href="https://bad.example/has space">space</a></body></html>\n', ["https://ws.example/trim"])
 add("31_many_text_urls_qp", hdr("Digest", "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n") +
     "\n" + qp("Today's digest:\n" + "".join(f"* Story {i}: https://news.example/s/{i}?src=digest\n" for i in range(30))),
     [f"https://news.example/s/{i}?src=digest" for i in range(30)])
-add("32_image_map_and_base", hdr("Map", "Content-Type: text/html\n") +
-    '\n<html><head><base href="https://base.example/"></head><body><img usemap="#m" src="cid:x">'
-    '<map name="m"><area shape="rect" coords="0,0,10,10" href="https://map.example/a" alt="a">'
-    '<area shape="rect" coords="10,0,20,10" href="#b" alt="b"></map></body></html>\n', ["https://map.example/a"])
+add_html("32_image_map_and_base", "Map",
+         '<html><head><base href="https://base.example/"></head><body><img usemap="#m" src="cid:x">'
+         '<map name="m"><area shape="rect" coords="0,0,10,10" href="https://map.example/a" alt="a">'
+         '<area shape="rect" coords="10,0,20,10" href="#b" alt="b"></map></body></html>\n', ["https://map.example/a"])
 
 
 def main() -> None:

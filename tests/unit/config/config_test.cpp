@@ -13,12 +13,13 @@ Result<std::shared_ptr<const Config>> parseIni(const std::string& text) {
 TEST(Config, ReadsSectionsAndDefaults) {
   auto config = parseIni(
       "[database]\nurl = postgresql://u@127.0.0.1:5432/db\n"
-      "[tracking]\nbase_url = https://t.example.com/\ndefault_mode = clicks\n"
+      "[tracking]\nbase_url = https://t.sender.example/\ndefault_mode = clicks\n"
       "[milter]\nsocket = inet:9999@127.0.0.1\n");
   ASSERT_TRUE(config.ok()) << config.error();
   EXPECT_EQ((*config)->database.url, "postgresql://u@127.0.0.1:5432/db");
   EXPECT_EQ((*config)->database.pool_size, 4);
-  EXPECT_EQ((*config)->tracking.base_url, "https://t.example.com");  // trailing slash dropped
+  EXPECT_EQ((*config)->database.timeout_seconds, 10);
+  EXPECT_EQ((*config)->tracking.base_url, "https://t.sender.example");  // trailing slash dropped
   EXPECT_EQ((*config)->tracking.default_mode, TrackMode::Clicks);
   EXPECT_EQ((*config)->milter.socket, "inet:9999@127.0.0.1");
 }
@@ -42,8 +43,13 @@ INSTANTIATE_TEST_SUITE_P(Table, ConfigErrors, ::testing::Values(
     BadCase{"[tracking]\nbase_url = ftp://x\n", "tracking.base_url"},
     BadCase{"[database]\npool_size = 0\n", "database.pool_size"},
     BadCase{"[database]\npool_size = many\n", "database.pool_size"},
+    BadCase{"[database]\ntimeout = 0\n", "database.timeout"},
+    BadCase{"[database]\ntimeout = soon\n", "database.timeout"},
     BadCase{"[database]\nurll = x\n", "database.urll"},
-    BadCase{"[log]\nlevel = loud\n", "log.level"}));
+    BadCase{"[log]\nlevel = loud\n", "log.level"},
+    BadCase{"[logd]\nlog_file = mail.log\n", "logd.log_file"},
+    BadCase{"[logd]\nbatch_lines = 0\n", "logd.batch_lines"},
+    BadCase{"[logd]\nmetrics_listen = 0.0.0.0:9106\n", "logd.metrics_listen"}));
 
 TEST(Config, CommandLineWinsOverFile) {
   char path[] = "/tmp/waybill-config-XXXXXX";
@@ -67,6 +73,23 @@ TEST(Config, MissingExplicitFileIsAnError) {
   auto parsed = parser.parse(3, argv);
   ASSERT_FALSE(parsed.ok());
   EXPECT_NE(parsed.error().find("/nonexistent/waybill.conf"), std::string::npos);
+}
+
+TEST(Config, RefusesTheDocumentationsPlaceholderBaseUrl) {
+  for (const char* url : {"https://track.example.com", "https://example.org/t", "http://T.EXAMPLE.NET:8080"}) {
+    ConfigParser parser("waybill-test", "");
+    const std::string option = std::string("--tracking.base_url=") + url;
+    const char* argv[] = {"waybill-test", "--config", "/dev/null", option.c_str()};
+    auto parsed = parser.parse(4, argv);
+    ASSERT_FALSE(parsed) << url;
+    EXPECT_NE(parsed.error().find("placeholder"), std::string::npos) << parsed.error();
+  }
+  for (const char* url : {"https://track.shop.example", "https://notexample.com", "https://example.community"}) {
+    ConfigParser parser("waybill-test", "");
+    const std::string option = std::string("--tracking.base_url=") + url;
+    const char* argv[] = {"waybill-test", "--config", "/dev/null", option.c_str()};
+    EXPECT_TRUE(parser.parse(4, argv).ok()) << url;
+  }
 }
 
 }  // namespace

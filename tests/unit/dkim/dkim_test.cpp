@@ -82,7 +82,10 @@ class SigningFixture : public ::testing::Test {
                      ed_.public_base64 + "\n");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
-  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    std::filesystem::permissions(dir_ / name, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   std::filesystem::path dir_;
@@ -229,6 +232,8 @@ TEST(LoadSigningKey, NamesTheKeyAndWhyItCannotBeRead) {
   std::filesystem::create_directories(dir / "adir.key");
   std::ofstream(dir / "empty.key").close();
   std::ofstream(dir / "junk.key") << "not a key\n";
+  for (const char* file : {"empty.key", "junk.key"})
+    std::filesystem::permissions(dir / file, std::filesystem::perms::owner_read);
   const auto error = [&](const char* file) {
     return loadSigningKey({"k", "example.com", "s1", (dir / file).string()}).error();
   };
@@ -238,6 +243,21 @@ TEST(LoadSigningKey, NamesTheKeyAndWhyItCannotBeRead) {
   EXPECT_NE(error("gone.key").find("No such file or directory"), std::string::npos);
   EXPECT_NE(error("junk.key").find("is not a PEM private key"), std::string::npos);
   std::filesystem::remove_all(dir);
+}
+
+// As ssh does: a private key other users can read is refused, with one line saying what to do.
+TEST_F(SigningFixture, RefusesAKeyOtherUsersCanRead) {
+  const KeyEntry entry{"k", "example.com", "s1", path("rsa.key")};
+  ASSERT_TRUE(loadSigningKey(entry).ok());
+  namespace fs = std::filesystem;
+  fs::permissions(path("rsa.key"), fs::perms::group_read, fs::perm_options::add);
+  EXPECT_TRUE(loadSigningKey(entry).ok()) << "group read is the package's layout (root:waybill_milter 0640)";
+  fs::permissions(path("rsa.key"), fs::perms::others_read, fs::perm_options::add);
+  const auto refused = loadSigningKey(entry);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error(), "DKIM key '" + path("rsa.key") + "' for example.com is open to other users (mode 0644): "
+                             "refused, as ssh refuses such a key; chmod o-rwx '" + path("rsa.key") + "'")
+      << refused.error();
 }
 
 TEST_F(SigningFixture, GeneratedPublicKeyMatchesPrivate) {

@@ -3,16 +3,19 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+
 #include "dsn/dsn_parser.h"
 
 namespace waybill::dsn {
 namespace {
 
 struct Case {
-  const char* status;
-  const char* diagnostic;
-  const char* command;
-  const char* reason;
+  std::string_view status;
+  std::string_view diagnostic;
+  std::string_view command;
+  std::string_view reason;
   bool hard;
 };
 
@@ -51,16 +54,27 @@ TEST(BounceClassifier, DelayedWithoutDetailIsExpired) {
   EXPECT_FALSE(r.hard_bounce);
 }
 
+// Each small parser of free text: what it must find in the text ("" for nothing).
+struct TextCase {
+  const char* parser;
+  std::string (*find)(std::string_view);
+  std::string_view text;
+  std::string_view found;
+};
+
 TEST(DsnText, FindsStatusReplyCodeAndCommand) {
-  EXPECT_EQ(statusFromDiagnostic("5.1.0 - Unknown address error 550-'5.7.1 <x@y>... Access denied'"), "5.7.1");
-  EXPECT_EQ(findStatusCode("host 192.0.2.1 said: 550 5.1.1 nope"), "5.1.1");
-  EXPECT_EQ(findStatusCode("version 1.2.3.4"), "");
-  EXPECT_EQ(findReplyCode("host mx.example[192.0.2.1] said: 550 5.1.1 nope"), "550");
-  EXPECT_EQ(findReplyCode("501: 5.1.8 Sender address rejected"), "501");
-  EXPECT_EQ(findReplyCode("id 522 is not a reply code"), "");
-  EXPECT_EQ(findSmtpCommand("550 nope (in reply to RCPT TO command)"), "RCPT");
-  EXPECT_EQ(findSmtpCommand(">>> DATA\n<<< 554 5.7.1 rejected\n"), "DATA");
-  EXPECT_EQ(addressFromTypedField("rfc822; <Ann@Example.com>"), "Ann@Example.com");
+  const TextCase cases[] = {
+      {"statusFromDiagnostic", statusFromDiagnostic, "5.1.0 - Unknown address error 550-'5.7.1 <x@y>... Access denied'", "5.7.1"},
+      {"findStatusCode", findStatusCode, "host 192.0.2.1 said: 550 5.1.1 nope", "5.1.1"},
+      {"findStatusCode", findStatusCode, "version 1.2.3.4", ""},
+      {"findReplyCode", findReplyCode, "host mx.example[192.0.2.1] said: 550 5.1.1 nope", "550"},
+      {"findReplyCode", findReplyCode, "501: 5.1.8 Sender address rejected", "501"},
+      {"findReplyCode", findReplyCode, "id 522 is not a reply code", ""},
+      {"findSmtpCommand", findSmtpCommand, "550 nope (in reply to RCPT TO command)", "RCPT"},
+      {"findSmtpCommand", findSmtpCommand, ">>> DATA\n<<< 554 5.7.1 rejected\n", "DATA"},
+      {"addressFromTypedField", addressFromTypedField, "rfc822; <Ann@Example.com>", "Ann@Example.com"},
+  };
+  for (const TextCase& c : cases) EXPECT_EQ(c.find(c.text), c.found) << c.parser << "(\"" << c.text << "\")";
 }
 
 TEST(DsnParser, SplitsRecipientsWithoutBlankLinesAndKeepsFieldOrder) {

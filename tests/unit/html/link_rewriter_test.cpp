@@ -27,7 +27,7 @@ class FakeUrls : public TrackingUrls {
 
 TEST(LinkRewriter, RewritesEligibleLinksAndKeepsEverythingElse) {
   FakeUrls urls;
-  LinkRewriter rewriter(urls, {.links = true, .pixel = true, .text_links = true, .keep_urls = {"http://keep.example/"}});
+  LinkRewriter rewriter(urls, {.links = true, .pixel = true, .text_links = true, .keep_urls = {"http://keep.example/"}, .charset = ""});
   const std::string html =
       "<html><body><a href=\"http://a.example/?x=1&amp;y=2\">a</a>"
       "<a href='mailto:x@example'>m</a><a href=\"tel:+1\">t</a><a href=\"#top\">#</a>"

@@ -46,14 +46,20 @@ TEST(MilterMetrics, StoppedMessagesCountByCauseAndHeldIsNotAccepted) {
   message.envelope.recipients = {"a@x.test"};
   metrics.record({message, StageStatus::Outcome::TempFail, "record", 0.01});
   metrics.record({message, StageStatus::Outcome::Reject, "control-headers", 0.01});
+  message.suppressed_recipients = {"gone@x.test"};
+  metrics.record({message, StageStatus::Outcome::TempFail, "record", 0.01});  // decided again on retry: not counted
+  metrics.record({message, StageStatus::Outcome::Discard, "suppress", 0.01});
+  message.suppressed_recipients.clear();
   metrics.countEarlyTempfail("body_spool");
   message.quarantine_reason = "scheduled";
   metrics.record({message, StageStatus::Outcome::Continue, "", 0.01});
   const std::string text = scrape(metrics);
-  EXPECT_NE(text.find("waybill_milter_tempfails_total{cause=\"record\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("waybill_milter_tempfails_total{cause=\"record\"} 2"), std::string::npos) << text;
   EXPECT_NE(text.find("waybill_milter_tempfails_total{cause=\"body_spool\"} 1"), std::string::npos);
   EXPECT_NE(text.find("waybill_milter_rejects_total{cause=\"control-headers\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("waybill_milter_messages_total{result=\"tempfail\"} 2"), std::string::npos);
+  EXPECT_NE(text.find("waybill_milter_messages_total{result=\"tempfail\"} 3"), std::string::npos);
+  EXPECT_NE(text.find("waybill_milter_rejects_total{cause=\"suppress\"} 1"), std::string::npos);  // a sendmail discard
+  EXPECT_NE(text.find("waybill_milter_recipients_suppressed_total 1"), std::string::npos);
   EXPECT_NE(text.find("waybill_milter_messages_total{result=\"held\"} 1"), std::string::npos);
   EXPECT_NE(text.find("waybill_milter_messages_total{result=\"accepted\"} 0"), std::string::npos);
   EXPECT_NE(text.find("waybill_milter_recipients_total 1"), std::string::npos);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "counting_stage.h"
 #include "pipeline.h"
 #include "stages/control_headers.h"
 #include "stages/standard_headers.h"
@@ -93,19 +94,6 @@ class FailingStage : public Stage {
  public:
   const char* name() const override { return "failing"; }
   StageStatus onEndOfMessage(MilterMessage&) override { return StageStatus::tempFail("down"); }
-};
-
-class CountingStage : public Stage {
- public:
-  explicit CountingStage(int& runs) : runs_(runs) {}
-  const char* name() const override { return "counting"; }
-  StageStatus onEndOfMessage(MilterMessage&) override {
-    ++runs_;
-    return StageStatus::proceed();
-  }
-
- private:
-  int& runs_;
 };
 
 TEST(Pipeline, StopsAtFirstStageThatDoesNotProceed) {

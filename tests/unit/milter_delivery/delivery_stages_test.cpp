@@ -153,6 +153,7 @@ class DkimStageFixture : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("waybill-dkim-stage-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir_);
     std::ofstream(dir_ / "rsa.key") << dkim::generateKey(dkim::KeyAlgorithm::Rsa)->private_pem;
+    std::filesystem::permissions(dir_ / "rsa.key", std::filesystem::perms::owner_read);
     std::ofstream(dir_ / "KeyTable") << "rsa example.com:s1:" << (dir_ / "rsa.key").string() << "\n"
                                      << "gone example.org:s1:" << (dir_ / "gone.key").string() << "\n";
     std::ofstream(dir_ / "SigningTable") << "*@example.com rsa\n*@example.org gone\n";

@@ -11,6 +11,7 @@
 
 #include "html/link_rewriter.h"
 #include "mime/mime_rewriter.h"
+#include "../../support/longest_line.h"
 
 namespace waybill::mime {
 namespace {
@@ -33,16 +34,7 @@ std::string readFile(const std::filesystem::path& path) {
   return buffer.str();
 }
 
-std::size_t longestLine(const std::string& text) {
-  std::size_t longest = 0, start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    longest = std::max(longest, end - start - (end > start && text[end - 1] == '\r' ? 1 : 0));
-    start = end + 1;
-  }
-  return longest;
-}
+using waybill::test_support::longestLine;
 
 TEST(GoldenCorpus, EveryMessageKeepsTheTrackingInvariants) {
   const char* source = std::getenv("WAYBILL_SOURCE_DIR");
@@ -56,7 +48,9 @@ TEST(GoldenCorpus, EveryMessageKeepsTheTrackingInvariants) {
     NumberedUrls urls;
     std::vector<std::string> originals_per_part;
     auto handler = [&](const TextPart& part, std::string_view decoded) -> Result<std::string> {
-      html::LinkRewriter rewriter(urls, {});
+      html::RewriteOptions options;
+      options.charset = part.charset;  // as the milter does: links go out in their ASCII form
+      html::LinkRewriter rewriter(urls, options);
       return part.media_type == "text/html" ? rewriter.rewriteHtml(decoded) : rewriter.rewriteText(decoded);
     };
     auto output = rewriteWholeMessage(input, handler);

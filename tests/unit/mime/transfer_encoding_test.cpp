@@ -28,6 +28,23 @@ TEST(QuotedPrintable, EncodesWithin76AndRoundTrips) {
   EXPECT_EQ(decodeQuotedPrintable(encoded), text);
 }
 
+TEST(QuotedPrintable, NoEncodedLineStartsWithADash) {
+  // Wherever a soft break falls, "--alt-1" text from the middle of a line must not begin an
+  // encoded line, where a MIME parser would take it for the part's boundary.
+  for (std::size_t pad = 0; pad < 80; ++pad) {
+    const std::string text = std::string(pad, 'x') + "--alt-1 and -- more -" + std::string(90, '-') + "\r\n--alt-1\r\n";
+    const std::string encoded = encodeQuotedPrintable(text, "\r\n");
+    std::size_t at = 0;
+    while (at < encoded.size()) {
+      EXPECT_NE(encoded[at], '-') << "pad " << pad << ": " << encoded;
+      const std::size_t eol = encoded.find('\n', at);
+      if (eol == std::string::npos) break;
+      at = eol + 1;
+    }
+    EXPECT_EQ(decodeQuotedPrintable(encoded), text) << "pad " << pad;
+  }
+}
+
 TEST(Base64, RoundTripsAllLengthsWith76CharLines) {
   for (std::size_t length : {0u, 1u, 2u, 3u, 56u, 57u, 58u, 1000u}) {
     std::string bytes;

@@ -19,4 +19,15 @@ TEST(ParseSendAt, AcceptsRfc3339AndRejectsTheRest) {
     EXPECT_FALSE(parseSendAt(bad)) << bad;
 }
 
+TEST(ParseSendAt, RefusesYearsTheClockCannotHold) {
+  // Nanoseconds since 1970 overflow in 2262: such a time must be refused, not wrapped round.
+  for (const char* far : {"9999-12-31T23:59:59Z", "2262-04-12T00:00:00Z", "0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z"}) {
+    const auto parsed = parseSendAt(far);
+    ASSERT_FALSE(parsed) << far;
+    EXPECT_NE(parsed.error().find("outside the years"), std::string::npos) << parsed.error();
+  }
+  EXPECT_TRUE(parseSendAt("2261-12-31T23:59:59Z"));
+  EXPECT_TRUE(parseSendAt("1970-01-01T00:00:00Z"));
+}
+
 }  // namespace

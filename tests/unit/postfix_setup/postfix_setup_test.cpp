@@ -11,7 +11,7 @@ namespace {
 
 SetupInputs inputs() {
   return {"/etc/postfix", "inet:8891@127.0.0.1", "127.0.0.1:10040", "bounces.example.com",
-          {"inbound.example.com"}, "/usr/sbin/waybill-pipe", "/etc/waybill/waybill.conf"};
+          {"inbound.example.com"}, "/usr/sbin/waybill-pipe", "/etc/waybill/waybill.conf", "", "", true};
 }
 
 // Debian's stock main.cf at compatibility_level 3.6, as postconf reports it.
@@ -34,7 +34,9 @@ const ParamChange* change(const SetupPlan& plan, const std::string& name) {
 PostfixState applied(PostfixState state, const SetupPlan& plan) {
   for (const auto& c : plan.params) state.params[c.name] = c.new_value;
   if (!plan.service_entry.empty()) state.pipe_service = plan.service_entry;
+  if (!plan.copy_service_entry.empty()) state.copy_service = plan.copy_service_entry;
   if (!plan.transport_map_text.empty()) state.transport_map_text = plan.transport_map_text;
+  if (!plan.postlog_entry.empty()) state.postlog_service = plan.postlog_entry;
   return state;
 }
 
@@ -68,6 +70,10 @@ TEST(PostfixAddresses, FromWaybillSyntax) {
   EXPECT_EQ(*postfixPolicyAddress("127.0.0.1:10040"), "inet:127.0.0.1:10040");
   EXPECT_EQ(*postfixPolicyAddress("unix:/run/waybill/policyd.sock"), "unix:/run/waybill/policyd.sock");
   EXPECT_EQ(*postfixPolicyAddress("0.0.0.0:10040"), "inet:127.0.0.1:10040");
+  // The package's socket, inside the queue directory: relative, so a chrooted smtpd reaches it.
+  EXPECT_EQ(*postfixPolicyAddress("unix:/var/spool/postfix/private/waybill-policy", "/var/spool/postfix"),
+            "unix:private/waybill-policy");
+  EXPECT_EQ(*postfixPolicyAddress("unix:/run/waybill/policyd.sock", "/var/spool/postfix"), "unix:/run/waybill/policyd.sock");
   EXPECT_FALSE(postfixPolicyAddress("10040"));
 }
 
@@ -86,8 +92,10 @@ TEST(PostfixSetupPlan, StockInstanceGetsEverything) {
   EXPECT_EQ(change(*plan, "waybill-pipe_destination_recipient_limit")->new_value, "1");
   EXPECT_EQ(change(*plan, "delay_warning_time")->new_value, "4h");
   EXPECT_FALSE(plan->service_exists);
-  EXPECT_TRUE(plan->service_entry.starts_with("waybill-pipe unix - n n - 10 pipe flags=Rq user=waybill "
-                                              "argv=/usr/sbin/waybill-pipe --config /etc/waybill/waybill.conf"));
+  EXPECT_TRUE(plan->service_entry.starts_with("waybill-pipe unix - n n - 10 pipe flags=Rq user=waybill_pipe:waybill "
+                                              "argv=/usr/sbin/waybill-pipe --config /etc/waybill/waybill.conf "
+                                              "--database.role waybill_pipe "))
+      << plan->service_entry;
   EXPECT_NE(plan->transport_map_text.find("bounces.example.com"), std::string::npos);
   EXPECT_NE(plan->transport_map_text.find("inbound.example.com            waybill-pipe:"), std::string::npos);
 }
@@ -185,6 +193,84 @@ TEST(PostfixSetupPlan, BadAddressesAreOneLineErrors) {
   auto plan = planPostfixSetup(in, stock());
   ASSERT_FALSE(plan);
   EXPECT_NE(plan.error().find("milter.socket 'tcp:8891'"), std::string::npos);
+}
+
+TEST(PostfixSetup, CopyListenerIsAddedOnceWhenConfigured) {
+  EXPECT_TRUE(planPostfixSetup(inputs(), stock())->copy_service_entry.empty());  // not configured: none
+  SetupInputs with_copies = inputs();
+  with_copies.copy_listener = "127.0.0.1:10027";
+  auto plan = planPostfixSetup(with_copies, stock());
+  ASSERT_TRUE(plan) << plan.error();
+  EXPECT_EQ(plan->copy_service_name, "127.0.0.1:10027/inet");
+  EXPECT_TRUE(plan->copy_service_entry.starts_with("127.0.0.1:10027 inet n - n - 20 smtpd -o ")) << plan->copy_service_entry;
+  EXPECT_NE(plan->copy_service_entry.find(" -o smtpd_recipient_restrictions=permit_mynetworks,reject"), std::string::npos);
+  EXPECT_EQ(plan->copy_service_entry.find("smtpd_milters"), std::string::npos);  // main.cf's milters apply
+  // postconf -M prints it padded, with each -o on its own line: still the same entry.
+  PostfixState state = applied(stock(), *plan);
+  std::string padded = state.copy_service;
+  for (std::size_t at = padded.find(" -o "); at != std::string::npos; at = padded.find(" -o ", at + 6))
+    padded.replace(at, 4, "\n    -o ");
+  state.copy_service = padded;
+  auto again = planPostfixSetup(with_copies, state);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->copy_service_entry.empty());
+  EXPECT_TRUE(again->copy_service_exists);
+  with_copies.copy_listener = "10027";
+  EXPECT_FALSE(planPostfixSetup(with_copies, stock()));
+}
+
+SetupInputs withLogFile(bool host_has_syslog) {
+  SetupInputs in = inputs();
+  in.log_file = "/var/log/mail.log";
+  in.host_has_syslog = host_has_syslog;
+  return in;
+}
+
+TEST(PostfixSetupPlan, WithoutSyslogPostfixWritesTheLogFileItself) {
+  PostfixState state = stock();
+  state.params["maillog_file"] = "";
+  state.params["maillog_file_prefixes"] = "/var, /dev/stdout";
+  auto plan = planPostfixSetup(withLogFile(false), state);
+  ASSERT_TRUE(plan) << plan.error();
+  ASSERT_TRUE(change(*plan, "maillog_file"));
+  EXPECT_EQ(change(*plan, "maillog_file")->new_value, "/var/log/mail.log");
+  EXPECT_FALSE(change(*plan, "maillog_file_prefixes"));  // /var allows it already
+  EXPECT_EQ(plan->postlog_entry, "postlog unix-dgram n - n - 1 postlogd");
+  auto again = planPostfixSetup(withLogFile(false), applied(state, *plan));
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty());
+}
+
+TEST(PostfixSetupPlan, LogFileOutsideThePrefixesIsAllowedExplicitly) {
+  PostfixState state = stock();
+  state.params["maillog_file_prefixes"] = "/var, /dev/stdout";
+  SetupInputs in = withLogFile(false);
+  in.log_file = "/srv/log/postfix.log";
+  auto plan = planPostfixSetup(in, state);
+  ASSERT_TRUE(plan);
+  ASSERT_TRUE(change(*plan, "maillog_file_prefixes"));
+  EXPECT_EQ(change(*plan, "maillog_file_prefixes")->new_value, "/var, /dev/stdout, /srv/log");
+}
+
+TEST(PostfixSetupPlan, WithSyslogNothingChangesForTheLog) {
+  auto plan = planPostfixSetup(withLogFile(true), stock());
+  ASSERT_TRUE(plan);
+  EXPECT_FALSE(change(*plan, "maillog_file"));
+  EXPECT_TRUE(plan->postlog_entry.empty());
+  EXPECT_TRUE(std::any_of(plan->notes.begin(), plan->notes.end(),
+                          [](const std::string& n) { return n.find("syslog") != std::string::npos; }));
+}
+
+TEST(PostfixSetupPlan, AnOperatorsMaillogFileIsKeptAndNamed) {
+  PostfixState state = stock();
+  state.params["maillog_file"] = "/var/log/postfix.log";
+  auto plan = planPostfixSetup(withLogFile(false), state);
+  ASSERT_TRUE(plan);
+  EXPECT_FALSE(change(*plan, "maillog_file"));
+  EXPECT_EQ(plan->postlog_entry, "postlog unix-dgram n - n - 1 postlogd");  // maillog_file needs it
+  EXPECT_TRUE(std::any_of(plan->notes.begin(), plan->notes.end(), [](const std::string& n) {
+    return n.find("[logd] log_file = /var/log/postfix.log") != std::string::npos;
+  }));
 }
 
 }  // namespace

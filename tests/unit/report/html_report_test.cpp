@@ -1,5 +1,6 @@
 #include "report/html_report.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace waybill::report {
@@ -50,13 +51,29 @@ TEST(HtmlReportTest, FunnelBarsScaleToAccepted) {
   EXPECT_NE(svg.find("(50.0%)"), std::string::npos) << svg;
 }
 
-TEST(HtmlReportTest, DailyChartDrawsOneLinePerSeriesAndCopesWithNoDays) {
-  const std::string svg = dailyVolumeChartSvg(sample().days);
-  EXPECT_EQ(count(svg, "<polyline"), 5);
-  // The busiest value (120 accepted on the first day) touches the top of the plot area.
-  EXPECT_NE(svg.find("points=\"56.0,10.0 "), std::string::npos) << svg;
+TEST(HtmlReportTest, DailyChartDrawsBarsPerSeriesAndLabelsEveryDay) {
+  const auto days = sample().days;
+  const std::string svg = dailyVolumeChartSvg(days);
+  EXPECT_EQ(count(svg, "class=\"bar\""), 5 * static_cast<int>(days.size()));
+  EXPECT_EQ(count(svg, "class=\"day\""), static_cast<int>(days.size()));
+  // The busiest value (120 accepted on the first day) reaches the top of the plot area.
+  EXPECT_NE(svg.find("y=\"10.0\" width="), std::string::npos) << svg;
+  EXPECT_NE(svg.find("height=\"220.0\""), std::string::npos) << svg;
+  // Many days: still every one labelled, rotated.
+  std::vector<DayVolume> month;
+  for (int d = 1; d <= 30; ++d) month.push_back({fmt::format("2026-04-{:02d}", d), d, d, d, d, d});
+  const std::string long_svg = dailyVolumeChartSvg(month);
+  EXPECT_EQ(count(long_svg, "class=\"day\""), 30);
+  EXPECT_NE(long_svg.find(">04-30</text>"), std::string::npos);
+  EXPECT_NE(long_svg.find("rotate(-60"), std::string::npos);
   EXPECT_NE(dailyVolumeChartSvg({}).find("no events"), std::string::npos);
   EXPECT_NE(bounceReasonChartSvg({}).find("no bounces"), std::string::npos);
+}
+
+TEST(HtmlReportTest, FunnelSaysSoWithoutDeliveryData) {
+  const std::string svg = funnelChartSvg({"all", 200, 0, 0, 5, 0, 50, 0, 0, 0, 0, 0, 0});  // 5 bounced: 2.5%
+  EXPECT_NE(svg.find("(no delivery data yet)"), std::string::npos) << svg;
+  EXPECT_EQ(svg.find("(0.0%)"), std::string::npos) << svg;
 }
 
 }  // namespace

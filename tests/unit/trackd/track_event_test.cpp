@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "track/event_store.h"
+#include "store/event_store.h"
 
 namespace waybill::track {
 namespace {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -17,14 +18,22 @@ class TrackHandlerTest : public ::testing::Test {
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
            ("trackd-handler-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    auto spool = EventSpool::open(dir_.string());
-    ASSERT_TRUE(spool) << spool.error();
-    spool_ = std::move(*spool);
     auto keys = std::make_shared<KeyRing>();
     keys->add(3, std::string(32, 'k'));
     keys_ = keys;
-    handler_ = std::make_unique<TrackHandler>(keys_, track::UnsubscribePage(kBuiltinUnsubscribeTemplate),
-                                              TrackHandlerOptions{"https://t.example", "domain"}, metrics_);
+    rebuild({});
+  }
+  // A handler with these limits on a fresh spool of at most spool_max bytes.
+  void rebuild(TrackHandlerOptions options, std::uint64_t spool_max = UINT64_MAX) {
+    segment_.reset();
+    spool_.reset();
+    std::filesystem::remove_all(dir_);
+    auto spool = EventSpool::open(dir_.string(), spool_max);
+    ASSERT_TRUE(spool) << spool.error();
+    spool_ = std::move(*spool);
+    options.base_url = "https://t.example";
+    options.unsubscribe_scope = "domain";
+    handler_ = std::make_unique<TrackHandler>(keys_, track::UnsubscribePage(kBuiltinUnsubscribeTemplate), options);
     segment_ = std::make_unique<EventSpool::Segment>(*spool_, 0);
   }
   void TearDown() override {
@@ -33,8 +42,11 @@ class TrackHandlerTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::string token(TokenKind kind, const std::string& url = "") const {
-    return TokenCodec(keys_).encode({kind, recipient_, url});
+  std::string token(TokenKind kind, const std::string& url = "", std::uint32_t issued_at = 0) const {
+    return TokenCodec(keys_).encode({kind, recipient_, url, issued_at});
+  }
+  std::string unsubscribeTokenOf(const Uuid& recipient) const {
+    return TokenCodec(keys_).encode({TokenKind::Unsubscribe, recipient, {}});
   }
   std::string get(const std::string& method, const std::string& target, const std::string& body = "",
                   bool keep_alive = true) {
@@ -136,13 +148,72 @@ TEST_F(TrackHandlerTest, OneClickAndBrowserPostRecordOneIdempotentUnsubscription
   EXPECT_EQ(events[0].scope, "domain");
 }
 
+std::uint32_t nowSeconds() { return static_cast<std::uint32_t>(std::time(nullptr)); }
+
+TEST_F(TrackHandlerTest, OverTheRateLimitIs429ButAOneClickUnsubscribeIsNot) {
+  TrackHandlerOptions options;
+  options.rate_limit = 1;
+  options.rate_burst = 2;
+  rebuild(options);
+  const std::string pixel = "/o/" + token(TokenKind::Open);
+  EXPECT_EQ(get("GET", pixel).rfind("HTTP/1.1 200 OK", 0), 0u);
+  EXPECT_EQ(get("GET", pixel).rfind("HTTP/1.1 200 OK", 0), 0u);
+  const std::string limited = get("GET", pixel);
+  EXPECT_EQ(limited.rfind("HTTP/1.1 429 Too Many Requests\r\n", 0), 0u);
+  EXPECT_NE(limited.find("\r\nRetry-After: 1\r\n"), std::string::npos);
+  EXPECT_EQ(get("GET", "/nothing").rfind("HTTP/1.1 429", 0), 0u);  // 404s count too
+  const std::string target = "/u/" + token(TokenKind::Unsubscribe);
+  EXPECT_EQ(get("POST", target, "List-Unsubscribe=One-Click").rfind("HTTP/1.1 200 OK", 0), 0u);
+  EXPECT_EQ(metrics_.worker(0).rate_limited.load(), 2u);
+  EXPECT_EQ(spooled().size(), 3u);  // two opens and the unsubscription
+}
+
+TEST_F(TrackHandlerTest, FullSpoolDropsOpensAndClicksButKeepsEachUnsubscriptionOnce) {
+  rebuild({}, 4096);
+  const std::string pixel = "/o/" + token(TokenKind::Open);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(get("GET", pixel).rfind("HTTP/1.1 200 OK", 0), 0u);
+  const std::string url = "https://a.example/x";
+  EXPECT_NE(get("GET", "/c/" + token(TokenKind::Click, url, nowSeconds())).find("\r\nLocation: " + url + "\r\n"),
+            std::string::npos);  // still redirected
+  const auto& counters = metrics_.worker(0);
+  EXPECT_GT(counters.opens_dropped.load(), 0u);
+  EXPECT_EQ(counters.opens_dropped.load() + counters.events_spooled.load(), 100u);
+  EXPECT_EQ(counters.clicks_dropped.load(), 1u);
+  EXPECT_LE(spool_->bytes(), 4096u);
+
+  const Uuid others[] = {Uuid::random(), Uuid::random(), Uuid::random()};
+  for (int round = 0; round < 3; ++round)
+    for (const Uuid& other : others)
+      EXPECT_EQ(get("POST", "/u/" + unsubscribeTokenOf(other), "List-Unsubscribe=One-Click").rfind("HTTP/1.1 200 OK", 0), 0u);
+  std::size_t unsubscriptions = 0;
+  for (const auto& event : spooled()) unsubscriptions += event.type == track::EventType::Unsubscribed ? 1 : 0;
+  EXPECT_EQ(unsubscriptions, 3u);  // each kept past the cap, repeats not copied again
+  EXPECT_GT(spool_->bytes(), 4096u);
+}
+
+TEST_F(TrackHandlerTest, ExpiredOrDisallowedClicksGetAPageAndAreNotRecorded) {
+  TrackHandlerOptions options;
+  options.click_policy = {3600, {"a.example"}};
+  rebuild(options);
+  const std::string expired = get("GET", "/c/" + token(TokenKind::Click, "https://a.example/x", nowSeconds() - 7200));
+  EXPECT_EQ(expired.rfind("HTTP/1.1 410 Gone\r\n", 0), 0u);
+  EXPECT_EQ(expired.find("Location:"), std::string::npos);
+  EXPECT_NE(expired.find("This link has expired"), std::string::npos);
+  const std::string elsewhere = get("GET", "/c/" + token(TokenKind::Click, "https://b.example/x", nowSeconds()));
+  EXPECT_EQ(elsewhere.rfind("HTTP/1.1 403 Forbidden\r\n", 0), 0u);
+  EXPECT_EQ(elsewhere.find("Location:"), std::string::npos);
+  EXPECT_EQ(get("HEAD", "/c/" + token(TokenKind::Click, "https://b.example/", nowSeconds())).rfind("HTTP/1.1 403", 0), 0u);
+  EXPECT_TRUE(spooled().empty());
+  EXPECT_EQ(metrics_.worker(0).clicks_expired.load(), 1u);
+  EXPECT_EQ(metrics_.worker(0).clicks_host_refused.load(), 2u);
+  // A version-1 click (issue time unknown) to an allowed host still redirects.
+  EXPECT_EQ(get("GET", "/c/" + token(TokenKind::Click, "https://www.a.example/")).rfind("HTTP/1.1 302", 0), 0u);
+}
+
 TEST(RedirectSafety, OnlyAbsoluteWebUrlsWithoutControlCharacters) {
-  EXPECT_TRUE(isSafeRedirect("https://a.example/x"));
-  EXPECT_TRUE(isSafeRedirect("http://a.example"));
-  EXPECT_FALSE(isSafeRedirect("//evil.example/"));
-  EXPECT_FALSE(isSafeRedirect("javascript:alert(1)"));
-  EXPECT_FALSE(isSafeRedirect("https://a.example/ x"));
-  EXPECT_FALSE(isSafeRedirect("https://"));
+  for (const char* safe : {"https://a.example/x", "http://a.example"}) EXPECT_TRUE(isSafeRedirect(safe)) << safe;
+  for (const char* unsafe : {"//evil.example/", "javascript:alert(1)", "https://a.example/ x", "https://"})
+    EXPECT_FALSE(isSafeRedirect(unsafe)) << unsafe;
 }
 
 }  // namespace

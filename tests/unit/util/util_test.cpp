@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "mail/address.h"
@@ -51,8 +52,8 @@ TEST(Address, ExtractsParts) {
   EXPECT_EQ(stripAngles(" <a@b.c> "), "a@b.c");
   EXPECT_EQ(domainOf("<User@Example.COM>"), "example.com");
   EXPECT_EQ(domainOf("postmaster"), "");
-  EXPECT_EQ(firstAddressInHeader("\"Doe, <Jane>\" <jane@example.org>"), "jane@example.org");
-  EXPECT_EQ(firstAddressInHeader("jane@example.org (Jane), bob@example.org"), "jane@example.org");
+  for (const char* header : {"\"Doe, <Jane>\" <jane@example.org>", "jane@example.org (Jane), bob@example.org"})
+    EXPECT_EQ(firstAddressInHeader(header), "jane@example.org") << header;
   EXPECT_EQ(splitList(" a, b ,,c "), (std::vector<std::string>{"a", "b", "c"}));
 }
 
@@ -63,6 +64,16 @@ TEST(Address, MessageIdAndDate) {
   EXPECT_NE(makeMessageId("example.com"), id);
   const auto when = std::chrono::system_clock::from_time_t(1795321231);  // 2026-11-22 04:20:31 UTC
   EXPECT_EQ(formatRfc5322Date(when), "Sun, 22 Nov 2026 04:20:31 +0000");
+}
+
+TEST(Address, DateOnEveryDayOfAMonth) {
+  // 2026-12-01 00:00:00 UTC, then each day: one- and two-digit days alike.
+  const auto first = std::chrono::system_clock::from_time_t(1796083200);
+  const char* weekdays[] = {"Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Mon"};
+  for (int day = 1; day <= 31; ++day) {
+    const auto when = first + std::chrono::hours(24 * (day - 1)) + std::chrono::seconds(3661);
+    EXPECT_EQ(formatRfc5322Date(when), fmt::format("{}, {:02} Dec 2026 01:01:01 +0000", weekdays[(day - 1) % 7], day));
+  }
 }
 
 }  // namespace

@@ -47,24 +47,29 @@ INSTANTIATE_TEST_SUITE_P(Table, EndpointMatches, ::testing::Values(
     MatchCase{"bounced", "a@x.example", false},        // type not wanted
     MatchCase{"delivered", "", false}));
 
-class BadEndpoints : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+struct BadEndpoint {
+  const char* line;    // webhooks.endpoint's value
+  const char* reason;  // what the error must say
+};
+
+class BadEndpoints : public ::testing::TestWithParam<BadEndpoint> {};
 
 TEST_P(BadEndpoints, AreRefusedWithAReason) {
-  auto endpoint = parseWebhookEndpoint(GetParam().first);
+  auto endpoint = parseWebhookEndpoint(GetParam().line);
   ASSERT_FALSE(endpoint.ok());
-  EXPECT_NE(endpoint.error().find(GetParam().second), std::string::npos) << endpoint.error();
+  EXPECT_NE(endpoint.error().find(GetParam().reason), std::string::npos) << endpoint.error();
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, BadEndpoints, ::testing::Values(
-    std::pair{"", "expected NAME URL"},
-    std::pair{"lonely", "expected NAME URL"},
-    std::pair{"bad/name http://h/", "name may only"},
-    std::pair{"e ftp://h/", "must start with http"},
-    std::pair{"e http://h/ events=delivered,exploded", "unknown event type 'exploded'"},
-    std::pair{"e http://h/ events=", "lists no event type"},
-    std::pair{"e http://h/ sender=nobody", "neither an address"},
-    std::pair{"e http://h/ colour=blue", "unknown key 'colour'"},
-    std::pair{"e http://h/ loose", "not key=value"}));
+    BadEndpoint{"", "expected NAME URL"},
+    BadEndpoint{"lonely", "expected NAME URL"},
+    BadEndpoint{"bad/name http://h/", "name may only"},
+    BadEndpoint{"e ftp://h/", "must start with http"},
+    BadEndpoint{"e http://h/ events=delivered,exploded", "unknown event type 'exploded'"},
+    BadEndpoint{"e http://h/ events=", "lists no event type"},
+    BadEndpoint{"e http://h/ sender=nobody", "neither an address"},
+    BadEndpoint{"e http://h/ colour=blue", "unknown key 'colour'"},
+    BadEndpoint{"e http://h/ loose", "not key=value"}));
 
 }  // namespace
 }  // namespace waybill::webhook

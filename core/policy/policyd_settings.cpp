@@ -1,0 +1,36 @@
+#include "policy/policyd_settings.h"
+
+#include <fmt/format.h>
+
+#include <tuple>
+
+namespace waybill::policy {
+
+Result<std::vector<QuotaRule>> quotaRules(const PolicydConfig& policyd) {
+  std::vector<QuotaRule> rules;
+  for (const auto& text : policyd.quota_lines) {
+    auto rule = parseQuotaRule(text);
+    if (!rule) return makeError("option 'policyd.quota': " + rule.error());
+    rules.push_back(*rule);
+  }
+  return rules;
+}
+
+Result<ScopeDefaults> scopeDefaults(const PolicydConfig& policyd) {
+  ScopeDefaults defaults;
+  const SuppressionScopeNames& names = policyd.scope_names;
+  const std::tuple<const char*, const std::string*, SuppressionScope*> scopes[] = {
+      {"policyd.scope_unsubscribed", &names.unsubscribed, &defaults.unsubscribed},
+      {"policyd.scope_hard_bounce", &names.hard_bounce, &defaults.hard_bounce},
+      {"policyd.scope_soft_bounce", &names.soft_bounce, &defaults.soft_bounce},
+      {"policyd.scope_complaint", &names.complaint, &defaults.complaint},
+      {"policyd.scope_manual", &names.manual, &defaults.manual}};
+  for (const auto& [key, name, target] : scopes) {
+    auto scope = parseSuppressionScope(*name);
+    if (!scope) return makeError(fmt::format("option '{}': {}", key, scope.error()));
+    *target = *scope;
+  }
+  return defaults;
+}
+
+}  // namespace waybill::policy

@@ -1,0 +1,94 @@
+#include "store/message_copy_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "util/utf8.h"
+
+namespace waybill::store {
+
+Result<bool> copyInjected(PgConnection& conn, const Uuid& recipient_id) {
+  auto rows = conn.exec("SELECT 1 FROM message_copies WHERE recipient_id = $1::uuid", {recipient_id.toString()});
+  if (!rows) return makeError(rows.error());
+  return rows->rows() > 0;
+}
+
+Status recordCopy(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id, const std::string& address) {
+  auto result = conn.exec(
+      "INSERT INTO message_copies (recipient_id, message_id, address) VALUES ($1::uuid, $2::uuid, $3) "
+      "ON CONFLICT DO NOTHING",
+      {recipient_id.toString(), message_id.toString(), toValidUtf8(address)});
+  if (!result) return makeError(result.error());
+  return {};
+}
+
+namespace {
+
+nlohmann::json idList(const std::vector<Uuid>& ids) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& id : ids) list.push_back(id.toString());
+  return list;
+}
+
+}  // namespace
+
+Result<std::set<std::string>> copiesInjected(PgConnection& conn, const std::vector<Uuid>& recipient_ids) {
+  std::set<std::string> done;  // ids as text
+  if (recipient_ids.empty()) return done;
+  auto rows = conn.exec(
+      "SELECT recipient_id::text FROM message_copies "
+      "WHERE confirmed AND recipient_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))",
+      {idList(recipient_ids).dump()});
+  if (!rows) return makeError(rows.error());
+  for (int row = 0; row < rows->rows(); ++row)
+    done.emplace(rows->get(row, 0));
+  return done;
+}
+
+Status recordCopies(PgConnection& conn, const Uuid& message_id, const std::vector<Uuid>& recipient_ids,
+                    const std::vector<std::string>& addresses, const std::vector<bool>& confirmed) {
+  if (recipient_ids.empty()) return {};
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& address : addresses) list.push_back(toValidUtf8(address));
+  nlohmann::json flags = nlohmann::json::array();
+  for (bool flag : confirmed) flags.push_back(flag);
+  auto result = conn.exec(
+      "INSERT INTO message_copies (recipient_id, message_id, address, confirmed) "
+      "SELECT r.value::uuid, $2::uuid, a.value, c.value::boolean "
+      "FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS r(value, n) "
+      "JOIN jsonb_array_elements_text($3::jsonb) WITH ORDINALITY AS a(value, n) USING (n) "
+      "JOIN jsonb_array_elements_text($4::jsonb) WITH ORDINALITY AS c(value, n) USING (n) "
+      "ON CONFLICT (recipient_id) DO UPDATE SET confirmed = message_copies.confirmed OR EXCLUDED.confirmed",
+      {idList(recipient_ids).dump(), message_id.toString(), list.dump(), flags.dump()});
+  if (!result) return makeError(result.error());
+  return {};
+}
+
+Status recordLinks(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id,
+                   const std::vector<std::string>& urls) {
+  if (urls.empty()) return {};
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& url : urls) list.push_back(toValidUtf8(url));
+  auto result = conn.exec(
+      "INSERT INTO links (recipient_id, position, message_id, url) "
+      "SELECT $1::uuid, ordinality::int, $2::uuid, url "
+      "FROM jsonb_array_elements_text($3::jsonb) WITH ORDINALITY AS t(url, ordinality) "
+      "ON CONFLICT DO NOTHING",
+      {recipient_id.toString(), message_id.toString(), list.dump()});
+  if (!result) return makeError(result.error());
+  return {};
+}
+
+Status recordCopyQueueId(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id,
+                         const std::string& queue_id) {
+  if (queue_id.empty()) return {};
+  // One statement: the copy row, and recipients.queue_id when the original has recorded it.
+  auto result = conn.exec(
+      "WITH copy AS (INSERT INTO message_copy_queue_ids (queue_id, recipient_id, message_id) "
+      "VALUES ($1, $2::uuid, $3::uuid) ON CONFLICT DO NOTHING) "
+      "UPDATE recipients SET queue_id = $1 WHERE id = $2::uuid AND queue_id IS DISTINCT FROM $1",
+      {queue_id, recipient_id.toString(), message_id.toString()});
+  if (!result) return makeError(result.error());
+  return {};
+}
+
+}  // namespace waybill::store

@@ -1,0 +1,31 @@
+// MessageCopyStore: the milter's rows beyond the accepted message (sql/migrations/0002_links.sql):
+// the links of each recipient's copy, and the idempotency records of re-injected copies.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store/pg_connection.h"
+#include "util/uuid.h"
+
+namespace waybill::store {
+
+Result<bool> copyInjected(PgConnection& conn, const Uuid& recipient_id);
+Status recordCopy(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id, const std::string& address);
+// The same for many recipients in one round trip each: which of them have a copy already, and
+// (as Uuid::toString) and recording the copies just injected (addresses[i] belongs to recipient_ids[i]).
+// copiesInjected returns only confirmed copies (the listener's 250 seen): an unconfirmed one is sent
+// again by a retry of the transaction (see migration 0014).
+Result<std::set<std::string>> copiesInjected(PgConnection& conn, const std::vector<Uuid>& recipient_ids);
+Status recordCopies(PgConnection& conn, const Uuid& message_id, const std::vector<Uuid>& recipient_ids,
+                    const std::vector<std::string>& addresses, const std::vector<bool>& confirmed);
+// Idempotent: a retry writes nothing twice.
+Status recordLinks(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id,
+                   const std::vector<std::string>& urls);
+// The queue id of a re-injected copy, so waybill-logd maps its delivery log lines to the
+// recipient (sql/migrations/0011_delivery_log.sql). Idempotent.
+Status recordCopyQueueId(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id,
+                         const std::string& queue_id);
+
+}  // namespace waybill::store

@@ -1,0 +1,203 @@
+"""Least privilege in the database: `waybill db init` makes one role per daemon and grants each only
+what its statements need (migration 0015). Against a real PostgreSQL: waybill_trackd, the role of
+the daemon that faces the internet, cannot read message contents, inbound mail, bounces or webhook
+data, cannot DROP or create anything and cannot write outside its rows; and waybill-trackd and
+waybill-piped, run with database.role set to their roles as the package's units do, still record
+every open, click, unsubscription and bounce.
+
+Costs ~4 s (one PostgreSQL cluster, trackd, two one-shot pipe runs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import base64
+import http.client
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import psycopg2
+import psycopg2.errors
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
+from waybill_rig import Rig, free_port, query_and_close, wait_port, wait_until  # noqa: E402
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
+DATABASE = "waybill_roles"
+DAEMON_ROLES = ["waybill_milter", "waybill_policyd", "waybill_trackd", "waybill_pipe", "waybill_webhookd",
+                "waybill_logd"]
+KEY_ID, SECRET = 9, bytes(range(1, 33))
+SENDER = "news@sender.example"
+
+
+def mint(kind: str, recipient: uuid.UUID, url: str = "") -> str:
+    """A tracking token in the wire format of core/token/tracking_token.h."""
+    payload = bytes([1, KEY_ID, ord(kind)]) + recipient.bytes + url.encode()
+    mac = hmac.new(SECRET, payload, hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(payload + mac).rstrip(b"=").decode()
+
+
+class Setup:
+    def __init__(self, rig: Rig, bin_dir: Path) -> None:
+        self.rig, self.bin_dir = rig, bin_dir
+        self.owner_url = f"postgresql://waybill@127.0.0.1:{rig.pg.port}/{DATABASE}"
+        self.key_file = rig.path("token.keys")
+        self.key_file.write_text(f"{KEY_ID} {SECRET.hex()}\n")
+        self.key_file.chmod(0o600)
+        self.trackd_port = free_port()
+        self.config = rig.path("waybill.conf")
+        self.config.write_text(
+            f"[database]\nurl = {self.owner_url}\n"
+            f"[tracking]\nkey_file = {self.key_file}\nbase_url = http://127.0.0.1:{self.trackd_port}\n"
+            f"[trackd]\nlisten = 127.0.0.1:{self.trackd_port}\nspool_dir = {rig.path('spool')}\nthreads = 2\n"
+            "[pipe]\nbounce_domain = bounces.test\nsocket =\n[log]\nsyslog = false\n")
+
+    def waybill(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(self.bin_dir / "waybill"), "--config", str(self.config), *args],
+                              capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "WAYBILL_MIGRATIONS_DIR": str(MIGRATIONS)})
+
+    def connect(self, role: str):
+        conn = psycopg2.connect(host="127.0.0.1", port=self.rig.pg.port, user=role, dbname=DATABASE,
+                                connect_timeout=5)
+        conn.autocommit = True
+        return conn
+
+    def owner(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return query_and_close(self.connect("waybill"), sql, params)
+
+    def add_recipient(self, address: str) -> uuid.UUID:
+        message_id, recipient_id = uuid.uuid4(), uuid.uuid4()
+        self.owner("INSERT INTO messages (id, envelope_sender, subject, created_at)"
+                   " VALUES (%s, %s, 'secret subject', now() - interval '1 hour')", (str(message_id), SENDER))
+        self.owner("INSERT INTO recipients (id, message_id, address) VALUES (%s, %s, %s)",
+                   (str(recipient_id), str(message_id), address))
+        return recipient_id
+
+
+@pytest.fixture(scope="module")
+def setup(bin_dir: Path):
+    with Rig(postfix=False) as rig:
+        s = Setup(rig, bin_dir)
+        made = s.waybill("db", "init", "--admin-url", rig.pg.url_for("postgres"))
+        assert made.returncode == 0, made.stderr
+        assert f"daemon roles created: {', '.join(DAEMON_ROLES)}" in made.stdout, made.stdout
+        yield s
+
+
+def test_db_init_creates_the_roles_once_and_grants_again(setup: Setup) -> None:
+    again = setup.waybill("db", "init", "--admin-url", setup.rig.pg.url_for("postgres"))
+    assert again.returncode == 0, again.stderr
+    assert "daemon roles created" not in again.stdout and "schema up to date" in again.stdout, again.stdout
+    assert f"granted {', '.join(DAEMON_ROLES)}" in again.stdout, again.stdout
+    roles = setup.owner("SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolinherit FROM pg_roles"
+                        " WHERE rolname LIKE 'waybill\\_%%' ORDER BY rolname")
+    assert roles == [(name, False, False, False, False) for name in sorted(DAEMON_ROLES)]
+    owned = setup.owner("SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner"
+                        " WHERE r.rolname LIKE 'waybill\\_%%'")
+    assert owned == [(0,)]
+
+
+DENIED_TO_TRACKD = [
+    "SELECT subject FROM messages",
+    "SELECT * FROM messages",
+    "SELECT raw FROM inbound_messages",
+    "SELECT * FROM pipe_messages",
+    "SELECT * FROM webhook_deliveries",
+    "SELECT * FROM webhook_event_source",
+    "SELECT reason FROM suppressions",
+    "SELECT details FROM events",
+    "UPDATE recipients SET status = 'bounced'",
+    "DELETE FROM suppressions",
+    "DELETE FROM events",
+    "INSERT INTO messages (id, envelope_sender) VALUES (gen_random_uuid(), 'x@y')",
+    "INSERT INTO recipients (id, message_id, address) SELECT gen_random_uuid(), id, 'x@y' FROM messages",
+    "INSERT INTO webhook_outbox (source, event_id, occurred_at) VALUES ('events', gen_random_uuid(), now())",
+    "TRUNCATE suppressions",
+    "DROP TABLE events",
+    "DROP TABLE suppressions",
+    "ALTER TABLE events ADD COLUMN x int",
+    "CREATE TABLE stolen (x text)",
+    "SELECT waybill_grant_daemon_roles()",
+]
+
+
+@pytest.mark.parametrize("statement", DENIED_TO_TRACKD)
+def test_trackd_role_is_refused_everything_outside_its_rows(setup: Setup, statement: str) -> None:
+    setup.add_recipient("probe@dest.example")
+    conn = setup.connect("waybill_trackd")
+    try:
+        with conn.cursor() as cur, pytest.raises(psycopg2.Error) as refused:
+            cur.execute(statement)
+        assert refused.value.pgcode == "42501", (statement, refused.value.pgcode, str(refused.value))
+    finally:
+        conn.close()
+
+
+def test_trackd_role_reads_only_the_columns_it_needs(setup: Setup) -> None:
+    rcpt = setup.add_recipient("cols@dest.example")
+    conn = setup.connect("waybill_trackd")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT r.address, m.envelope_sender FROM recipients r JOIN messages m ON m.id = r.message_id"
+                        " WHERE r.id = %s", (str(rcpt),))
+            assert cur.fetchall() == [("cols@dest.example", SENDER)]
+    finally:
+        conn.close()
+
+
+def request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request(method, path, body=body, headers=headers or {})
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def test_trackd_under_its_role_records_opens_clicks_and_unsubscribes(setup: Setup) -> None:
+    rcpt = setup.add_recipient("Ann@Dest.Example")
+    trackd = setup.rig.spawn([setup.bin_dir / "waybill-trackd", "--config", setup.config,
+                              "--database.role", "waybill_trackd"], name="trackd")
+    wait_port(setup.trackd_port, pid=trackd.pid)
+    browser = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"}
+    assert request(setup.trackd_port, "GET", f"/o/{mint('o', rcpt)}", headers=browser) == 200
+    assert request(setup.trackd_port, "GET", f"/c/{mint('c', rcpt, 'https://shop.example/a')}", headers=browser) == 302
+    assert request(setup.trackd_port, "POST", f"/u/{mint('u', rcpt)}", body=b"List-Unsubscribe=One-Click",
+                   headers={"Content-Type": "application/x-www-form-urlencoded"}) == 200
+
+    def recorded() -> bool:
+        return len(setup.owner("SELECT 1 FROM events WHERE recipient_id = %s", (str(rcpt),))) == 3
+    assert wait_until(recorded, 20), setup.rig.log_of("trackd")[-3000:]
+    assert sorted(t for (t,) in setup.owner("SELECT type FROM events WHERE recipient_id = %s", (str(rcpt),))) == [
+        "clicked", "opened", "unsubscribed"]
+    assert setup.owner("SELECT recipient, scope_value, source FROM suppressions WHERE recipient = 'ann@dest.example'") == [
+        ("ann@dest.example", SENDER, "trackd")]
+    assert "permission denied" not in setup.rig.log_of("trackd")
+
+
+def bounce(recipient: str, token_address: str) -> bytes:
+    return (f"From: MAILER-DAEMON@mx.test\nTo: {token_address}\nSubject: Undelivered Mail\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+            "--B\nContent-Type: text/plain\n\nNo such user.\n\n"
+            "--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.test\n\n"
+            f"Final-Recipient: rfc822; {recipient}\nAction: failed\nStatus: 5.1.1\n"
+            f"Diagnostic-Code: smtp; 550 5.1.1 <{recipient}>: User unknown\n\n--B--\n").encode()
+
+
+def test_the_pipe_under_its_role_stores_a_bounce_and_its_suppression(setup: Setup) -> None:
+    rcpt = setup.add_recipient("gone@dest.example")
+    address = f"bounce+{mint('b', rcpt)}@bounces.test"
+    stored = subprocess.run([str(setup.bin_dir / "waybill-piped"), "--config", str(setup.config),
+                             "--database.role", "waybill_pipe", "--sender=", f"--recipient={address}",
+                             "--queue-id=ROLEQ"], input=bounce("gone@dest.example", address),
+                            capture_output=True, timeout=30)
+    assert stored.returncode == 0, stored.stderr.decode(errors="replace")
+    assert setup.owner("SELECT type FROM events WHERE recipient_id = %s", (str(rcpt),)) == [("bounced",)]
+    assert setup.owner("SELECT status FROM recipients WHERE id = %s", (str(rcpt),)) == [("bounced",)]
+    assert setup.owner("SELECT reason, source FROM suppressions WHERE recipient = 'gone@dest.example'") == [
+        ("hard_bounce", "pipe")]

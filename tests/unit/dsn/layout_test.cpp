@@ -1,0 +1,95 @@
+// The layout readers: Sendmail transcripts, SMTP commands named across folded lines or by
+// qmail-remote's sentences, labelled reply codes, source routes, and who wrote a bounce.
+#include <gtest/gtest.h>
+
+#include "dsn/bounce_classifier.h"
+#include "dsn/bounce_phrases.h"
+#include "dsn/dsn_parser.h"
+#include "dsn/reporting_mta.h"
+#include "dsn/text_bounce.h"
+
+namespace waybill::dsn {
+namespace {
+
+const char* kTranscript =
+    "   ----- Transcript of session follows -----\n"
+    "While talking to mx.example.org:\n"
+    ">>> DATA\n"
+    "<<< 550 You cannot send mail to yourself\n"
+    "While talking to mail.example.net:\n"
+    ">>> RCPT To:<mike@example.net>\n"
+    "<<< 550 Requested mailbox not found\n"
+    "550 <mike@example.net>... User unknown\n"
+    "<ann@example.com>... Deferred: Name server: example.com.: host name lookup failure\n"
+    "\n"
+    "   ----- Unsent message follows -----\n";
+
+TEST(Layout, TranscriptLinesAboutOneRecipient) {
+  EXPECT_EQ(transcriptAbout(kTranscript, "mike@example.net"),
+            "550 Requested mailbox not found 550 <mike@example.net>... User unknown");
+  EXPECT_EQ(transcriptAbout(kTranscript, "ann@example.com"),
+            "<ann@example.com>... Deferred: Name server: example.com.: host name lookup failure");
+  EXPECT_EQ(transcriptAbout(kTranscript, "nobody@example.org"), "");
+  EXPECT_EQ(transcriptReplies("----- Transcript of session follows -----\n451 4.0.0 Operating system error\n"
+                              "Warning: message still undelivered after 4 hours\n\n"),
+            "451 4.0.0 Operating system error");
+}
+
+TEST(Layout, CommandPerRecipientInATranscript) {
+  EXPECT_EQ(commandForRecipient(kTranscript, "mike@example.net"), "RCPT");
+  EXPECT_EQ(commandForRecipient(kTranscript, "ann@example.com"), "");
+}
+
+TEST(Layout, CommandsNamedAcrossFoldedLinesAndByQmail) {
+  EXPECT_EQ(findSmtpCommand("<a@b.example>: Recipient address rejected. (in reply to RCPT\n    TO command)"), "RCPT");
+  EXPECT_EQ(findSmtpCommand("Connected to 192.0.2.1 but sender was rejected.\nRemote host said: 553 sorry"), "MAIL");
+  EXPECT_EQ(findSmtpCommand("Connected to 192.0.2.1 but my name was rejected."), "HELO");
+}
+
+TEST(Layout, ReplyCodesAfterALabelButNotInsideNumbers) {
+  EXPECT_EQ(findReplyCode("Invalid Address, ERROR_CODE :550, ERROR_CODE :5.2.1"), "550");
+  EXPECT_EQ(findReplyCode("at 12:550 nothing"), "");
+  EXPECT_EQ(findReplyCode("525 5.7.13 Disabled recipient address"), "525");
+}
+
+TEST(Layout, SourceRoutedAddressesNameTheMailbox) {
+  EXPECT_EQ(addressFromTypedField("rfc822; <@relay.example.net:user@example.org>"), "user@example.org");
+  EXPECT_EQ(addressFromTypedField("rfc822; user@example.org"), "user@example.org");
+}
+
+TEST(Layout, ReportingMtaFromHeadersThenSentences) {
+  MimeEntity exim = parseMime("From: Mail Delivery System <Mailer-Daemon@x.example>\nX-Failed-Recipients: a@b.example\n\nhi\n");
+  EXPECT_EQ(detectReportingMta(exim, "anything"), "exim");
+  MimeEntity plain = parseMime("From: MAILER-DAEMON@x.example\n\nbody\n");
+  EXPECT_EQ(detectReportingMta(plain, "This is the mail system at host mx.example.\n"), "postfix");
+  EXPECT_EQ(detectReportingMta(plain, "Hi. This is the qmail-send program at mx.example.\n"), "qmail");
+  EXPECT_EQ(detectReportingMta(plain, "Delivery has failed to these recipients or groups:\n"), "exchange");
+  EXPECT_EQ(detectReportingMta(plain, "Your mail could not be delivered.\n"), "");
+}
+
+TEST(Layout, AReportingMtasOwnMessagesDecideOnlyForThatMta) {
+  EXPECT_EQ(mtaVerdict("exim", "a@b.example: unrouteable address"), "hostunknown");
+  EXPECT_EQ(mtaVerdict("qmail", "sorry, no mailbox here by that name. (#5.1.1)"), "userunknown");
+  EXPECT_EQ(mtaVerdict("postfix", "a@b.example: unrouteable address"), "");
+  EXPECT_EQ(mtaVerdict("", "unrouteable address"), "");
+}
+
+TEST(Layout, ProviderRulesApplyToThatProvidersServersOnly) {
+  EXPECT_EQ(providerForHost("mx1.eur.prod.protection.outlook.com"), "microsoft");
+  EXPECT_EQ(providerForHost("gmail-smtp-in.l.google.com"), "google");
+  EXPECT_EQ(providerForHost("gmail.com"), "google");
+  EXPECT_EQ(providerForHost("notgmail.com"), "");
+  EXPECT_EQ(providerRule("google", "421-4.7.28 an unusual rate of unsolicited mail originating from your ip"), "blocked");
+  EXPECT_EQ(providerRule("microsoft", "421-4.7.28 an unusual rate of unsolicited mail originating from your ip"), "");
+  RecipientResult r;
+  r.recipient = "someone@example.org";
+  r.remote_mta = "example-org.mail.protection.outlook.com";
+  r.status = "5.7.1";
+  r.diagnostic = "550 5.7.1 Service unavailable, Client host [192.0.2.1] blocked using Spamhaus; "
+                 "access denied, spam abuse detected";
+  classifyRecipient(r);
+  EXPECT_EQ(r.reason, "rejected");  // Microsoft's table: the sender, not the client IP
+}
+
+}  // namespace
+}  // namespace waybill::dsn

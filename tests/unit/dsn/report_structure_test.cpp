@@ -1,0 +1,108 @@
+// What kind of message it is, decided by structure before text: ARF complaints (RFC 5965) even
+// when a provider labels the report part text/plain, RFC 3834 auto-replies by their headers, and
+// bounces that carry auto-reply headers (Exim marks its bounces Auto-Submitted: auto-replied).
+// Also: a decisive enhanced status code never yields `onhold`, whatever the text says.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "dsn/bounce_classifier.h"
+#include "dsn/bounce_reader.h"
+
+namespace waybill::dsn {
+namespace {
+
+const char* kArfAsTextPlain =
+    "From: staff@fbl.example.net\n"
+    "To: fbl@bounces.example.com\n"
+    "Subject: complaint about message\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=feedback-report; boundary=\"b1\"\n"
+    "\n"
+    "--b1\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "This is an email abuse report. Out of office replies are not handled here.\n"
+    "--b1\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "Feedback-Type: abuse\n"
+    "User-Agent: ExampleFBL/1.0\n"
+    "Version: 1\n"
+    "Original-Rcpt-To: <reader@example.net>\n"
+    "--b1\n"
+    "Content-Type: text/rfc822-headers\n"
+    "\n"
+    "From: news@example.com\n"
+    "To: reader@example.net\n"
+    "--b1--\n";
+
+TEST(ReportStructure, DeclaredFeedbackReportIsAComplaintEvenAsTextPlain) {
+  BounceReport report = readBounce(kArfAsTextPlain);
+  EXPECT_EQ(report.kind, ReportKind::Complaint);
+  ASSERT_EQ(report.results.size(), 1u);
+  EXPECT_EQ(report.results[0].reason, "feedback");
+  EXPECT_EQ(report.results[0].feedback_type, "abuse");
+  EXPECT_EQ(report.results[0].recipient, "reader@example.net");
+}
+
+TEST(ReportStructure, FeedbackFieldsQuotedInABounceNoticeAreNoComplaint) {
+  // The fields appear in the first (human-readable) part of an undeclared multipart: no ARF.
+  std::string message =
+      "From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail Returned to Sender\n"
+      "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b2\"\n\n"
+      "--b2\nContent-Type: text/plain\n\nFeedback-Type: abuse\nUser-Agent: x\n\n"
+      "<reader@example.net>: host mx.example.net said: 550 5.1.1 User unknown (in reply to RCPT TO command)\n"
+      "--b2--\n";
+  EXPECT_NE(readBounce(message).kind, ReportKind::Complaint);
+}
+
+TEST(ReportStructure, AutoSubmittedAutoRepliedIsAVacationReply) {
+  BounceReport report = readBounce(
+      "From: Reader <reader@example.net>\nTo: news@example.com\nSubject: Re: your order\n"
+      "Auto-Submitted: auto-replied\n\nI am away until Monday.\n");
+  EXPECT_EQ(report.kind, ReportKind::AutoReply);
+  ASSERT_EQ(report.results.size(), 1u);
+  EXPECT_EQ(report.results[0].reason, "vacation");
+}
+
+TEST(ReportStructure, EximBounceWithAutoRepliedHeaderIsStillABounce) {
+  BounceReport report = readBounce(
+      "From: Mail Delivery System <Mailer-Daemon@mx.example.net>\nTo: news@example.com\n"
+      "Subject: Mail delivery failed: returning message to sender\nAuto-Submitted: auto-replied\n"
+      "X-Failed-Recipients: reader@example.org\n\n"
+      "This message was created automatically by mail delivery software.\n\n"
+      "  reader@example.org\n    host mx.example.org [192.0.2.1]\n"
+      "    SMTP error from remote mail server after RCPT TO:<reader@example.org>:\n"
+      "    550 5.1.1 <reader@example.org>: Recipient address rejected: User unknown\n");
+  EXPECT_EQ(report.kind, ReportKind::TextBounce);
+  ASSERT_EQ(report.results.size(), 1u);
+  EXPECT_EQ(report.results[0].reason, "userunknown");
+  EXPECT_TRUE(report.results[0].hard_bounce);
+}
+
+TEST(ReportStructure, NoDecisiveStatusCodeEverEndsAsOnhold) {
+  int decisive = 0;
+  for (char cls : {'4', '5'}) {
+    for (int subject = 0; subject <= 7; ++subject) {
+      for (int detail = 0; detail <= 30; ++detail) {
+        RecipientResult r;
+        r.action = "failed";
+        r.status = std::string(1, cls) + "." + std::to_string(subject) + "." + std::to_string(detail);
+        r.diagnostic = "the remote server said something no table knows";
+        classifyRecipient(r);
+        if (!isDecisiveStatus(r.status)) continue;
+        ++decisive;
+        EXPECT_NE(r.reason, "onhold") << r.status;
+        EXPECT_NE(r.reason, "undefined") << r.status;
+      }
+    }
+  }
+  EXPECT_GT(decisive, 40);
+  EXPECT_FALSE(isDecisiveStatus("5.0.0"));
+  EXPECT_FALSE(isDecisiveStatus("5.0.911"));  // sisimai's pseudo code: no status in the message
+  EXPECT_TRUE(isDecisiveStatus("5.1.1"));
+}
+
+}  // namespace
+}  // namespace waybill::dsn
