@@ -56,7 +56,8 @@ std::optional<FileIdentity> identityOfPath(const std::string& path) {
   return FileIdentity{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)};
 }
 
-LogFollower::LogFollower(std::string path) : path_(std::move(path)) {}
+LogFollower::LogFollower(std::string path, std::chrono::milliseconds rotation_grace)
+    : path_(std::move(path)), rotation_grace_(rotation_grace) {}
 
 LogFollower::~LogFollower() {
   if (fd_ >= 0) close(fd_);
@@ -82,6 +83,7 @@ bool LogFollower::openAt(const std::string& path, std::uint64_t offset) {
   consumed_ = offset;
   buffer_.clear();
   begin_ = 0;
+  old_file_quiet_since_.reset();
   return true;
 }
 
@@ -149,7 +151,13 @@ bool LogFollower::switchIfRotated() {
   if (identityOfFd(fd_, &size) && size < consumed_ + (buffer_.size() - begin_)) return openAt(path_, 0);
   auto current = identityOfPath(path_);
   if (!current || *current == identity_) return false;
-  if (fill()) return true;  // the old file got more lines before the new one appeared: finish them
+  const auto now = std::chrono::steady_clock::now();
+  if (fill()) {  // the old file got more lines: finish them, and wait again once they are read
+    old_file_quiet_since_.reset();
+    return true;
+  }
+  if (!old_file_quiet_since_) old_file_quiet_since_ = now;
+  if (now - *old_file_quiet_since_ < rotation_grace_) return false;
   return openAt(path_, 0);  // a partial last line of the old file is dropped: Postfix writes whole lines
 }
 

@@ -2,7 +2,9 @@
 // is (file identity + byte offset), so waybill-logd can store that position with the events of
 // the lines before it. It survives rotation (rename + new file: the old file is read to its end
 // first, also after a restart, when the rotated file is found by its identity next to the log)
-// and truncation (copytruncate: reading restarts at 0).
+// and truncation (copytruncate: reading restarts at 0). After a rename the writer may still hold
+// the old file for a moment (syslog before its HUP, Postfix's old postlogd finishing its queue),
+// so the old file is read until it has been quiet for `rotation_grace`.
 //
 //   LogFollower follower("/var/log/mail.log");
 //   follower.resume(stored_position);     // or start at the beginning
@@ -12,6 +14,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,7 +42,7 @@ struct LogLine {
 
 class LogFollower {
  public:
-  explicit LogFollower(std::string path);
+  explicit LogFollower(std::string path, std::chrono::milliseconds rotation_grace = std::chrono::seconds(2));
   ~LogFollower();
   LogFollower(const LogFollower&) = delete;
   LogFollower& operator=(const LogFollower&) = delete;
@@ -52,8 +55,9 @@ class LogFollower {
   // The next complete line of the current file; nullopt at its end (a partial last line waits).
   std::optional<LogLine> nextLine();
 
-  // At the end of the current file: moves on to the log's new file after a rotation, or back to
-  // offset 0 after a truncation. True when it did (read on at once), false to wait.
+  // At the end of the current file: moves on to the log's new file after a rotation (once the
+  // old one has been quiet for the grace), or back to offset 0 after a truncation. True when it
+  // did or the old file grew (read on at once), false to wait.
   bool switchIfRotated();
 
   LogPosition position() const { return {identity_, consumed_}; }
@@ -65,6 +69,8 @@ class LogFollower {
   bool fill();
 
   std::string path_;
+  std::chrono::milliseconds rotation_grace_;
+  std::optional<std::chrono::steady_clock::time_point> old_file_quiet_since_;  // rotated away, at its end
   int fd_ = -1;
   FileIdentity identity_;
   std::uint64_t consumed_ = 0;  // offset of buffer_[begin_]

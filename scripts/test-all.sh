@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 jobs=$(nproc)
 
+# The package tests' container root (debootstrap, mostly network and disk) is made while the
+# builds below use the CPU; the tests wait for it (a lock) or make it themselves if this failed.
+/usr/bin/python3 tests/support/systemd_container.py prepare >/tmp/waybill-container-root.log 2>&1 &
+
 cmake -S . -B build-asan -G Ninja -DWAYBILL_WERROR=ON -DWAYBILL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -47,10 +47,21 @@ def debian_mirror() -> str:
 
 
 def ensure_root() -> Path:
-    """The cached root, made with debootstrap on first use (~90 s on a quiet machine, ~730 MB)."""
+    """The cached root, made with debootstrap on first use (~90 s on a quiet machine, ~730 MB).
+    A lock makes a second caller (the test while scripts/test-all.sh prepares it in the
+    background) wait for the first instead of starting over."""
     marker = CACHE / ".complete"
     if marker.exists():
         return CACHE
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with open(CACHE.with_name(CACHE.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            _debootstrap()
+    return CACHE
+
+
+def _debootstrap() -> None:
     partial = CACHE.with_name(CACHE.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +70,6 @@ def ensure_root() -> Path:
     (partial / ".complete").write_text("debootstrap bookworm minbase\n")
     shutil.rmtree(CACHE, ignore_errors=True)
     partial.rename(CACHE)
-    return CACHE
 
 
 def remove_cgroup_leftovers() -> None:
@@ -191,3 +201,12 @@ class SystemdContainer:
         if self._lock is not None:
             self._lock.close()  # closing drops the flock
             self._lock = None
+
+
+if __name__ == "__main__":
+    # `python3 systemd_container.py prepare`: make the cached root now (scripts/test-all.sh runs
+    # this in the background while it compiles, since debootstrap mostly waits on the network).
+    import sys
+    if sys.argv[1:] != ["prepare"]:
+        sys.exit("usage: systemd_container.py prepare")
+    print(ensure_root())

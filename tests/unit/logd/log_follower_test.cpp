@@ -4,10 +4,12 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "log_follower.h"
@@ -56,7 +58,7 @@ TEST_F(LogFollowerTest, HandsOutCompleteLinesOnlyAndCountsBytes) {
 
 TEST_F(LogFollowerTest, FinishesTheRotatedFileThenReadsTheNewOne) {
   append(log_, "a\n");
-  LogFollower follower(log_);
+  LogFollower follower(log_, std::chrono::milliseconds(0));
   ASSERT_TRUE(follower.resume(std::nullopt));
   EXPECT_EQ(drain(follower), (std::vector<std::string>{"a"}));
   const FileIdentity old_file = follower.position().file;
@@ -68,6 +70,26 @@ TEST_F(LogFollowerTest, FinishesTheRotatedFileThenReadsTheNewOne) {
   EXPECT_FALSE(follower.position().file == old_file);
   EXPECT_EQ(follower.position().offset, 0u);
   EXPECT_EQ(drain(follower), (std::vector<std::string>{"c"}));
+}
+
+// The writer keeps the renamed file open for a moment (an old postlogd finishing its queue):
+// lines it writes there after the new file appeared are read too, before the new file's.
+TEST_F(LogFollowerTest, ReadsLateLinesOfTheRotatedFileWithinTheGrace) {
+  append(log_, "a\n");
+  LogFollower follower(log_, std::chrono::milliseconds(300));
+  ASSERT_TRUE(follower.resume(std::nullopt));
+  EXPECT_EQ(drain(follower), (std::vector<std::string>{"a"}));
+  const fs::path rotated = dir_ / "mail.log.1";
+  fs::rename(log_, rotated);
+  append(log_, "new\n");
+  EXPECT_FALSE(follower.switchIfRotated());  // the old file just went quiet: wait
+  append(rotated, "late\n");
+  EXPECT_TRUE(follower.switchIfRotated());   // it grew: read on in it
+  EXPECT_EQ(drain(follower), (std::vector<std::string>{"late"}));
+  EXPECT_FALSE(follower.switchIfRotated());  // quiet again: the grace starts over
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_TRUE(follower.switchIfRotated());
+  EXPECT_EQ(drain(follower), (std::vector<std::string>{"new"}));
 }
 
 TEST_F(LogFollowerTest, StartsOverAfterTruncation) {
@@ -97,7 +119,7 @@ TEST_F(LogFollowerTest, ResumesAtTheStoredPositionAlsoInTheRotatedFile) {
   }
   fs::rename(log_, dir_ / "mail.log.1");
   append(log_, "c\n");
-  LogFollower follower(log_);
+  LogFollower follower(log_, std::chrono::milliseconds(0));
   auto note = follower.resume(stored);
   ASSERT_TRUE(note);
   EXPECT_EQ(*note, "");
