@@ -64,7 +64,6 @@ def ensure_root() -> Path:
 def _debootstrap() -> None:
     partial = CACHE.with_name(CACHE.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", "bookworm",
                     str(partial), debian_mirror()], check=True, capture_output=True, timeout=1200)
     (partial / ".complete").write_text("debootstrap bookworm minbase\n")
