@@ -50,7 +50,7 @@ double secondsSince(const std::string& iso_utc) {
 // Failed attempts get the reason and class waybill-pipe gives bounces, from the same classifier.
 void classify(LoggedAttempt& attempt) {
   const auto& line = attempt.line;
-  if (line.status == postfix::DeliveryStatus::Sent) return;
+  if (line.status == postfix::DeliveryStatus::Sent || line.status == postfix::DeliveryStatus::Queued) return;
   if (line.status == postfix::DeliveryStatus::Expired) {
     attempt.reason = "expired";
     attempt.bounce_class = "soft";
@@ -180,7 +180,7 @@ bool DeliveryLogReader::readBatch(LogFollower& follower, Batch& batch) {
     }
     auto parsed = postfix::parseDeliveryLogLine(text);
     if (!parsed) continue;
-    metrics_.attempts->Increment();
+    if (parsed->status != postfix::DeliveryStatus::Queued) metrics_.attempts->Increment();
     std::string at = occurredAt(parsed->time, std::time(nullptr));
     batch.attempts.push_back({std::move(*parsed), std::move(at), digestOf(text), {}, {}});
     classify(batch.attempts.back());

@@ -7,7 +7,8 @@
 #   version VERSION~gSHORTSHA, which sorts before VERSION, so installing HEAD's package over it
 #   is an upgrade (the package tests upgrade from the previous commit's build).
 # With ccache installed, compiles go through it (paths made relative to the temporary tree), so
-# a second build of a nearby commit compiles only the files that differ.
+# a second build of a nearby commit compiles only the files that differ, and a build of the work
+# tree configured as scripts/package-flags.sh does fills the cache for the package's build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rev=${WAYBILL_DEB_REV:-HEAD}
@@ -27,6 +28,8 @@ fi
 if command -v ccache >/dev/null; then
   export CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache
   export CCACHE_BASEDIR="$work/src" CCACHE_NOHASHDIR=1
+  # debhelper gives each build a fresh HOME: name the cache, or every build starts cold.
+  export CCACHE_DIR="${CCACHE_DIR:-$(ccache -k cache_dir)}"
 fi
 ( cd "$work/src" && dpkg-buildpackage -us -uc -b -j"${WAYBILL_DEB_JOBS:-$(nproc)}" )
 mkdir -p "$out"

@@ -21,7 +21,10 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DWAYBILL_FUZZ=ON -DWAYBI
 cmake --build build-fuzz -j "$jobs" --target mime_rewriter_fuzz policy_request_fuzz trackd_request_fuzz dsn_report_fuzz pipe_request_fuzz bounce_records_fuzz delivery_log_line_fuzz api_message_fuzz
 ctest --test-dir build-fuzz/tests/fuzz -L fuzz --output-on-failure -j "$jobs"
 
-# Last, so ctest's closing summary is the last thing CI prints.
-cmake -S . -B build -G Ninja -DWAYBILL_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Last, so ctest's closing summary is the last thing CI prints. This build compiles each file
+# exactly as the Debian package's build does, through ccache: the package tests' builds of this
+# commit (and of the previous one, mostly the same files) take their objects from the cache.
+source scripts/package-flags.sh
+cmake -S . -B build -G Ninja "${WAYBILL_PACKAGE_CMAKE_OPTIONS[@]}"
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"

@@ -1,5 +1,7 @@
 #include "store/delivery_log_store.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "store/event_writer.h"
@@ -23,21 +25,27 @@ input AS (
          l->>'status' AS postfix_status, (l->>'at')::timestamptz AS at, l->>'digest' AS digest, l AS line
   FROM jsonb_array_elements($1::jsonb) AS l
   WHERE NOT EXISTS (SELECT 1 FROM already)),
+copies_queued AS (
+  -- qmgr took a copy's queue file: it is committed (settles a copy whose SMTP answer was lost).
+  UPDATE message_copy_queue_ids c SET queued_at = i.at
+  FROM input i WHERE i.postfix_status = 'queued' AND c.queue_id = i.queue_id AND c.queued_at IS NULL
+  RETURNING 1),
+attempts AS (SELECT * FROM input WHERE postfix_status <> 'queued'),
 candidates AS (
-  SELECT i.n, r.id FROM input i JOIN recipients r ON r.queue_id = i.queue_id
+  SELECT i.n, r.id FROM attempts i JOIN recipients r ON r.queue_id = i.queue_id
   UNION
-  SELECT i.n, c.recipient_id FROM input i JOIN message_copy_queue_ids c ON c.queue_id = i.queue_id),
+  SELECT i.n, c.recipient_id FROM attempts i JOIN message_copy_queue_ids c ON c.queue_id = i.queue_id),
 matched AS (
   -- Syslog and postlogd write whole seconds: an attempt logged in the second its message was
   -- accepted is placed at the acceptance, never before it.
   SELECT i.*, greatest(i.at, r.created_at) AS occurred_at, r.id AS recipient_id, r.message_id, r.address,
          r.delivery_attempts, m.envelope_sender,
          CASE i.postfix_status WHEN 'sent' THEN 'delivered' WHEN 'deferred' THEN 'deferred' ELSE 'bounced' END AS type
-  FROM candidates c JOIN input i ON i.n = c.n JOIN recipients r ON r.id = c.id JOIN messages m ON m.id = r.message_id
+  FROM candidates c JOIN attempts i ON i.n = c.n JOIN recipients r ON r.id = c.id JOIN messages m ON m.id = r.message_id
   WHERE CASE WHEN i.postfix_status = 'expired'
              -- the recipients still in the queue file: not final before, nor earlier in this batch
              THEN r.status IN ('accepted', 'held', 'deferred')
-                  AND NOT EXISTS (SELECT 1 FROM input j WHERE j.n < i.n AND j.queue_id = i.queue_id
+                  AND NOT EXISTS (SELECT 1 FROM attempts j WHERE j.n < i.n AND j.queue_id = i.queue_id
                                   AND j.postfix_status IN ('sent', 'bounced') AND lower(r.address) IN (j.rcpt, j.orig_rcpt))
              ELSE lower(r.address) IN (i.rcpt, i.orig_rcpt) END),
 numbered AS (
@@ -99,7 +107,7 @@ SELECT (SELECT count(DISTINCT n) FROM matched),
        (SELECT count(*) FROM stored WHERE type = 'bounced'),
        (SELECT count(*) FROM numbered WHERE type IN ('delivered', 'bounced'))
          - (SELECT count(*) FROM claimed),
-       (SELECT count(*) FROM moved) + (SELECT count(*) FROM position)
+       (SELECT count(*) FROM moved) + (SELECT count(*) FROM position) + (SELECT count(*) FROM copies_queued)
 )SQL";
   return sql;
 }
@@ -146,7 +154,8 @@ Result<StoredBatch> storeBatch(PgConnection& conn, const std::string& log_file, 
                                  std::to_string(position.offset), line_time, last_line});
   if (!rows) return makeError(rows.error());
   StoredBatch stored;
-  stored.attempts = static_cast<std::int64_t>(attempts.size());
+  stored.attempts = std::count_if(attempts.begin(), attempts.end(),
+                                  [](const LoggedAttempt& a) { return a.line.status != postfix::DeliveryStatus::Queued; });
   stored.matched = number(*rows, 0);
   stored.delivered = number(*rows, 1);
   stored.deferred = number(*rows, 2);

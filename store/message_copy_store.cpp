@@ -31,17 +31,18 @@ nlohmann::json idList(const std::vector<Uuid>& ids) {
 
 }  // namespace
 
-Result<std::set<std::string>> copiesInjected(PgConnection& conn, const std::vector<Uuid>& recipient_ids) {
-  std::set<std::string> done;  // ids as text
-  if (recipient_ids.empty()) return done;
+Result<InjectedCopies> copiesInjected(PgConnection& conn, const std::vector<Uuid>& recipient_ids) {
+  InjectedCopies copies;  // ids as text
+  if (recipient_ids.empty()) return copies;
   auto rows = conn.exec(
-      "SELECT recipient_id::text FROM message_copies "
-      "WHERE confirmed AND recipient_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))",
+      "SELECT c.recipient_id::text, c.confirmed OR EXISTS (SELECT 1 FROM message_copy_queue_ids q "
+      "  WHERE q.recipient_id = c.recipient_id AND q.queued_at IS NOT NULL) "
+      "FROM message_copies c WHERE c.recipient_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))",
       {idList(recipient_ids).dump()});
   if (!rows) return makeError(rows.error());
   for (int row = 0; row < rows->rows(); ++row)
-    done.emplace(rows->get(row, 0));
-  return done;
+    (rows->get(row, 1) == "t" ? copies.settled : copies.unsettled).emplace(rows->get(row, 0));
+  return copies;
 }
 
 Status recordCopies(PgConnection& conn, const Uuid& message_id, const std::vector<Uuid>& recipient_ids,

@@ -15,9 +15,14 @@ Result<bool> copyInjected(PgConnection& conn, const Uuid& recipient_id);
 Status recordCopy(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id, const std::string& address);
 // The same for many recipients in one round trip each: which of them have a copy already, and
 // (as Uuid::toString) and recording the copies just injected (addresses[i] belongs to recipient_ids[i]).
-// copiesInjected returns only confirmed copies (the listener's 250 seen): an unconfirmed one is sent
-// again by a retry of the transaction (see migration 0014).
-Result<std::set<std::string>> copiesInjected(PgConnection& conn, const std::vector<Uuid>& recipient_ids);
+// A copy is settled when the listener's 250 was seen, or when Postfix's queue manager logged its
+// queue file (waybill-logd, migration 0017); one recorded without either (migration 0014) is
+// unsettled: in Postfix's queue or not, nobody knows yet.
+struct InjectedCopies {
+  std::set<std::string> settled;
+  std::set<std::string> unsettled;
+};
+Result<InjectedCopies> copiesInjected(PgConnection& conn, const std::vector<Uuid>& recipient_ids);
 Status recordCopies(PgConnection& conn, const Uuid& message_id, const std::vector<Uuid>& recipient_ids,
                     const std::vector<std::string>& addresses, const std::vector<bool>& confirmed);
 // Idempotent: a retry writes nothing twice.

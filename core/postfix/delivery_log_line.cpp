@@ -203,6 +203,21 @@ bool readFields(std::string_view text, std::size_t pos, DeliveryLogLine& out) {
   return false;
 }
 
+constexpr std::string_view kQueueActive = " (queue active)";
+
+// qmgr's "from=<sender>, size=N, nrcpt=N (queue active)", after the queue id.
+bool readQueueActive(std::string_view text, std::size_t pos, DeliveryLogLine& out) {
+  if (out.agent != "qmgr" || text.substr(pos, 5) != "from=") return false;
+  pos += 5;
+  if (!readAngleValue(text, pos, out.from)) return false;
+  const std::size_t end = text.size() - kQueueActive.size();  // the caller saw the suffix
+  if (pos > end) return false;
+  const std::string_view rest = text.substr(pos, end - pos);
+  if (!rest.starts_with(", size=") || rest.find(", nrcpt=") == std::string_view::npos) return false;
+  out.status = DeliveryStatus::Queued;
+  return true;
+}
+
 }  // namespace
 
 const char* deliveryStatusName(DeliveryStatus status) {
@@ -211,6 +226,7 @@ const char* deliveryStatusName(DeliveryStatus status) {
     case DeliveryStatus::Deferred: return "deferred";
     case DeliveryStatus::Bounced: return "bounced";
     case DeliveryStatus::Expired: return "expired";
+    case DeliveryStatus::Queued: return "queued";
   }
   return "sent";
 }
@@ -233,7 +249,8 @@ std::optional<DeliveryLogLine> parseDeliveryLogLine(std::string_view line) {
   if (line.size() > kMaxLogLineBytes) return std::nullopt;
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   // Cheap rejection first: most log lines are not delivery attempts.
-  if (line.find("status=") == std::string_view::npos) return std::nullopt;
+  const bool queue_active = line.ends_with(kQueueActive);
+  if (!queue_active && line.find("status=") == std::string_view::npos) return std::nullopt;
   DeliveryLogLine out;
   std::size_t pos = 0;
   auto time = parseLogTimestamp(line, pos);
@@ -243,7 +260,9 @@ std::optional<DeliveryLogLine> parseDeliveryLogLine(std::string_view line) {
   while (pos < line.size() && line[pos] != ' ') ++pos;
   if (pos == host_start || !expect(line, pos, ' ')) return std::nullopt;
   out.host = std::string(line.substr(host_start, pos - host_start - 1));
-  if (!readProgram(line, pos, out) || !readQueueId(line, pos, out) || !readFields(line, pos, out)) return std::nullopt;
+  if (!readProgram(line, pos, out) || !readQueueId(line, pos, out)) return std::nullopt;
+  if (queue_active) return readQueueActive(line, pos, out) ? std::optional(out) : std::nullopt;
+  if (!readFields(line, pos, out)) return std::nullopt;
   // A per-recipient attempt names its recipient; only the whole-file expiry names the sender.
   if (out.status != DeliveryStatus::Expired && out.to.empty()) return std::nullopt;
   splitRelay(out);

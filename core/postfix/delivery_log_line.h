@@ -1,6 +1,9 @@
 // DeliveryLogLine: one delivery attempt as Postfix logs it — the `status=` line a delivery agent
 // (smtp, lmtp, local, pipe, virtual, error, discard, ...) writes per recipient, and the queue
 // manager's `status=expired` line. waybill-logd turns each into a delivered/deferred/bounced event.
+// Also the queue manager's `from=<...>, size=..., nrcpt=... (queue active)` line (status Queued,
+// no recipient): proof that the queue file was committed, which settles a per-recipient copy
+// whose SMTP answer was lost.
 //
 //   auto line = parseDeliveryLogLine(
 //       "Dec  1 21:49:36 mx postfix/smtp[123]: 4Q1b2c3D4fz5: to=<a@example.com>, relay=mx.example.com"
@@ -20,9 +23,9 @@ namespace waybill::postfix {
 
 inline constexpr std::size_t kMaxLogLineBytes = 16384;
 
-enum class DeliveryStatus { Sent, Deferred, Bounced, Expired };
+enum class DeliveryStatus { Sent, Deferred, Bounced, Expired, Queued };
 
-const char* deliveryStatusName(DeliveryStatus status);  // sent | deferred | bounced | expired
+const char* deliveryStatusName(DeliveryStatus status);  // sent | deferred | bounced | expired | queued
 
 // The line's time as written. RFC 3164 prefixes carry no year and no zone (has_year false,
 // has_offset false: local time of the logging host); ISO 8601 ones (rsyslog, journald exports)
@@ -44,7 +47,7 @@ struct DeliveryLogLine {
   std::string queue_id; // short (3F2A21C0A5) or long (4Q1b2c3D4fz5) form
   std::string to;       // without <>; empty for status=expired (whole queue file)
   std::string orig_to;
-  std::string from;     // status=expired lines name the sender instead
+  std::string from;     // status=expired and queue active lines name the sender instead
   std::string relay;    // as logged: "mx.example.com[192.0.2.1]:25", "local", "none", ...
   std::string relay_host;
   std::string relay_address;

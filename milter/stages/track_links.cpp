@@ -172,6 +172,21 @@ Status recordInjected(ConnectionPool& pool, const Uuid& message_id, const std::v
   }
 }
 
+// How long a retried transaction waits for Postfix's word (its queue manager's log line, read
+// by waybill-logd) on a copy an earlier attempt left unconfirmed, before sending it again.
+constexpr auto kCopySettleWait = std::chrono::seconds(15);
+
+// The copies an earlier attempt injected. Those it left unconfirmed are waited for: qmgr logs a
+// committed queue file within a second or so (after Postfix starts again, if it had stopped).
+Result<store::InjectedCopies> earlierCopies(ConnectionPool& pool, const std::vector<Uuid>& ids) {
+  const auto deadline = std::chrono::steady_clock::now() + kCopySettleWait;
+  for (;;) {
+    auto found = pool.withConnection([&](PgConnection& conn) { return store::copiesInjected(conn, ids); });
+    if (!found || found->unsettled.empty() || std::chrono::steady_clock::now() > deadline) return found;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
 }  // namespace
 
 // All copies in one batch: one query for those an earlier attempt injected, the injector's
@@ -181,19 +196,24 @@ Status TrackLinksStage::injectCopies(MilterMessage& message) {
   const auto& recipients = message.envelope.recipients;
   message.recipients_to_delete.assign(recipients.begin() + 1, recipients.end());
   const std::vector<Uuid> copy_ids(message.recipient_ids.begin() + 1, message.recipient_ids.end());
-  auto done = pool_.withConnection([&](PgConnection& conn) { return store::copiesInjected(conn, copy_ids); });
-  if (!done) return makeError("cannot record message copies: " + done.error());
+  auto earlier = earlierCopies(pool_, copy_ids);
+  if (!earlier) return makeError("cannot record message copies: " + earlier.error());
   std::vector<CopyRequest> requests;
   std::vector<std::size_t> requested;  // index into recipients
   for (std::size_t i = 1; i < recipients.size(); ++i) {
-    if (done->contains(message.recipient_ids[i].toString())) {
+    const std::string id = message.recipient_ids[i].toString();
+    if (earlier->settled.contains(id)) {
       log::info("queue {}: copy for {} was injected by an earlier attempt", message.envelope.queue_id, recipients[i]);
       continue;
     }
+    if (earlier->unsettled.contains(id))
+      log::warning("queue {}: no word from Postfix's log on the copy for {} an earlier attempt left unconfirmed; "
+                   "sending it again (it may arrive twice; is waybill-logd running?)",
+                   message.envelope.queue_id, recipients[i]);
     requests.push_back({recipients[i], copyHeaderBlock(message, makeCopyStamp(*keys_, message.id, message.recipient_ids[i],
                                                                               recipients[i]))});
     requested.push_back(i);
-    verdicts_.expect(message.recipient_ids[i].toString());
+    verdicts_.expect(id);
   }
   const std::vector<CopyResult> results = injector_.injectAll(message.envelope.sender, requests, *message.body);
   std::string first_failure;
@@ -208,7 +228,7 @@ Status TrackLinksStage::injectCopies(MilterMessage& message) {
       queued = verdicts_.await(id, std::chrono::seconds(10)).value_or(false);
       log::warning("queue {}: the copy listener went away with the copy for {} ({}); its milter pass says {}",
                    message.envelope.queue_id, recipients[i], results[k].error,
-                   queued ? "queued (recorded unconfirmed: a retry sends it again)" : "not queued");
+                   queued ? "queued (recorded unconfirmed: a retry waits for Postfix's log on it)" : "not queued");
     }
     verdicts_.forget(id);
     if (queued) {

@@ -201,3 +201,25 @@ def test_the_pipe_under_its_role_stores_a_bounce_and_its_suppression(setup: Setu
     assert setup.owner("SELECT status FROM recipients WHERE id = %s", (str(rcpt),)) == [("bounced",)]
     assert setup.owner("SELECT reason, source FROM suppressions WHERE recipient = 'gone@dest.example'") == [
         ("hard_bounce", "pipe")]
+
+
+def test_logd_under_its_role_records_attempts_and_settles_copies(setup: Setup) -> None:
+    """One batch: a copy's queue file taken by qmgr (queued_at) and its delivery (an event)."""
+    rcpt = setup.add_recipient("copy@dest.example")
+    [(message_id,)] = setup.owner("SELECT message_id FROM recipients WHERE id = %s", (str(rcpt),))
+    setup.owner("INSERT INTO message_copy_queue_ids (queue_id, recipient_id, message_id) VALUES ('5C0FFEE123', %s, %s)",
+                (str(rcpt), str(message_id)))
+    maillog = setup.rig.path("maillog")
+    maillog.write_text(
+        "Dec  1 21:49:35 h postfix/qmgr[7]: 5C0FFEE123: from=<app@sender.example>, size=900, nrcpt=1 (queue active)\n"
+        "Dec  1 21:49:36 h postfix/smtp[8]: 5C0FFEE123: to=<copy@dest.example>, relay=mx.dest.example[192.0.2.1]:25,"
+        " delay=1, delays=0.1/0/0.4/0.5, dsn=2.0.0, status=sent (250 ok)\n")
+    logd = setup.rig.spawn([setup.bin_dir / "waybill-logd", "--config", setup.config, "--database.role", "waybill_logd",
+                            "--logd.log_file", maillog, "--logd.poll_ms", "100"], name="logd")
+
+    def stored() -> bool:
+        return (setup.owner("SELECT queued_at IS NOT NULL FROM message_copy_queue_ids WHERE queue_id = '5C0FFEE123'")
+                == [(True,)] and setup.owner("SELECT type FROM events WHERE recipient_id = %s", (str(rcpt),)) == [("delivered",)])
+    assert wait_until(stored, 20), setup.rig.log_of("logd")[-3000:]
+    logd.terminate()
+    assert logd.wait(10) == 0

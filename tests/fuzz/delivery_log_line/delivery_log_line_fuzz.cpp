@@ -1,7 +1,7 @@
 // libFuzzer target for the Postfix delivery log parser (waybill-logd): each input is split into
 // lines as the reader does and every line is parsed. Checks the invariants the reader relies on:
 // no field longer than the line, a queue id of the accepted shape, a recipient on every
-// per-recipient attempt, a valid clock.
+// per-recipient attempt, none on a queue manager's queue active line, a valid clock.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -21,8 +21,9 @@ void parseOne(std::string_view line) {
   if (!parsed) return;
   check(line.size() <= kMaxLogLineBytes);
   check(isPostfixQueueId(parsed->queue_id));
-  check(parsed->status == DeliveryStatus::Expired || !parsed->to.empty());
-  for (const auto* field : {&parsed->to, &parsed->orig_to, &parsed->reply, &parsed->relay, &parsed->relay_host,
+  check(parsed->status == DeliveryStatus::Expired || parsed->status == DeliveryStatus::Queued || !parsed->to.empty());
+  check(parsed->status != DeliveryStatus::Queued || (parsed->agent == "qmgr" && parsed->to.empty()));
+  for (const auto* field : {&parsed->to, &parsed->orig_to, &parsed->from, &parsed->reply, &parsed->relay, &parsed->relay_host,
                             &parsed->relay_address, &parsed->host, &parsed->program, &parsed->agent})
     check(field->size() <= line.size());
   const LogTimestamp& t = parsed->time;

@@ -131,6 +131,30 @@ TEST(DeliveryLogLine, ReadsTheRestOfTheFields) {
   EXPECT_FALSE(line->time.has_year);
 }
 
+TEST(DeliveryLogLine, QueueManagerQueueActiveProvesTheFileCommitted) {
+  auto line = parseDeliveryLogLine("Dec  6 03:00:01 mx1 postfix/qmgr[700]: 3F2A21C0A5: from=<app@example.com>, "
+                                   "size=1432, nrcpt=1 (queue active)\n");
+  ASSERT_TRUE(line);
+  EXPECT_EQ(line->status, DeliveryStatus::Queued);
+  EXPECT_STREQ(deliveryStatusName(line->status), "queued");
+  EXPECT_EQ(line->queue_id, "3F2A21C0A5");
+  EXPECT_EQ(line->from, "app@example.com");
+  EXPECT_TRUE(line->to.empty());
+  auto bounce = parseDeliveryLogLine("Dec  6 03:00:01 mx1 postfix/qmgr[700]: 3F2A21C0A5: from=<>, size=9, nrcpt=2 "
+                                     "(queue active)");
+  ASSERT_TRUE(bounce);
+  EXPECT_EQ(bounce->from, "");
+}
+
+TEST(DeliveryLogLine, OnlyTheQueueManagerSaysQueueActive) {
+  // Another program's line, or a sender address that merely ends so, is not the queue manager's word.
+  EXPECT_FALSE(parseDeliveryLogLine("Dec  6 03:00:01 mx1 postfix/smtpd[70]: 3F2A21C0A5: from=<a@example.com>, "
+                                    "size=1, nrcpt=1 (queue active)"));
+  EXPECT_FALSE(parseDeliveryLogLine("Dec  6 03:00:01 mx1 postfix/qmgr[700]: 3F2A21C0A5: from=<a (queue active)"));
+  EXPECT_FALSE(parseDeliveryLogLine("Dec  6 03:00:01 mx1 postfix/qmgr[700]: 3F2A21C0A5: removed (queue active)"));
+  EXPECT_FALSE(parseDeliveryLogLine("Dec  6 03:00:01 mx1 postfix/qmgr[700]: 3F2A21C0A5: from=<a@example.com> (queue active)"));
+}
+
 TEST(DeliveryLogLine, QueueManagerExpiryNamesTheSenderOnly) {
   auto line = parseDeliveryLogLine("Dec  6 03:00:01 mx1 postfix/qmgr[700]: 3F2A21C0A5: from=<app@example.com>, "
                                    "status=expired, returned to sender");
@@ -191,13 +215,12 @@ TEST(DeliveryLogLine, QuotedLocalPartsAndOddReplies) {
   EXPECT_EQ(bare->reply, "");
 }
 
-TEST(DeliveryLogLine, OtherLinesAreNotAttempts) {
+TEST(DeliveryLogLine, OtherLinesAreNotAttempts) {  // qmgr's queue active line: its own test
   const char* lines[] = {
       "",
       "garbage",
       "Dec  1 21:49:36 h postfix/smtpd[1]: connect from localhost[127.0.0.1]",
       "Dec  1 21:49:36 h postfix/cleanup[1]: 3F2A21C0A5: message-id=<x@example.com>",
-      "Dec  1 21:49:36 h postfix/qmgr[1]: 3F2A21C0A5: from=<a@example.com>, size=1234, nrcpt=1 (queue active)",
       "Dec  1 21:49:36 h postfix/qmgr[1]: 3F2A21C0A5: removed",
       "Dec  1 21:49:36 h postfix/smtpd[1]: NOQUEUE: reject: RCPT from x[192.0.2.1]: 554 5.7.1 <a@b>: Relay access "
       "denied; from=<s@x> to=<a@b> proto=ESMTP helo=<x>",
