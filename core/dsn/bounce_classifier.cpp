@@ -1,5 +1,7 @@
 // BounceClassifier, in the order sisimai documents its decision:
-//  0. a mailbox provider's own documented wording (PhraseKind::Provider) decides outright;
+//  0. a mailbox provider's own documented wording (PhraseKind::Provider) decides outright, then the
+//     tables of the provider whose servers answered (its error codes, replies, phrases), then the
+//     reporting MTA's own fixed messages;
 //  1. probes, in a fixed order, each asking "does the status code name me, or does my text occur
 //     where the failed SMTP command allows it?" (a spam verdict needs DATA, a user-unknown text
 //     needs RCPT, a sender refusal MAIL);
@@ -218,13 +220,22 @@ std::string_view providerOf(const RecipientResult& r, std::string_view lower) {
   return at == std::string::npos ? std::string_view{} : providerForHost(toLower(r.recipient.substr(at + 1)));
 }
 
+// Gmail's notice quotes the remote reply; a specific status code in it (5.2.2, not 5.7.0) names the
+// reason over Gmail's own session-state verdict, as sisimai's Gmail decoder does.
+bool gmailStatusOverrides(std::string_view family, std::string_view status, std::string_view code_reason) {
+  return family == "gmail" && !code_reason.empty() && status.find(".0") == std::string_view::npos;
+}
+
 std::string chooseReason(const RecipientResult& r, std::string_view mta_family) {
   if (r.status.rfind("2.", 0) == 0) return "delivered";
   std::string lower = toLower(r.diagnostic);
   if (std::string_view by_provider = providerReason(lower); !by_provider.empty()) return std::string(by_provider);
-  if (std::string_view by_rule = providerRule(providerOf(r, lower), lower); !by_rule.empty()) return std::string(by_rule);
-  if (std::string_view by_mta = mtaVerdict(mta_family, lower); !by_mta.empty()) return std::string(by_mta);
+  std::string_view by_rule = providerRule(providerOf(r, lower), lower, r.reply_code);
+  if (!by_rule.empty()) return std::string(by_rule);
   std::string_view code_reason = statusName(r.status);
+  if (std::string_view by_mta = mtaVerdict(mta_family, lower); !by_mta.empty()) {
+    return std::string(gmailStatusOverrides(mta_family, r.status, code_reason) ? code_reason : by_mta);
+  }
   // The Status field the remote reply's code replaced still counts when that code names nothing.
   if (code_reason.empty()) code_reason = statusName(r.status_field);
   TextMatches matches(lower);

@@ -18,22 +18,33 @@ struct ProviderHost {
 struct ProviderRule {
   std::string_view provider, reason, text;
 };
+struct ProviderReply {
+  std::string_view provider, reason, reply, text;
+};
+struct ProviderCode {
+  std::string_view provider, reason, code;
+};
 
-#define BOUNCE_PHRASE(reason, text, kind, source) \
-  BouncePhrase{#reason, text, kind, source},
+// Every table reads the same file: all entry kinds expand to nothing except the one being built.
+#define BOUNCE_PHRASE(reason, text, kind, source)
 #define BOUNCE_MTA_VERDICT(family, reason, text)
 #define BOUNCE_PROVIDER_HOST(provider, suffix)
 #define BOUNCE_PROVIDER_RULE(provider, reason, text)
+#define BOUNCE_PROVIDER_REPLY(provider, reason, reply, text)
+#define BOUNCE_PROVIDER_CODE(provider, reason, code)
 constexpr PhraseKind reply = PhraseKind::Reply;
 constexpr PhraseKind notice = PhraseKind::Notice;
 constexpr PhraseKind provider = PhraseKind::Provider;
+
+#undef BOUNCE_PHRASE
+#define BOUNCE_PHRASE(reason, text, kind, source) BouncePhrase{#reason, text, kind, source},
 constexpr BouncePhrase kPhrases[] = {
 #include "dsn/bounce_phrases.def"
 };
-#undef BOUNCE_MTA_VERDICT
-
 #undef BOUNCE_PHRASE
 #define BOUNCE_PHRASE(reason, text, kind, source)
+
+#undef BOUNCE_MTA_VERDICT
 #define BOUNCE_MTA_VERDICT(family, reason, text) MtaVerdict{#family, #reason, text},
 constexpr MtaVerdict kVerdicts[] = {
 #include "dsn/bounce_phrases.def"
@@ -54,10 +65,28 @@ constexpr ProviderHost kProviderHosts[] = {
 constexpr ProviderRule kProviderRules[] = {
 #include "dsn/bounce_phrases.def"
 };
+#undef BOUNCE_PROVIDER_RULE
+#define BOUNCE_PROVIDER_RULE(provider, reason, text)
+
+#undef BOUNCE_PROVIDER_REPLY
+#define BOUNCE_PROVIDER_REPLY(provider, reason, reply, text) ProviderReply{#provider, #reason, reply, text},
+constexpr ProviderReply kProviderReplies[] = {
+#include "dsn/bounce_phrases.def"
+};
+#undef BOUNCE_PROVIDER_REPLY
+#define BOUNCE_PROVIDER_REPLY(provider, reason, reply, text)
+
+#undef BOUNCE_PROVIDER_CODE
+#define BOUNCE_PROVIDER_CODE(provider, reason, code) ProviderCode{#provider, #reason, code},
+constexpr ProviderCode kProviderCodes[] = {
+#include "dsn/bounce_phrases.def"
+};
 #undef BOUNCE_PHRASE
 #undef BOUNCE_MTA_VERDICT
 #undef BOUNCE_PROVIDER_HOST
 #undef BOUNCE_PROVIDER_RULE
+#undef BOUNCE_PROVIDER_REPLY
+#undef BOUNCE_PROVIDER_CODE
 
 bool endsWithHost(std::string_view host, std::string_view suffix) {
   if (suffix.front() == '.') return host.ends_with(suffix);
@@ -99,6 +128,48 @@ constexpr bool runsAreUnique() {
 }
 static_assert(runsAreUnique(), "bounce_phrases.def: keep each reason's phrases together");
 
+bool isCodeChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// The run of code characters (letters, digits, plus `extra`) that starts at `from`.
+std::string_view codeRun(std::string_view text, std::size_t from, std::string_view extra = {}) {
+  std::size_t end = from;
+  while (end < text.size() && (isCodeChar(text[end]) || extra.find(text[end]) != std::string_view::npos)) ++end;
+  return text.substr(from, end - from);
+}
+
+// Orange and La Poste end a reply with their own code, "LPN007_416", "OFR_506", "OFR004_405": the
+// last three digits after the label name the error (the last label written counts).
+std::string franceTelecomCode(std::string_view lower) {
+  std::string code;
+  for (std::string_view label : {"lpn", "ofr", "ouk"}) {
+    for (std::size_t at = lower.find(label); at != std::string_view::npos; at = lower.find(label, at + 1)) {
+      if (at > 0 && isCodeChar(lower[at - 1])) continue;
+      std::string_view run = codeRun(lower, at + label.size(), "_-");
+      if (run.size() < 3 || run.find_first_of("_-") == std::string_view::npos) continue;
+      std::string_view last = run.substr(run.size() - 3);
+      if (last.find_first_not_of("0123456789") == std::string_view::npos) code = std::string(last);
+    }
+  }
+  return code;
+}
+
+// The code that follows `marker` in the text, up to the next non-code character.
+std::string codeAfter(std::string_view lower, std::string_view marker, std::string_view keep_prefix = {}) {
+  std::size_t at = lower.find(marker);
+  if (at == std::string_view::npos) return {};
+  std::string_view run = codeRun(lower, at + marker.size());
+  return run.empty() ? std::string() : std::string(keep_prefix) + std::string(run);
+}
+
+// How each provider writes its own error code into a reply (what the code means is data).
+std::string providerErrorCode(std::string_view named, std::string_view lower) {
+  if (named == "franceptt") return franceTelecomCode(lower);
+  if (named == "godaddy") return codeAfter(lower, " ib", "ib");  // "554 ... IB212 ..."
+  if (named == "cox") return codeAfter(lower, "aup#");           // "... AUP#CXBL"
+  if (named == "iua") return codeAfter(lower, ".i.ua/err/");     // "http://mail.i.ua/err/2/"
+  return {};
+}
+
 }  // namespace
 
 std::span<const BouncePhrase> bouncePhrases() { return kPhrases; }
@@ -125,8 +196,18 @@ std::string_view providerForHost(std::string_view lower_host) {
   return {};
 }
 
-std::string_view providerRule(std::string_view provider, std::string_view lower_text) {
+std::string_view providerRule(std::string_view provider, std::string_view lower_text, std::string_view reply_code) {
   if (provider.empty()) return {};
+  if (std::string code = providerErrorCode(provider, lower_text); !code.empty()) {
+    for (const ProviderCode& rule : kProviderCodes) {
+      if (rule.provider == provider && rule.code == code) return rule.reason;
+    }
+  }
+  for (const ProviderReply& rule : kProviderReplies) {
+    if (rule.provider == provider && rule.reply == reply_code && lower_text.find(rule.text) != std::string_view::npos) {
+      return rule.reason;
+    }
+  }
   for (const ProviderRule& rule : kProviderRules) {
     if (rule.provider == provider && lower_text.find(rule.text) != std::string_view::npos) return rule.reason;
   }

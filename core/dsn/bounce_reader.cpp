@@ -107,7 +107,8 @@ void readTextBounce(const MimeEntity& root, std::string_view text, BounceReport&
   if (std::vector<RecipientResult> named = recipientsFromHeader(root, results, text); !named.empty()) {
     results = std::move(named);
   }
-  if (results.empty()) {
+  bool no_recipient_named = results.empty();
+  if (no_recipient_named) {
     RecipientResult r;
     r.recipient = addressFromTypedField(report.original_to);
     r.diagnostic = std::string(trimBlanks(text.substr(0, 4096)));
@@ -118,6 +119,10 @@ void readTextBounce(const MimeEntity& root, std::string_view text, BounceReport&
     // Google Groups refuses posts from non-members; its notice is translated, so go by the address.
     if (toLower(r.recipient).ends_with("@googlegroups.com")) r.reason = "rejected";
     finishResult(r, text, report.mta_family);
+    // A known MTA's notice that names no recipient ("Delivery report unavailable") holds no
+    // diagnostic for one: its text may still decide a reason, but when nothing decides the result
+    // is `undefined` (no diagnostic), not `onhold`, as in sisimai.
+    if (no_recipient_named && !report.mta_family.empty() && r.reason == "onhold") r.reason = "undefined";
     if (r.status.rfind("4.", 0) == 0 || (r.status.empty() && r.reply_code.rfind('4', 0) == 0)) r.action = "delayed";
     report.results.push_back(std::move(r));
   }

@@ -21,6 +21,12 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kHeaderSi
     {"x-gm-message-state", "gmail"},
 }};
 
+// Sender (lower-case, in From:) that names the writer before any header does: Gmail's notices also
+// carry X-Failed-Recipients, which alone would say Exim (sisimai's Gmail decoder checks the sender).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 1> kSenderSignatures = {{
+    {"mailer-daemon@googlemail.com", "gmail"},
+}};
+
 // Sentences (lower-case) a system writes in its notice, in the order they are tried.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 18> kTextSignatures = {{
     {"this is the mail system at host", "postfix"},
@@ -43,9 +49,18 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 18> kTextSig
     {"this is an automatically generated delivery status notification", "generic"},
 }};
 
+std::string_view familyOfSender(const MimeEntity& root) {
+  std::string from = toLower(root.header("From"));
+  for (const auto& [sender, family] : kSenderSignatures) {
+    if (from.find(sender) != std::string::npos) return family;
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string_view detectReportingMta(const MimeEntity& root, std::string_view notification) {
+  if (std::string_view family = familyOfSender(root); !family.empty()) return family;
   for (const MimeHeader& h : root.headers) {
     std::string name = toLower(h.name);
     for (const auto& [header, family] : kHeaderSignatures) {

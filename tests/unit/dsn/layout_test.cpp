@@ -65,6 +65,25 @@ TEST(Layout, ReportingMtaFromHeadersThenSentences) {
   EXPECT_EQ(detectReportingMta(plain, "Hi. This is the qmail-send program at mx.example.\n"), "qmail");
   EXPECT_EQ(detectReportingMta(plain, "Delivery has failed to these recipients or groups:\n"), "exchange");
   EXPECT_EQ(detectReportingMta(plain, "Your mail could not be delivered.\n"), "");
+  // Gmail's notices carry X-Failed-Recipients too; its sender says who wrote them.
+  MimeEntity gmail = parseMime("From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\n"
+                               "X-Failed-Recipients: a@b.example\n\nhi\n");
+  EXPECT_EQ(detectReportingMta(gmail, "anything"), "gmail");
+}
+
+TEST(Layout, GmailSessionStateDecidesUnlessAStatusCodeIsSpecific) {
+  const char* state18 = "The error that the other server returned was: 554 554 5.7.0 Header error (state 18).";
+  EXPECT_EQ(mtaVerdict("gmail", "554 5.7.0 header error (state 18)."), "filtered");
+  RecipientResult r;
+  r.status = "5.7.0";
+  r.diagnostic = state18;
+  classifyRecipient(r, "gmail");
+  EXPECT_EQ(r.reason, "filtered");
+  RecipientResult full;
+  full.status = "5.2.2";
+  full.diagnostic = "550 550 5.2.2 <a@b.example>... Mailbox Full (state 14).";
+  classifyRecipient(full, "gmail");
+  EXPECT_EQ(full.reason, "mailboxfull");
 }
 
 TEST(Layout, AReportingMtasOwnMessagesDecideOnlyForThatMta) {
@@ -89,6 +108,24 @@ TEST(Layout, ProviderRulesApplyToThatProvidersServersOnly) {
                  "access denied, spam abuse detected";
   classifyRecipient(r);
   EXPECT_EQ(r.reason, "rejected");  // Microsoft's table: the sender, not the client IP
+}
+
+TEST(Layout, ProvidersOwnErrorCodesAndReplyCodedPhrases) {
+  EXPECT_EQ(providerForHost("smtp-in.orange.fr"), "franceptt");
+  EXPECT_EQ(providerForHost("wanadoo.fr"), "franceptt");
+  EXPECT_EQ(providerRule("franceptt", "550 5.5.0 adresse destinataire invalide. invalid recipient. lpn007_416"),
+            "userunknown");
+  EXPECT_EQ(providerRule("franceptt", "421 4.2.0 service refuse. service refused, please try later. ofr005_505 [505]"),
+            "systemerror");
+  EXPECT_EQ(providerRule("franceptt", "501 5.1.0 emetteur invalide. invalid sender. ofr004_405 [405]"), "rejected");
+  EXPECT_EQ(providerRule("franceptt", "421 service refused. lpn105_424"), "");  // a code without a meaning
+  EXPECT_EQ(providerRule("google", "550 invalid recipient. lpn007_416"), "");
+  EXPECT_EQ(providerRule("godaddy", "554 rejected ib212 - spam"), "spamdetected");
+  EXPECT_EQ(providerRule("cox", "554 rejected. aup#cxbl"), "blocked");
+  EXPECT_EQ(providerForHost("service222.mimecast.com"), "mimecast");
+  EXPECT_EQ(providerRule("mimecast", "554 email rejected due to security policies - mcspamsignature", "554"),
+            "virusdetected");
+  EXPECT_EQ(providerRule("mimecast", "550 email rejected due to security policies", "550"), "");
 }
 
 }  // namespace
