@@ -7,8 +7,10 @@
 # flags go to CMake as options, not as exported CFLAGS/CXXFLAGS, which dpkg-buildflags would take
 # into the package build.
 #
+# Build with LC_ALL=C.UTF-8, as debhelper does: ccache hashes the locale.
+#
 #   source scripts/package-flags.sh
-#   cmake -S . -B build -G Ninja "${WAYBILL_PACKAGE_CMAKE_OPTIONS[@]}" && cmake --build build
+#   cmake -S . -B build -G Ninja "${WAYBILL_PACKAGE_CMAKE_OPTIONS[@]}" && LC_ALL=C.UTF-8 cmake --build build
 waybill_package_flag() { DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get "$1"; }
 WAYBILL_PACKAGE_CMAKE_OPTIONS=(
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr -DWAYBILL_WERROR=ON

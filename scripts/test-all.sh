@@ -26,5 +26,5 @@ ctest --test-dir build-fuzz/tests/fuzz -L fuzz --output-on-failure -j "$jobs"
 # commit (and of the previous one, mostly the same files) take their objects from the cache.
 source scripts/package-flags.sh
 cmake -S . -B build -G Ninja "${WAYBILL_PACKAGE_CMAKE_OPTIONS[@]}"
-cmake --build build -j "$jobs"
+LC_ALL=C.UTF-8 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
