@@ -11,6 +11,7 @@ namespace waybill::cli {
 
 using Args = std::vector<std::string>;
 
+int runApiKeys(const Config& config, const Args& args);
 int runDb(const Config& config, const Args& args);
 int runDns(const Config& config, const Args& args);
 int runKeys(const Config& config, const Args& args);
@@ -23,6 +24,7 @@ int runSchedule(const Config& config, const Args& args);
 int runWebhooks(const Config& config, const Args& args);
 
 // Each command's usage text, printed by `waybill help COMMAND` and `waybill COMMAND --help`.
+const char* apiKeysUsage();
 const char* dbUsage();
 const char* dnsUsage();
 const char* keysUsage();

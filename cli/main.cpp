@@ -18,6 +18,8 @@ namespace cli = waybill::cli;
 constexpr const char* kCommands =
     "Commands:\n"
     "  help [COMMAND]                  this list, or one command's usage\n"
+    "  api-keys create --name N --sender-domain D [...] | list [--all] | revoke NAME|ID\n"
+    "                                  keys of the HTTP submission API (a new key is printed once)\n"
     "  db init [--admin-url URL]       create the role and database of database.url, then the schema\n"
     "  db migrate [--migrations DIR]   apply pending schema migrations (idempotent)\n"
     "  db prune --older-than 13months  drop whole months of events older than that [--dry-run]\n"
@@ -54,6 +56,7 @@ struct Command {
 
 const std::map<std::string, Command>& commandTable() {
   static const std::map<std::string, Command> table = {
+      {"api-keys", {cli::runApiKeys, cli::apiKeysUsage}},
       {"db", {cli::runDb, cli::dbUsage}},
       {"dns", {cli::runDns, cli::dnsUsage}},
       {"keys", {cli::runKeys, cli::keysUsage}},

@@ -87,14 +87,22 @@ Result<std::string> parseDomain(std::string_view text) {
     return domain;
   }
   if (!isValidUtf8(domain)) return makeError("the domain is not valid UTF-8");
+  auto ascii_form = asciiDomain(domain);
+  if (!ascii_form) return makeError(ascii_form.error());
+  if (auto checked = checkAsciiLabels(*ascii_form); !checked) return makeError(checked.error());
+  return domain;
+}
+
+Result<std::string> asciiDomain(std::string_view domain) {
+  if (std::all_of(domain.begin(), domain.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    return std::string(domain);
   char* a_label = nullptr;
-  const int rc = idn2_to_ascii_8z(domain.c_str(), &a_label, IDN2_NONTRANSITIONAL);
+  const int rc = idn2_to_ascii_8z(std::string(domain).c_str(), &a_label, IDN2_NONTRANSITIONAL);
   const bool converted = rc == IDN2_OK && a_label != nullptr;
   std::string ascii_form = converted ? a_label : "";
   idn2_free(a_label);
   if (!converted) return makeError(std::string("the domain is not a valid internationalized name: ") + idn2_strerror(rc));
-  if (auto checked = checkAsciiLabels(ascii_form); !checked) return makeError(checked.error());
-  return domain;
+  return ascii_form;
 }
 
 Result<std::string> parseMailbox(std::string_view text) {

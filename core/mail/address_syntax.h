@@ -19,5 +19,8 @@ Result<std::string> parseMailbox(std::string_view text);
 // A domain name (LDH labels of 1-63 octets, 253 in all, no leading/trailing hyphen; U-labels must
 // be a valid IDN), lower-cased.
 Result<std::string> parseDomain(std::string_view text);
+// A domain's ASCII form: an IDN's A-labels ("bücher.example" -> "xn--bcher-kva.example"), any
+// other domain unchanged; an error when an IDN does not convert.
+Result<std::string> asciiDomain(std::string_view domain);
 
 }  // namespace waybill

@@ -1,9 +1,9 @@
 #include "mail/message_builder_headers.h"
 
-#include <idn2.h>
-
 #include <algorithm>
 #include <cctype>
+
+#include "mail/address_syntax.h"
 
 namespace waybill::mail {
 namespace {
@@ -110,15 +110,9 @@ std::string encodePhrase(std::string_view name) {
 std::optional<std::string> asciiAddress(std::string_view address) {
   const std::size_t at = address.rfind('@');
   if (at == std::string_view::npos) return std::nullopt;
-  const std::string domain(address.substr(at + 1));
-  const bool ascii = std::all_of(domain.begin(), domain.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) return std::string(address);
-  char* a_label = nullptr;
-  const int rc = idn2_to_ascii_8z(domain.c_str(), &a_label, IDN2_NONTRANSITIONAL);
-  std::optional<std::string> result;
-  if (rc == IDN2_OK && a_label != nullptr) result = std::string(address.substr(0, at + 1)) + a_label;
-  idn2_free(a_label);
-  return result;
+  auto domain = asciiDomain(address.substr(at + 1));
+  if (!domain) return std::nullopt;
+  return std::string(address.substr(0, at + 1)) + *domain;
 }
 
 std::optional<std::string> formatMailbox(const api::Mailbox& mailbox) {

@@ -15,8 +15,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
 from waybill_rig import Rig, free_port  # noqa: E402
 
-COMMANDS = ["db", "dns", "keys", "postfix-setup", "report", "suppress", "schedule", "webhooks"]
-DATABASE_COMMANDS = [["suppress", "list"], ["schedule", "list"], ["webhooks", "list"], ["db", "migrate"],
+COMMANDS = ["api-keys", "db", "dns", "keys", "postfix-setup", "report", "suppress", "schedule", "webhooks"]
+DATABASE_COMMANDS = [["suppress", "list"], ["api-keys", "list"], ["schedule", "list"], ["webhooks", "list"], ["db", "migrate"],
                      ["report"], ["suppress", "add", "ann@dest.example", "--global"]]
 
 
