@@ -63,7 +63,8 @@ Status addPerRecipientStages(const Config& config, ConnectionPool& pool, const s
   // The split into one transaction per recipient happens here, also without a public base URL.
   TrackLinksSettings tracking{config.tracking.base_url, config.tracking.rewrite_text_links, config.milter.spool_dir,
                               spoolLimit(config)};
-  pipeline.add(std::make_unique<TrackLinksStage>(keys, tracking, pool, *built.injector, built.copy_verdicts));
+  pipeline.add(std::make_unique<TrackLinksStage>(keys, tracking, pool, *built.injector, built.copy_verdicts,
+                                                 built.message_attempts));
   pipeline.add(std::make_unique<ListUnsubscribeStage>(
       keys, ListUnsubscribeSettings{config.tracking.base_url, config.pipe.bounce_domain}));
   pipeline.add(std::make_unique<VerpStage>(keys, config.pipe.bounce_local_part, config.pipe.bounce_domain, bounce_domains));

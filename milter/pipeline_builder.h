@@ -16,6 +16,7 @@
 #include "runtime/snapshot.h"
 #include "stages/copy_injector.h"
 #include "stages/copy_verdicts.h"
+#include "stages/message_attempts.h"
 #include "template/template_renderer.h"
 
 namespace waybill::milter {
@@ -25,6 +26,7 @@ struct MilterPipeline {
   runtime::Snapshot<Pipeline> pipeline{nullptr};
   std::unique_ptr<CopyInjector> injector;  // null while tracking.key_file was unset at start
   CopyVerdicts copy_verdicts;  // this process's verdicts on the copies it injected
+  MessageAttempts message_attempts;  // across reloads: an attempt and its retry see each other
   std::shared_ptr<TemplateRenderer> templates;
   std::unique_ptr<SuppressionFeed> suppressions;
 };

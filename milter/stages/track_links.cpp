@@ -133,8 +133,9 @@ std::string retryStableHeaders(const MilterMessage& message) {
 }
 
 TrackLinksStage::TrackLinksStage(std::shared_ptr<const KeyRing> keys, TrackLinksSettings settings, ConnectionPool& pool,
-                                 CopyInjector& injector, CopyVerdicts& verdicts)
-    : keys_(keys), codec_(keys), settings_(std::move(settings)), pool_(pool), injector_(injector), verdicts_(verdicts) {}
+                                 CopyInjector& injector, CopyVerdicts& verdicts,
+                                 MessageAttempts& attempts)
+    : keys_(keys), codec_(keys), settings_(std::move(settings)), pool_(pool), injector_(injector), verdicts_(verdicts), attempts_(attempts) {}
 
 void TrackLinksStage::adoptCopyOrDeriveIds(MilterMessage& message) const {
   const auto& recipients = message.envelope.recipients;
@@ -196,6 +197,9 @@ Status TrackLinksStage::injectCopies(MilterMessage& message) {
   const auto& recipients = message.envelope.recipients;
   message.recipients_to_delete.assign(recipients.begin() + 1, recipients.end());
   const std::vector<Uuid> copy_ids(message.recipient_ids.begin() + 1, message.recipient_ids.end());
+  // A copy's wait for its verdict and its record take at most ~40 s (CopyVerdicts, recordInjected).
+  const auto turn = attempts_.take(message.id.toString(), std::chrono::seconds(60));
+  if (!turn) return makeError("an earlier attempt of this message is still making its copies");
   auto earlier = earlierCopies(pool_, copy_ids);
   if (!earlier) return makeError("cannot record message copies: " + earlier.error());
   std::vector<CopyRequest> requests;

@@ -28,6 +28,7 @@
 #include "milter_message.h"
 #include "stages/copy_injector.h"
 #include "stages/copy_verdicts.h"
+#include "stages/message_attempts.h"
 #include "token/tracking_token.h"
 
 namespace waybill::milter {
@@ -48,7 +49,7 @@ struct TrackLinksSettings {
 class TrackLinksStage : public Stage {
  public:
   TrackLinksStage(std::shared_ptr<const KeyRing> keys, TrackLinksSettings settings, ConnectionPool& pool,
-                  CopyInjector& injector, CopyVerdicts& verdicts);
+                  CopyInjector& injector, CopyVerdicts& verdicts, MessageAttempts& attempts);
   const char* name() const override { return "track-links"; }
   StageStatus onEndOfMessage(MilterMessage& message) override;
 
@@ -63,6 +64,7 @@ class TrackLinksStage : public Stage {
   ConnectionPool& pool_;
   CopyInjector& injector_;
   CopyVerdicts& verdicts_;
+  MessageAttempts& attempts_;
 };
 
 // Wraps the record stage so it does not run for a stamped copy: its message is recorded with all
