@@ -1,12 +1,12 @@
 #include "html/ascii_url.h"
 
 #include <iconv.h>
-#include <idn2.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <optional>
 
+#include "mail/address_syntax.h"
 #include "util/utf8.h"
 
 namespace waybill::html {
@@ -55,17 +55,11 @@ void percentEncodeHigh(std::string_view bytes, std::string& out) {
 
 // The host as A-labels; a host IDNA refuses is percent-encoded (it then matches no allowlist).
 void appendHost(std::string_view host, std::string& out) {
-  if (isAscii(host)) {
-    out += host;
-    return;
-  }
-  char* a_label = nullptr;
-  if (idn2_to_ascii_8z(std::string(host).c_str(), &a_label, IDN2_NONTRANSITIONAL) == IDN2_OK) {
-    out += a_label;
+  if (auto ascii = asciiDomain(host)) {
+    out += *ascii;
   } else {
     percentEncodeHigh(host, out);
   }
-  idn2_free(a_label);
 }
 
 }  // namespace
