@@ -6,21 +6,6 @@
 
 namespace waybill::store {
 
-Result<bool> copyInjected(PgConnection& conn, const Uuid& recipient_id) {
-  auto rows = conn.exec("SELECT 1 FROM message_copies WHERE recipient_id = $1::uuid", {recipient_id.toString()});
-  if (!rows) return makeError(rows.error());
-  return rows->rows() > 0;
-}
-
-Status recordCopy(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id, const std::string& address) {
-  auto result = conn.exec(
-      "INSERT INTO message_copies (recipient_id, message_id, address) VALUES ($1::uuid, $2::uuid, $3) "
-      "ON CONFLICT DO NOTHING",
-      {recipient_id.toString(), message_id.toString(), toValidUtf8(address)});
-  if (!result) return makeError(result.error());
-  return {};
-}
-
 namespace {
 
 nlohmann::json idList(const std::vector<Uuid>& ids) {

@@ -11,10 +11,8 @@
 
 namespace waybill::store {
 
-Result<bool> copyInjected(PgConnection& conn, const Uuid& recipient_id);
-Status recordCopy(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id, const std::string& address);
-// The same for many recipients in one round trip each: which of them have a copy already, and
-// (as Uuid::toString) and recording the copies just injected (addresses[i] belongs to recipient_ids[i]).
+// For all copies of a message, one round trip each: which of them an earlier attempt injected (ids
+// as Uuid::toString), and recording those just injected (addresses[i] belongs to recipient_ids[i]).
 // A copy is settled when the listener's 250 was seen, or when Postfix's queue manager logged its
 // queue file (waybill-logd, migration 0017); one recorded without either (migration 0014) is
 // unsettled: in Postfix's queue or not, nobody knows yet.
