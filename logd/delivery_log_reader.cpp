@@ -28,6 +28,7 @@ LogPosition fromStored(const store::LogFilePosition& position) {
 }
 
 using Clock = std::chrono::steady_clock;
+constexpr auto kWaitingLook = std::chrono::seconds(1);
 
 // FNV-1a: stable across builds and hosts, enough to tell lines apart for the event id.
 std::string digestOf(std::string_view text) {
@@ -123,7 +124,9 @@ bool DeliveryLogReader::store(Batch& batch, const std::atomic<bool>& stop) {
     });
     if (stored) {
       metrics_.database_up->Set(1);
-      metrics_.ignored_unknown->Increment(static_cast<double>(stored->attempts - stored->matched));
+      metrics_.ignored_unknown->Increment(static_cast<double>(stored->attempts - stored->matched - stored->parked));
+      waiting_ = stored->waiting;
+      metrics_.waiting->Set(static_cast<double>(waiting_));
       metrics_.duplicates->Increment(static_cast<double>(stored->duplicates));
       metrics_.delivered->Increment(static_cast<double>(stored->delivered));
       metrics_.deferred->Increment(static_cast<double>(stored->deferred));
@@ -196,13 +199,24 @@ void DeliveryLogReader::run(const std::atomic<bool>& stop) {
   log::info("following {} from {}", settings_.log_file,
             *stored_position ? fmt::format("offset {}", follower.position().offset) : std::string("its start"));
   LogPosition committed = follower.position();
+  std::string committed_line;
+  // Parked attempts (a copy's, read before its recipient was recorded) are looked at again once a
+  // second while no new line comes; at the start too, for those an earlier run parked.
+  waiting_ = 1;
+  auto last_look = Clock::now() - kWaitingLook;
+  bool have_position = stored_position->has_value();  // an idle look stores the position it read
   while (!stop) {
     Batch batch;
     const bool at_end = readBatch(follower, batch);
     batch.end = follower.position();
-    if (!(batch.end.file == committed.file && batch.end.offset == committed.offset)) {
+    const bool moved = !(batch.end.file == committed.file && batch.end.offset == committed.offset);
+    if (moved || (waiting_ > 0 && have_position && Clock::now() - last_look >= kWaitingLook)) {
+      if (!moved) batch.last_line = committed_line;
       if (!store(batch, stop)) return;  // stopped: the next start reads the batch again
       committed = batch.end;
+      committed_line = batch.last_line;
+      last_look = Clock::now();
+      have_position = true;
     }
     metrics_.lag_bytes->Set(static_cast<double>(follower.unreadBytes()));
     metrics_.lag_seconds->Set(at_end || batch.attempts.empty() ? 0.0 : secondsSince(batch.attempts.back().occurred_at));

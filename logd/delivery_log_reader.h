@@ -34,6 +34,7 @@ class DeliveryLogReader {
   LogdConfig settings_;
   std::string position_key_;  // "HOST:PATH": hosts sharing one database keep their own positions
   LogdMetrics& metrics_;
+  std::int64_t waiting_ = 0;  // parked attempts after the last stored batch
 };
 
 // The line's time as ISO 8601 in UTC. Lines without a year get the one that puts them not more

@@ -28,6 +28,8 @@ LogdMetrics::LogdMetrics() : registry(std::make_shared<prometheus::Registry>()) 
   lag_seconds = &metrics::gauge(*registry, "waybill_logd_lag_seconds",
                                 "Age of the oldest log line not yet stored; 0 when the reader is caught up.");
   lag_bytes = &metrics::gauge(*registry, "waybill_logd_lag_bytes", "Bytes of Postfix's log not yet stored.");
+  waiting = &metrics::gauge(*registry, "waybill_logd_attempts_waiting",
+                            "Attempts of per-recipient copies read before the recipient was recorded, kept until it is.");
   database_up = &metrics::addDatabaseUpGauge(*registry, "logd", "the last transaction committed");
 }
 

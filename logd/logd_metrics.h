@@ -25,6 +25,7 @@ struct LogdMetrics {
   prometheus::Counter* store_failures;   // transactions that failed and were retried
   prometheus::Gauge* lag_seconds;        // age of the oldest line not yet committed (0 when caught up)
   prometheus::Gauge* lag_bytes;          // log bytes not yet committed
+  prometheus::Gauge* waiting;            // copies' attempts parked until their recipient is recorded
   prometheus::Gauge* database_up;
 };
 

@@ -20,11 +20,22 @@ WITH already AS (
   -- This very batch committed before (its answer was lost with the connection): redo nothing.
   SELECT 1 FROM delivery_log_positions
   WHERE log_file = $2 AND device = $3::bigint AND inode = $4::bigint AND byte_offset = $5::bigint AND last_line = $7),
+released AS (
+  -- Attempts parked until their copy's recipient was recorded (0019): it is now. They come first.
+  DELETE FROM delivery_log_waiting w USING recipients r WHERE r.id = w.recipient_id
+  RETURNING w.seq, w.line),
+expired AS (
+  DELETE FROM delivery_log_waiting w WHERE w.parked_at < now() - interval '7 days'
+    AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.id = w.recipient_id)
+  RETURNING 1),
+raw AS (
+  SELECT (row_number() OVER (ORDER BY seq))::int - 2000000000 AS n, line AS l FROM released
+  UNION ALL
+  SELECT (l->>'n')::int, l FROM jsonb_array_elements($1::jsonb) AS l WHERE NOT EXISTS (SELECT 1 FROM already)),
 input AS (
-  SELECT (l->>'n')::int AS n, l->>'queue_id' AS queue_id, lower(l->>'to') AS rcpt, lower(l->>'orig_to') AS orig_rcpt,
+  SELECT n, l->>'queue_id' AS queue_id, lower(l->>'to') AS rcpt, lower(l->>'orig_to') AS orig_rcpt,
          l->>'status' AS postfix_status, (l->>'at')::timestamptz AS at, l->>'digest' AS digest, l AS line
-  FROM jsonb_array_elements($1::jsonb) AS l
-  WHERE NOT EXISTS (SELECT 1 FROM already)),
+  FROM raw),
 copies_queued AS (
   -- qmgr took a copy's queue file: it is committed (settles a copy whose SMTP answer was lost).
   UPDATE message_copy_queue_ids c SET queued_at = i.at
@@ -35,6 +46,13 @@ candidates AS (
   SELECT i.n, r.id FROM attempts i JOIN recipients r ON r.queue_id = i.queue_id
   UNION
   SELECT i.n, c.recipient_id FROM attempts i JOIN message_copy_queue_ids c ON c.queue_id = i.queue_id),
+parked AS (
+  -- A copy's attempt read before the original transaction recorded the recipient: kept for later.
+  INSERT INTO delivery_log_waiting (queue_id, recipient_id, line)
+  SELECT i.queue_id, c.recipient_id, i.line FROM attempts i JOIN message_copy_queue_ids c ON c.queue_id = i.queue_id
+  WHERE NOT EXISTS (SELECT 1 FROM recipients r WHERE r.id = c.recipient_id)
+  ORDER BY i.n
+  RETURNING 1),
 matched AS (
   -- Syslog and postlogd write whole seconds: an attempt logged in the second its message was
   -- accepted is placed at the acceptance, never before it.
@@ -101,13 +119,17 @@ position AS (
   SET device = EXCLUDED.device, inode = EXCLUDED.inode, byte_offset = EXCLUDED.byte_offset, last_line = EXCLUDED.last_line,
       line_time = coalesce(EXCLUDED.line_time, p.line_time), updated_at = now()
   RETURNING 1)
-SELECT (SELECT count(DISTINCT n) FROM matched),
+SELECT (SELECT count(DISTINCT n) FROM matched WHERE n >= 0),
        (SELECT count(*) FROM stored WHERE type = 'delivered'),
        (SELECT count(*) FROM stored WHERE type = 'deferred'),
        (SELECT count(*) FROM stored WHERE type = 'bounced'),
        (SELECT count(*) FROM numbered WHERE type IN ('delivered', 'bounced'))
          - (SELECT count(*) FROM claimed),
        (SELECT count(*) FROM moved) + (SELECT count(*) FROM position) + (SELECT count(*) FROM copies_queued)
+         + (SELECT count(*) FROM expired),
+       (SELECT count(*) FROM parked),
+       (SELECT count(*) FROM delivery_log_waiting) - (SELECT count(*) FROM released) - (SELECT count(*) FROM expired)
+         + (SELECT count(*) FROM parked)
 )SQL";
   return sql;
 }
@@ -161,6 +183,8 @@ Result<StoredBatch> storeBatch(PgConnection& conn, const std::string& log_file, 
   stored.deferred = number(*rows, 2);
   stored.bounced = number(*rows, 3);
   stored.duplicates = number(*rows, 4);
+  stored.parked = number(*rows, 6);
+  stored.waiting = number(*rows, 7);
   return stored;
 }
 

@@ -2,7 +2,8 @@
 // delivery attempt to its recipients row (by queue id and address; per-recipient copies through
 // message_copy_queue_ids), stores one delivered/deferred/bounced event per attempt, makes
 // recipients.status follow the latest attempt and moves the stored read position — all in one
-// transaction, so a batch is stored entirely or not at all.
+// transaction, so a batch is stored entirely or not at all. A copy's attempt read before the
+// original transaction recorded the recipient waits in delivery_log_waiting for a later batch.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,8 @@ struct LoggedAttempt {
 struct StoredBatch {
   std::int64_t attempts = 0;  // delivery lines in the batch
   std::int64_t matched = 0;   // of them, lines for mail Waybill recorded
+  std::int64_t parked = 0;    // of them, copies' attempts whose recipient is not recorded yet
+  std::int64_t waiting = 0;   // parked attempts still waiting after this batch (all batches)
   std::int64_t delivered = 0, deferred = 0, bounced = 0;  // events stored
   std::int64_t duplicates = 0;  // final outcomes already stored (from a DSN through waybill-pipe)
 };

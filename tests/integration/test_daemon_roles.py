@@ -15,8 +15,10 @@ import hmac
 import base64
 import http.client
 import os
+import re
 import subprocess
 import sys
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -221,5 +223,44 @@ def test_logd_under_its_role_records_attempts_and_settles_copies(setup: Setup) -
         return (setup.owner("SELECT queued_at IS NOT NULL FROM message_copy_queue_ids WHERE queue_id = '5C0FFEE123'")
                 == [(True,)] and setup.owner("SELECT type FROM events WHERE recipient_id = %s", (str(rcpt),)) == [("delivered",)])
     assert wait_until(stored, 20), setup.rig.log_of("logd")[-3000:]
+    logd.terminate()
+    assert logd.wait(10) == 0
+
+
+def test_logd_keeps_a_copys_attempt_until_its_recipient_is_recorded(setup: Setup) -> None:
+    """A copy delivered (and its line read) before the original transaction records the recipient:
+    the attempt waits in delivery_log_waiting and becomes its event once the row is there."""
+    message_id, recipient_id = uuid.uuid4(), uuid.uuid4()
+    setup.owner("INSERT INTO message_copy_queue_ids (queue_id, recipient_id, message_id) VALUES ('5EA21Y0001', %s, %s)",
+                (str(recipient_id), str(message_id)))
+    maillog = setup.rig.path("maillog-early")
+    delivered = ("Dec  1 21:49:36 h postfix/smtp[8]: 5EA21Y0001: to=<early@dest.example>, relay=mx.dest.example"
+                 "[192.0.2.1]:25, delay=1, delays=0.1/0/0.4/0.5, dsn=2.0.0, status=sent (250 ok early)\n")
+    maillog.write_text(delivered)
+    metrics_port = free_port()
+    logd = setup.rig.spawn([setup.bin_dir / "waybill-logd", "--config", setup.config, "--database.role", "waybill_logd",
+                            "--logd.log_file", maillog, "--logd.poll_ms", "100",
+                            "--logd.metrics_listen", f"127.0.0.1:{metrics_port}"], name="logd-early")
+
+    def read_past() -> bool:
+        return setup.owner("SELECT byte_offset FROM delivery_log_positions WHERE log_file LIKE %s",
+                           ("%" + str(maillog),)) == [(len(delivered),)]
+    assert wait_until(read_past, 20), setup.rig.log_of("logd-early")[-3000:]
+    assert setup.owner("SELECT queue_id, recipient_id FROM delivery_log_waiting") == [("5EA21Y0001", str(recipient_id))]
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).read().decode()
+    assert re.search(r"^waybill_logd_attempts_waiting 1$", metrics, re.M), metrics
+
+    # The original transaction records its recipients now; no further line is logged.
+    setup.owner("INSERT INTO messages (id, envelope_sender, subject) VALUES (%s, %s, 'early copy')", (str(message_id), SENDER))
+    setup.owner("INSERT INTO recipients (id, message_id, address) VALUES (%s, %s, 'Early@dest.example')",
+                (str(recipient_id), str(message_id)))
+
+    def stored() -> bool:
+        return setup.owner("SELECT type, details->>'reply', (details->>'attempt')::int FROM events WHERE recipient_id = %s",
+                           (str(recipient_id),)) == [("delivered", "250 ok early", 1)]
+    assert wait_until(stored, 20), setup.rig.log_of("logd-early")[-3000:]
+    assert setup.owner("SELECT count(*) FROM delivery_log_waiting") == [(0,)]
+    assert setup.owner("SELECT status, queue_id, delivery_attempts FROM recipients WHERE id = %s",
+                       (str(recipient_id),)) == [("delivered", "5EA21Y0001", 1)]
     logd.terminate()
     assert logd.wait(10) == 0
