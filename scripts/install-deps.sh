@@ -21,3 +21,6 @@ apt-get install -y -q --no-install-recommends wrk
 # libsisimai-perl: the independent second opinion for the held-out bounce corpora (scripts/sisimai-expected.pl)
 # and the peer of bench/dsn_classify_bench.sh
 apt-get install -y -q --no-install-recommends libsisimai-perl
+# node + npm: the official Postmark and SendGrid client libraries (from npm) against waybill-apid in
+# tests/integration/test_apid_clients.py; a machine that has node already (nodesource) keeps it.
+command -v npm >/dev/null || apt-get install -y -q --no-install-recommends nodejs npm

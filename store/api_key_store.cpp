@@ -56,4 +56,23 @@ Result<std::optional<ApiKeyRow>> revokeApiKey(PgConnection& conn, const std::str
                             {name_or_id}));
 }
 
+Result<std::optional<ApiKeyRow>> useApiKey(PgConnection& conn, const std::string& digest) {
+  return firstRow(conn.exec(
+      std::string("WITH live AS (SELECT * FROM api_keys WHERE digest = $1 AND revoked_at IS NULL), "
+                  "touched AS (UPDATE api_keys k SET last_used_at = now() FROM live WHERE k.id = live.id "
+                  "AND (live.last_used_at IS NULL OR live.last_used_at < now() - interval '1 minute') RETURNING 1) "
+                  "SELECT ") + kColumns + " FROM live",
+      {digest}));
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> recipientIdsOf(PgConnection& conn, const std::string& message_id_header) {
+  auto rows = conn.exec("SELECT lower(r.address), r.id::text FROM recipients r JOIN messages m ON m.id = r.message_id "
+                        "WHERE m.message_id_header = $1 ORDER BY r.created_at, r.id",
+                        {message_id_header});
+  if (!rows) return makeError(rows.error());
+  std::vector<std::pair<std::string, std::string>> ids;
+  for (int row = 0; row < rows->rows(); ++row) ids.emplace_back(rows->get(row, 0), rows->get(row, 1));
+  return ids;
+}
+
 }  // namespace waybill::store

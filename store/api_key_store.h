@@ -1,5 +1,5 @@
 // ApiKeyStore: the api_keys table (migration 0018), as the operator's `waybill api-keys` creates,
-// lists and revokes keys.
+// lists and revokes keys, and as waybill-apid looks up the key a request presents.
 #pragma once
 
 #include <optional>
@@ -28,5 +28,13 @@ Result<std::string> createApiKey(PgConnection& conn, const std::string& name, co
 Result<std::vector<ApiKeyRow>> listApiKeys(PgConnection& conn, bool with_revoked);
 // Revokes the live key with that name (or id); nullopt when there is none.
 Result<std::optional<ApiKeyRow>> revokeApiKey(PgConnection& conn, const std::string& name_or_id);
+
+// The live key with that digest, its last_used_at moved on (at most once a minute, so a busy key
+// costs no write per request); nullopt when there is none (unknown or revoked).
+Result<std::optional<ApiKeyRow>> useApiKey(PgConnection& conn, const std::string& digest);
+
+// The recipients the milter recorded for the message with that Message-ID header ("<id@domain>"),
+// as (lower-cased address, recipient id) pairs.
+Result<std::vector<std::pair<std::string, std::string>>> recipientIdsOf(PgConnection& conn, const std::string& message_id_header);
 
 }  // namespace waybill::store

@@ -23,6 +23,7 @@ po::options_description sharedOptions() {
   addWebhooksOptions(desc);
   addPipeOptions(desc);
   addLogdOptions(desc);
+  addApiOptions(desc);
   addDkimOptions(desc);
   addDnsOptions(desc);
   addLogOptions(desc);
@@ -35,7 +36,7 @@ Result<std::shared_ptr<const Config>> buildConfig(const po::variables_map& vm, s
   for (const Status& section : {buildDatabase(vm, config->database), buildTracking(vm, config->tracking),
                                 buildMilter(vm, config->milter), buildPolicyd(vm, config->policyd),
                                 buildTrackd(vm, config->trackd), buildWebhooks(vm, config->webhooks),
-                                buildPipe(vm, config->pipe), buildLogd(vm, config->logd), buildDkim(vm, config->dkim),
+                                buildPipe(vm, config->pipe), buildLogd(vm, config->logd), buildApi(vm, config->api), buildDkim(vm, config->dkim),
                                 buildDns(vm, config->dns), buildLog(vm, config->log)})
     if (!section) return makeError(section.error());
   return std::shared_ptr<const Config>(std::move(config));
@@ -55,6 +56,7 @@ std::vector<std::string> sectionsReadBy(const std::string& program) {
       {"waybill-trackd", {"database", "tracking", "trackd", "log"}},
       {"waybill-webhookd", {"database", "webhooks", "log"}},
       {"waybill-logd", {"database", "logd", "log"}},
+      {"waybill-apid", {"database", "tracking", "api", "log"}},
       {"waybill-piped", {"database", "tracking", "pipe", "policyd", "log"}},
       {"waybill-pipe", {"database", "tracking", "pipe", "policyd", "log"}},
   };

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "config/api_options.h"
 #include "config/database_options.h"
 #include "config/dkim_options.h"
 #include "config/dns_options.h"
@@ -49,6 +50,7 @@ struct Config {
   DkimConfig dkim;
   PipeConfig pipe;
   LogdConfig logd;
+  ApiConfig api;
   DnsConfig dns;
   LogConfig log;
 };

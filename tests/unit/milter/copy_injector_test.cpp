@@ -171,24 +171,6 @@ TEST(CopyVerdicts, AwaitSeesTheCopysVerdictAndIgnoresStrangers) {
   verdicts.forget("r1");
 }
 
-TEST(SmtpDataEncoder, MakesCrlfAndStuffsDotsAcrossChunks) {
-  SmtpDataEncoder encoder;
-  std::string out;
-  encoder.append("a\n.b\r\n", out);
-  encoder.append("c\r", out);
-  encoder.append("\n", out);
-  encoder.append(".", out);
-  encoder.append("..\nlast", out);
-  encoder.finish(out);
-  EXPECT_EQ(out, "a\r\n..b\r\nc\r\n....\r\nlast\r\n.\r\n");
-}
-
-TEST(ParseCopyListener, NamesTheProblem) {
-  EXPECT_TRUE(parseCopyListener("127.0.0.1:10027"));
-  for (const char* listener : {"127.0.0.1", "localhost:25", "127.0.0.1:0", "127.0.0.1:99999"})
-    EXPECT_FALSE(parseCopyListener(listener)) << listener;
-}
-
 TEST(SmtpCopyInjector, SendsEveryCopyOnceInParallelAndReusesConnections) {
   FakeCopyListener listener({});
   auto injector = injectorFor(listener, 4);
