@@ -1,5 +1,8 @@
 #include "api_handler.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -8,7 +11,10 @@
 #include "api/postmark_request.h"
 #include "api/sendgrid_request.h"
 #include "api_responses.h"
+#include "openapi_document.h"
 #include "runtime/log.h"
+#include "store/api_idempotency_store.h"
+#include "util/sha256.h"
 #include "util/uuid.h"
 
 namespace waybill::apid {
@@ -43,7 +49,11 @@ SendResult notSent(const Submitted& submitted) {
       result.recipients = submitted.recipients;
       return result;
     }
-    case Outcome::Rejected: return SendResult::error(422, 300, "", "the message was refused: " + submitted.detail);
+    case Outcome::Rejected:
+      // The milter refuses a message whose every recipient is suppressed (5.7.1): Postmark's "inactive".
+      if (submitted.detail.find("suppressed") != std::string::npos)
+        return SendResult::error(422, 406, "to", "every recipient is suppressed: " + submitted.detail);
+      return SendResult::error(422, 300, "", "the message was refused: " + submitted.detail);
     case Outcome::Unknown:
       return SendResult::error(503, 500, "", "the connection to Postfix broke after the message was sent; it may have "
                                              "been queued (retry with the same Idempotency-Key)");
@@ -67,7 +77,11 @@ const char* outcomeName(Submitted::Outcome outcome) {
 }  // namespace
 
 ApiHandler::ApiHandler(ApiSettings settings, ConnectionPool& pool, Submitter& submitter, ApiMetrics& metrics)
-    : settings_(std::move(settings)), pool_(pool), submitter_(submitter), metrics_(metrics) {}
+    : settings_(std::move(settings)),
+      pool_(pool),
+      submitter_(submitter),
+      metrics_(metrics),
+      reads_(pool, settings_.message_id_domain) {}
 
 HttpResponse ApiHandler::transportError(int status, const std::string& path, const std::string& message) const {
   return errorResponse(dialectOf(path), SendResult::error(status, 300, "", message));
@@ -96,8 +110,24 @@ Result<store::ApiKeyRow, SendResult> ApiHandler::authorize(const HttpRequest& re
 void ApiHandler::lookUpRecipientIds(SendResult& result) {
   auto ids = pool_.withConnection(
       [&](PgConnection& conn) { return store::recipientIdsOf(conn, stripAngles(result.message_id)); });
-  if (ids) result.recipient_ids = std::move(*ids);
-  else log::warning("message {}: sent, but its recipient ids cannot be read: {}", result.message_id, ids.error());
+  if (!ids) {
+    log::warning("message {}: sent, but its recipient ids cannot be read: {}", result.message_id, ids.error());
+    return;
+  }
+  result.recipient_ids = std::move(*ids);
+  // The milter records every recipient it kept; one Postfix took but the milter did not keep is
+  // on the suppression list (it has a `suppressed` event instead).
+  for (auto& verdict : result.recipients) {
+    if (verdict.state != RecipientVerdict::State::Queued) continue;
+    std::string lower = verdict.address;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool kept = std::any_of(result.recipient_ids.begin(), result.recipient_ids.end(),
+                                  [&](const auto& id) { return id.first == lower; });
+    if (!kept) {
+      verdict.state = RecipientVerdict::State::Suppressed;
+      verdict.reply = "suppressed: not sent";
+    }
+  }
 }
 
 SendResult ApiHandler::send(const api::Submission& submission, const store::ApiKeyRow& key) {
@@ -140,34 +170,76 @@ std::vector<SendResult> ApiHandler::sendEach(const std::vector<api::FieldResult<
   return results;
 }
 
-HttpResponse ApiHandler::route(const HttpRequest& request, const std::string& path, std::string& endpoint) {
+using Parsed = api::FieldResult<api::Submission>;
+using ParsedBatch = api::FieldResult<std::vector<Parsed>>;
+
+// The sending endpoints: one message, a batch of them, or SendGrid's personalizations.
+struct ApiEndpoint {
+  const char* path;
+  Parsed (*single)(std::string_view, const api::RequestLimits&);
+  ParsedBatch (*batch)(std::string_view, const api::RequestLimits&);
+};
+
+namespace {
+
+ParsedBatch parseSendGrid(std::string_view body, const api::RequestLimits& limits) {
+  auto messages = api::parseSendGridMail(body, limits);
+  if (!messages) return messages.error();
+  return std::vector<Parsed>(messages->begin(), messages->end());
+}
+
+constexpr ApiEndpoint kEndpoints[] = {
+    {"/v1/messages", api::parseNativeMessage, nullptr},
+    {"/v1/messages/batch", nullptr, api::parseNativeBatch},
+    {"/email", api::parsePostmarkEmail, nullptr},
+    {"/email/withTemplate", api::parsePostmarkWithTemplate, nullptr},
+    {"/email/batch", nullptr, api::parsePostmarkBatch},
+    {"/email/batchWithTemplates", nullptr, api::parsePostmarkBatchWithTemplates},
+    {"/v3/mail/send", nullptr, parseSendGrid},
+};
+
+const ApiEndpoint* endpointAt(const std::string& path) {
+  for (const auto& endpoint : kEndpoints)
+    if (path == endpoint.path) return &endpoint;
+  return nullptr;
+}
+
+}  // namespace
+
+HttpResponse ApiHandler::submit(const ApiEndpoint& endpoint, const HttpRequest& request, const store::ApiKeyRow& key) {
+  const Dialect dialect = dialectOf(endpoint.path);
+  if (endpoint.single) {
+    auto parsed = endpoint.single(request.body, settings_.limits);
+    return singleResponse(dialect, parsed ? send(*parsed, key) : invalid(parsed.error()));
+  }
+  auto parsed = endpoint.batch(request.body, settings_.limits);
+  if (!parsed) return errorResponse(dialect, invalid(parsed.error()));
+  const std::vector<SendResult> results = sendEach(*parsed, key);
+  // SendGrid answers one request as one: 202, or the first failure.
+  return dialect == Dialect::SendGrid ? sendGridResponse(results) : batchResponse(dialect, results);
+}
+
+HttpResponse ApiHandler::route(const HttpRequest& request, const std::string& path, std::string& endpoint_name) {
   const Dialect dialect = dialectOf(path);
-  const api::RequestLimits& limits = settings_.limits;
-  using Parsed = api::FieldResult<api::Submission>;
-  using ParsedBatch = api::FieldResult<std::vector<Parsed>>;
-  struct Single {
-    const char* path;
-    Parsed (*parse)(std::string_view, const api::RequestLimits&);
-  };
-  struct Batch {
-    const char* path;
-    ParsedBatch (*parse)(std::string_view, const api::RequestLimits&);
-  };
-  static const Single singles[] = {{"/v1/messages", api::parseNativeMessage},
-                                   {"/email", api::parsePostmarkEmail},
-                                   {"/email/withTemplate", api::parsePostmarkWithTemplate}};
-  static const Batch batches[] = {{"/v1/messages/batch", api::parseNativeBatch},
-                                  {"/email/batch", api::parsePostmarkBatch},
-                                  {"/email/batchWithTemplates", api::parsePostmarkBatchWithTemplates}};
-  const auto known = [&](const char* candidate) { return path == candidate; };
-  const bool is_single = std::any_of(std::begin(singles), std::end(singles), [&](const Single& s) { return known(s.path); });
-  const bool is_batch = std::any_of(std::begin(batches), std::end(batches), [&](const Batch& b) { return known(b.path); });
-  const bool is_sendgrid = path == "/v3/mail/send";
-  if (!is_single && !is_batch && !is_sendgrid) {
-    endpoint = "unknown";
+  if (path == "/v1/openapi.json") {
+    endpoint_name = path;
+    HttpResponse document;
+    document.body = std::string(kOpenApiDocument);
+    return document;
+  }
+  if (ApiReads::serves(path)) {
+    endpoint_name = path.rfind("/v1/messages/", 0) == 0 ? "/v1/messages/{id}" : path;
+    auto key = authorize(request, false);
+    if (!key) return errorResponse(dialect, key.error());
+    const std::size_t mark = request.target.find('?');
+    return reads_.answer(request, path, mark == std::string::npos ? std::string() : request.target.substr(mark + 1), *key);
+  }
+  const ApiEndpoint* endpoint = endpointAt(path);
+  if (!endpoint) {
+    endpoint_name = "unknown";  // bounded metric labels, whatever paths clients try
     return errorResponse(dialect, SendResult::error(404, 300, "", "no such endpoint: " + path));
   }
-  endpoint = path;
+  endpoint_name = endpoint->path;
   if (request.method != "POST") {
     HttpResponse response = errorResponse(dialect, SendResult::error(405, 300, "", path + " takes POST"));
     response.headers.emplace_back("Allow", "POST");
@@ -175,24 +247,46 @@ HttpResponse ApiHandler::route(const HttpRequest& request, const std::string& pa
   }
   auto key = authorize(request, dialect == Dialect::Postmark);
   if (!key) return errorResponse(dialect, key.error());
-  if (is_sendgrid) {
-    auto messages = api::parseSendGridMail(request.body, limits);
-    if (!messages) return errorResponse(dialect, invalid(messages.error()));
-    std::vector<Parsed> items(messages->begin(), messages->end());
-    return sendGridResponse(sendEach(items, *key));
+  const auto dispatch = [&] { return submit(*endpoint, request, *key); };
+  const std::string* idempotency_key = request.header("idempotency-key");
+  if (!idempotency_key || idempotency_key->empty()) return dispatch();
+  return idempotently(request, path, *key, *idempotency_key, dispatch);
+}
+
+// The first request with a key is answered and its answer kept; the same request again gets that
+// answer (Idempotent-Replayed: true) and sends nothing; another request with the key is 422.
+HttpResponse ApiHandler::idempotently(const HttpRequest& request, const std::string& path, const store::ApiKeyRow& key,
+                                      const std::string& idempotency_key, const std::function<HttpResponse()>& dispatch) {
+  const Dialect dialect = dialectOf(path);
+  if (idempotency_key.size() > 255 ||
+      std::any_of(idempotency_key.begin(), idempotency_key.end(), [](char c) { return c < 0x21 || c > 0x7e; }))
+    return errorResponse(dialect, SendResult::error(400, 300, "Idempotency-Key", "must be 1 to 255 visible ASCII characters"));
+  const std::string digest = toHex(sha256(request.method + " " + path + "\n" + request.body));
+  auto claim = pool_.withConnection(
+      [&](PgConnection& conn) { return store::claimIdempotencyKey(conn, key.id, idempotency_key, digest); });
+  if (!claim) {
+    log::warning("cannot claim an Idempotency-Key: {}", claim.error());
+    return errorResponse(dialect, SendResult::error(503, 500, "", "the Idempotency-Key cannot be checked now, try again later"));
   }
-  for (const auto& single : singles)
-    if (known(single.path)) {
-      auto parsed = single.parse(request.body, limits);
-      return singleResponse(dialect, parsed ? send(*parsed, *key) : invalid(parsed.error()));
-    }
-  for (const auto& batch : batches)
-    if (known(batch.path)) {
-      auto parsed = batch.parse(request.body, limits);
-      if (!parsed) return errorResponse(dialect, invalid(parsed.error()));
-      return batchResponse(dialect, sendEach(*parsed, *key));
-    }
-  return errorResponse(dialect, SendResult::error(404, 300, "", "no such endpoint: " + path));
+  using State = store::IdempotencyClaim::State;
+  if (claim->state == State::OtherRequest)
+    return errorResponse(dialect, SendResult::error(422, 300, "Idempotency-Key", "was used for a different request"));
+  if (claim->state == State::InFlight)
+    return errorResponse(dialect, SendResult::error(409, 300, "Idempotency-Key", "the request with this key is still being answered"));
+  if (claim->state == State::Answered) {
+    HttpResponse replayed{claim->answer.status, claim->answer.content_type, claim->answer.headers, claim->answer.body};
+    replayed.headers.emplace_back("Idempotent-Replayed", "true");
+    return replayed;
+  }
+  HttpResponse response = dispatch();
+  auto settled = pool_.withConnection([&](PgConnection& conn) {
+    // 5xx: nothing was sent (or it is unknown whether): the next request with the key tries again.
+    if (response.status >= 500) return store::releaseIdempotencyKey(conn, key.id, idempotency_key);
+    return store::keepIdempotentAnswer(conn, key.id, idempotency_key,
+                                       {response.status, response.content_type, response.headers, response.body});
+  });
+  if (!settled) log::warning("Idempotency-Key {}: the answer cannot be kept: {}", idempotency_key, settled.error());
+  return response;
 }
 
 HttpResponse ApiHandler::handle(const HttpRequest& request) {

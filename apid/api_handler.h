@@ -6,10 +6,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "api/submission.h"
+#include "api_reads.h"
 #include "apid_metrics.h"
 #include "http_exchange.h"
 #include "mail/message_builder.h"
@@ -19,6 +21,8 @@
 #include "submitter.h"
 
 namespace waybill::apid {
+
+struct ApiEndpoint;  // the sending endpoints (api_handler.cpp)
 
 struct ApiSettings {
   api::RequestLimits limits;
@@ -33,16 +37,20 @@ class ApiHandler {
   HttpResponse transportError(int status, const std::string& path, const std::string& message) const;
 
  private:
-  HttpResponse route(const HttpRequest& request, const std::string& path, std::string& endpoint);
+  HttpResponse route(const HttpRequest& request, const std::string& path, std::string& endpoint_name);
+  HttpResponse submit(const ApiEndpoint& endpoint, const HttpRequest& request, const store::ApiKeyRow& key);
   Result<store::ApiKeyRow, SendResult> authorize(const HttpRequest& request, bool postmark);
   SendResult send(const api::Submission& submission, const store::ApiKeyRow& key);
   std::vector<SendResult> sendEach(const std::vector<api::FieldResult<api::Submission>>& items, const store::ApiKeyRow& key);
   void lookUpRecipientIds(SendResult& result);
+  HttpResponse idempotently(const HttpRequest& request, const std::string& path, const store::ApiKeyRow& key,
+                            const std::string& idempotency_key, const std::function<HttpResponse()>& dispatch);
 
   const ApiSettings settings_;
   ConnectionPool& pool_;
   Submitter& submitter_;
   ApiMetrics& metrics_;
+  ApiReads reads_;
 };
 
 }  // namespace waybill::apid

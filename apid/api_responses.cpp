@@ -21,6 +21,7 @@ const char* stateName(RecipientVerdict::State state) {
     case RecipientVerdict::State::Queued: return "accepted";
     case RecipientVerdict::State::Refused: return "refused";
     case RecipientVerdict::State::Deferred: return "deferred";
+    case RecipientVerdict::State::Suppressed: return "suppressed";
     case RecipientVerdict::State::NotSent: break;
   }
   return "not_sent";

@@ -9,6 +9,7 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 
 namespace waybill::apid {
 namespace {
@@ -95,6 +96,22 @@ void setTimeouts(int fd, int seconds) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // fails harmlessly on a UNIX socket
 }
 
+// After an answer sent before the whole request was read (413, 431, 400): closing at once with
+// unread input makes the kernel reset the connection, and the client loses the answer while it is
+// still sending. So our side is shut, and what the client still sends is read and dropped for a
+// few seconds at most (nginx's lingering close).
+void lingerAndClose(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  timeval second{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof second);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  char scratch[65536];
+  while (std::chrono::steady_clock::now() < until) {
+    const ssize_t got = ::recv(fd, scratch, sizeof scratch, 0);
+    if (got == 0 || (got < 0 && errno != EINTR)) break;
+  }
+}
+
 std::string pathOf(beast::string_view target) {
   const std::string text(target.data(), target.size());
   return text.substr(0, text.find('?'));
@@ -135,6 +152,9 @@ void serveHttpConnection(int fd, const ExchangeOptions& options, const std::func
         write(stream, transport_error(431, path, "the request headers are too large"), false);
       else if (ec != http::error::partial_message)
         write(stream, transport_error(400, path, "malformed HTTP request: " + ec.message()), false);
+      else
+        return;
+      lingerAndClose(fd);
       return;
     }
     const auto& message = parser.get();

@@ -27,6 +27,7 @@ struct RecipientVerdict {
     Refused,   // 5xx to RCPT: suppressed, unknown, not allowed (policyd, Postfix)
     Deferred,  // 4xx to RCPT: over quota, or Postfix busy; not sent, may be asked again later
     NotSent,   // the message as a whole was not taken
+    Suppressed,  // taken by Postfix, then left out by the milter: on the suppression list
   };
   std::string address;
   State state = State::NotSent;

@@ -60,14 +60,20 @@ class Api:
 def api(bin_dir: Path):
     milter_port, port, metrics_port = free_port(), free_port(), free_port()
     with Rig(milters=[milter_address(milter_port)], non_smtpd_milters=[milter_address(milter_port)]) as rig:
-        stack = WaybillStack(rig, bin_dir, sections={"api": {
-            "listen": f"127.0.0.1:{port}", "submit": f"smtp:127.0.0.1:{rig.postfix.smtp_port}",
-            "metrics_listen": f"127.0.0.1:{metrics_port}", "message_id_domain": "api.sender.example",
-            "max_body_size": "2M"}})
+        tracking_port = free_port()
+        stack = WaybillStack(rig, bin_dir, tracking_port=tracking_port, sections={
+            "api": {"listen": f"127.0.0.1:{port}", "submit": f"smtp:127.0.0.1:{rig.postfix.smtp_port}",
+                    "metrics_listen": f"127.0.0.1:{metrics_port}", "message_id_domain": "api.sender.example",
+                    "max_body_size": "2M"},
+            "trackd": {"listen": f"127.0.0.1:{tracking_port}", "spool_dir": str(rig.path("spool")),
+                       "scanner_click_seconds": "0", "rate_limit": "0"},
+            "logd": {"log_file": str(rig.postfix.log_file), "poll_ms": "100"}})
         stack.migrate()
         stack.start_milter(milter_port)
-        rig.spawn([stack.binary("waybill-apid"), "--config", str(stack.config)], name="waybill-apid")
+        for name in ("waybill-apid", "waybill-trackd", "waybill-logd"):
+            rig.spawn([stack.binary(name), "--config", str(stack.config)], name=name)
         wait_port(port)
+        wait_port(tracking_port)
         yield Api(rig, stack, port, metrics_port)
 
 
@@ -207,3 +213,142 @@ def test_postfix_stopped_is_503_and_nothing_recorded(api: Api) -> None:
         "from": "shop@sender.example", "to": "after@rcpt.example", "subject": "after", "text": "t"})
     assert status == 202, body
     delivered_to(api, "after@rcpt.example")
+
+
+def test_idempotent_retry_sends_once(api: Api) -> None:
+    message = {"from": "shop@sender.example", "to": "idem@rcpt.example", "subject": "idempotent", "text": "once"}
+    first = api.request("POST", "/v1/messages", message, headers={"Idempotency-Key": "order-17"})
+    assert first[0] == 202, first
+    again = api.request("POST", "/v1/messages", message, headers={"Idempotency-Key": "order-17"})
+    assert again[0] == 202 and again[2] == first[2] and again[1].get("idempotent-replayed") == "true", again
+    other = api.request("POST", "/v1/messages", {**message, "text": "twice"}, headers={"Idempotency-Key": "order-17"})
+    assert other[0] == 422 and other[2]["error"]["field"] == "Idempotency-Key", other
+    delivered_to(api, "idem@rcpt.example")
+    api.rig.postfix.wait_queue_empty(timeout=30)
+    assert len([m for m in api.rig.sink.messages() if "idem@rcpt.example" in m.recipients]) == 1
+    assert api.rig.pg.query("SELECT count(*) FROM messages WHERE subject = 'idempotent'") == [(1,)]
+
+
+def test_batch_of_500_sends_the_valid_items_and_reports_the_others(api: Api) -> None:
+    invalid = {7: {"to": "not an address"}, 123: {"from": None}, 250: {"attachments": [{"filename": "x", "content": "%%%"}]},
+               499: {"from": "someone@elsewhere.example"}}
+    messages = []
+    for i in range(500):
+        item = {"from": "shop@sender.example", "to": f"batch{i}@rcpt.example", "subject": f"batch {i}", "text": f"item {i}"}
+        for field, value in invalid.get(i, {}).items():
+            if value is None:
+                del item[field]
+            else:
+                item[field] = value
+        messages.append(item)
+    status, _, body = api.request("POST", "/v1/messages/batch", {"messages": messages})
+    assert status == 200, body
+    results = body["results"]
+    assert len(results) == 500 and [r["index"] for r in results] == list(range(500))
+    assert {i: r["status"] for i, r in enumerate(results) if r["status"] != 202} == {7: 422, 123: 422, 250: 422, 499: 403}
+    assert results[7]["error"]["field"].startswith("to") and results[123]["error"]["field"] == "from", results[7]
+    assert results[250]["error"]["field"].startswith("attachments[0]"), results[250]
+    assert wait_until(lambda: len([m for m in api.rig.sink.messages() if m.recipients[0].startswith("batch")]) >= 496, 180)
+    api.rig.postfix.wait_queue_empty(timeout=60)
+    sent = sorted(m.recipients[0] for m in api.rig.sink.messages() if m.recipients[0].startswith("batch"))
+    assert sent == sorted(f"batch{i}@rcpt.example" for i in range(500) if i not in invalid)
+    assert api.rig.pg.query("SELECT count(*) FROM messages WHERE subject LIKE 'batch %%'") == [(496,)]
+
+
+def test_message_shows_accepted_delivered_opened_clicked_and_events_page(api: Api) -> None:
+    status, _, body = api.request("POST", "/v1/messages", {
+        "from": "shop@sender.example", "to": "tl@rcpt.example", "subject": "timeline",
+        "html": '<p>Hi <a href="https://shop.example/deal">deal</a></p>'})
+    assert status == 202, body
+    uuid = body["message_id"].strip("<>").split("@")[0]
+    html = delivered_to(api, "tl@rcpt.example").get_body(("html",)).get_content()
+    [link] = re.findall(r'href="([^"]+)"', html)
+    [pixel] = re.findall(r'<img[^>]+src="([^"]+/o/[^"]+)"', html)
+
+    def fetch(url: str) -> int:
+        path = url.split(f"127.0.0.1:{api.stack.tracking_port}", 1)[1]
+        conn = http.client.HTTPConnection("127.0.0.1", api.stack.tracking_port, timeout=10)
+        conn.request("GET", path, headers={"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"})
+        code = conn.getresponse().status
+        conn.close()
+        return code
+
+    def types() -> list[str]:
+        status, _, message = api.request("GET", f"/v1/messages/{uuid}")
+        assert status == 200, message
+        [recipient] = message["recipients"]
+        return [e["type"] for e in recipient["events"]]
+    assert wait_until(lambda: "delivered" in types(), 30), types()
+    assert fetch(pixel) == 200
+    assert wait_until(lambda: "opened" in types(), 30), types()
+    assert fetch(link) in (302, 303)
+    assert wait_until(lambda: "clicked" in types(), 30), types()
+    assert types() == ["accepted", "delivered", "opened", "clicked"]
+    assert api.request("GET", "/v1/messages/00000000-0000-4000-8000-000000000000")[0] == 404
+    other = api.create_key("timeline-other", "other.example")
+    assert api.request("GET", f"/v1/messages/{uuid}", key=other)[0] == 404  # another application's mail
+
+    first = api.request("GET", "/v1/events?recipient=TL%40rcpt.example&limit=3")
+    assert first[0] == 200 and len(first[2]["events"]) == 3 and first[2]["next_cursor"], first
+    second = api.request("GET", f"/v1/events?recipient=tl%40rcpt.example&limit=3&cursor={first[2]['next_cursor']}")
+    assert second[0] == 200 and second[2]["next_cursor"] is None, second
+    assert [e["type"] for e in first[2]["events"] + second[2]["events"]] == ["accepted", "delivered", "opened", "clicked"]
+    clicked = api.request("GET", "/v1/events?type=clicked&recipient=tl@rcpt.example")[2]["events"]
+    assert [e["recipient"] for e in clicked] == ["tl@rcpt.example"]
+    assert api.request("GET", "/v1/events?limit=0")[0] == 400
+    assert api.request("GET", "/v1/events?cursor=bogus")[0] == 400
+
+
+def test_suppressions_added_through_the_api_are_refused_on_the_next_send(api: Api) -> None:
+    entry = {"recipient": "Sup@rcpt.example", "domain": "sender.example", "reason": "manual"}
+    status, _, body = api.request("POST", "/v1/suppressions", entry)
+    assert status == 201 and body["suppression"]["recipient"] == "sup@rcpt.example", body
+    listed = api.request("GET", "/v1/suppressions?recipient=sup%40rcpt.example")[2]["suppressions"]
+    assert [(s["scope"], s["scope_value"], s["source"]) for s in listed] == [("domain", "sender.example", "api")]
+    assert api.request("POST", "/v1/suppressions", {**entry, "domain": "other.example"})[0] == 403
+    message = {"from": "shop@sender.example", "to": ["sup@rcpt.example"], "subject": "suppressed?", "text": "t"}
+
+    def refused() -> bool:
+        return api.request("POST", "/v1/messages", message)[0] == 422
+    assert wait_until(refused, 15, interval=0.5)  # the milter's list follows within a second
+
+    def to_sup() -> int:
+        api.rig.postfix.wait_queue_empty(timeout=30)
+        return len([m for m in api.rig.sink.messages() if "sup@rcpt.example" in m.recipients])
+    before = to_sup()  # sent before the list reached the milter, if any
+    status, _, body = api.request("POST", "/email", {"From": "shop@sender.example", "To": "sup@rcpt.example",
+                                                     "Subject": "suppressed?", "TextBody": "t"},
+                                  headers={"X-Postmark-Server-Token": api.key, "Authorization": ""})
+    assert status == 422 and body["ErrorCode"] == 406, body
+    status, _, body = api.request("POST", "/v1/messages", {**message, "to": ["sup@rcpt.example", "kept@rcpt.example"]})
+    assert status == 202, body
+    assert {r["to"]: r["status"] for r in body["recipients"]} == {"sup@rcpt.example": "suppressed",
+                                                                  "kept@rcpt.example": "accepted"}
+    delivered_to(api, "kept@rcpt.example")
+    assert to_sup() == before  # nothing reached the suppressed recipient
+    assert api.request("DELETE", "/v1/suppressions", entry)[0] == 200
+    assert api.request("DELETE", "/v1/suppressions", entry)[0] == 404
+    assert wait_until(lambda: api.request("POST", "/v1/messages", message)[0] == 202, 15, interval=0.5)
+    assert wait_until(lambda: to_sup() == before + 1, 30)
+
+
+def test_openapi_document_is_served(api: Api) -> None:
+    status, _, body = api.request("GET", "/v1/openapi.json", key=None)
+    assert status == 200 and body["openapi"].startswith("3.") and "/v1/messages" in body["paths"], body
+
+
+def test_postgresql_stopped_is_503_and_no_message_is_lost(api: Api) -> None:
+    api.rig.pg.stop()
+    try:
+        status, headers, body = api.request("POST", "/v1/messages", {
+            "from": "shop@sender.example", "to": "pgdown@rcpt.example", "subject": "pg down", "text": "t"})
+        assert status == 503 and headers.get("retry-after"), (status, body)
+    finally:
+        api.rig.pg.start()
+    # Nothing was answered as sent, and nothing arrives later either.
+    api.rig.postfix.wait_queue_empty(timeout=30)
+    assert not [m for m in api.rig.sink.messages() if "pgdown@rcpt.example" in m.recipients]
+    status, _, body = api.request("POST", "/v1/messages", {
+        "from": "shop@sender.example", "to": "pgback@rcpt.example", "subject": "pg back", "text": "t"})
+    assert status == 202, body
+    delivered_to(api, "pgback@rcpt.example")

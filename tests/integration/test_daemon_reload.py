@@ -31,7 +31,8 @@ from waybill_stack import TOKEN_KEY_LINE, WaybillStack, milter_address  # noqa: 
 
 OLD_KEY_ID, OLD_KEY_HEX = TOKEN_KEY_LINE.split()
 NEW_KEY_ID, NEW_SECRET = 9, bytes(range(100, 132))
-NAMES = ("waybill-milter", "waybill-policyd", "waybill-trackd", "waybill-piped", "waybill-webhookd", "waybill-logd")
+NAMES = ("waybill-milter", "waybill-policyd", "waybill-trackd", "waybill-piped", "waybill-webhookd", "waybill-logd",
+         "waybill-apid")
 
 
 @dataclass
@@ -105,7 +106,7 @@ def daemons(bin_dir: Path):
         (dkim_dir / "KeyTable").write_text(f"first sender.example:o2026:{first_key}\n")
         (dkim_dir / "SigningTable").write_text("*@sender.example first\n")
         ports = {"waybill-milter": milter_port, "waybill-policyd": policyd_port,
-                 **{name: free_port() for name in ("waybill-piped", "waybill-webhookd", "waybill-logd")}}
+                 **{name: free_port() for name in ("waybill-piped", "waybill-webhookd", "waybill-logd", "waybill-apid")}}
         pipe_socket = rig.path("piped.sock")
         stack = WaybillStack(rig, bin_dir)
         ports["waybill-trackd"] = stack.tracking_port
@@ -118,6 +119,7 @@ def daemons(bin_dir: Path):
             "webhooks": {"metrics_listen": f"127.0.0.1:{ports['waybill-webhookd']}"},
             "logd": {"log_file": str(rig.postfix.log_file), "poll_ms": "100",
                      "metrics_listen": f"127.0.0.1:{ports['waybill-logd']}"},
+            "api": {"listen": f"127.0.0.1:{ports['waybill-apid']}", "submit": f"smtp:127.0.0.1:{rig.postfix.smtp_port}"},
             "log": {"syslog": "false", "level": "info"},
         })
         stack.migrate()
@@ -125,7 +127,7 @@ def daemons(bin_dir: Path):
         d.procs["waybill-milter"] = stack.start_milter(milter_port)
         config = ["--config", str(stack.config)]
         for name, extra in (("waybill-policyd", []), ("waybill-trackd", []), ("waybill-piped", ["--serve"]),
-                            ("waybill-webhookd", []), ("waybill-logd", [])):
+                            ("waybill-webhookd", []), ("waybill-logd", []), ("waybill-apid", [])):
             d.procs[name] = rig.spawn([stack.binary(name), *config, *extra], name=name)
         for name in NAMES:
             wait_port(ports[name], pid=d.procs[name].pid)
@@ -139,6 +141,9 @@ def test_sighup_puts_new_keys_in_force_on_the_same_processes_and_sockets(daemons
     recipient = add_recipient(d.rig, "ann@dest.example")
     new_token = mint("o", recipient, key=NEW_SECRET, key_id=NEW_KEY_ID)
     kept_alive = http.client.HTTPConnection("127.0.0.1", d.ports["waybill-trackd"], timeout=10)
+    api = http.client.HTTPConnection("127.0.0.1", d.ports["waybill-apid"], timeout=10)
+    api.request("GET", "/v1/openapi.json")
+    api.getresponse().read()
     kept_alive.request("GET", f"/o/{new_token}")
     response = kept_alive.getresponse()
     response.read()
@@ -169,6 +174,9 @@ def test_sighup_puts_new_keys_in_force_on_the_same_processes_and_sockets(daemons
     assert response.status == 200, "trackd: the new key does not verify on a connection opened before the reload"
     assert ask(d.ports["waybill-policyd"], policy_request("a@sender.example", "x@dest.example"))[0] == "DUNNO"
     d.pipe_stores_a_bounce()
+    api.request("GET", "/v1/openapi.json")
+    response = api.getresponse()
+    assert response.status == 200 and b'"openapi"' in response.read(), "apid: a connection opened before the reload"
 
 
 def test_a_configuration_that_does_not_parse_is_refused_and_the_old_one_serves(daemons: Daemons) -> None:
