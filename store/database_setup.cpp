@@ -89,8 +89,8 @@ Result<SetupOutcome> createRoleAndDatabase(PgConnection& admin, const Connection
 }
 
 const std::vector<std::string>& daemonRoles() {
-  static const std::vector<std::string> roles = {"waybill_milter",   "waybill_policyd", "waybill_trackd",
-                                                 "waybill_pipe",     "waybill_webhookd", "waybill_logd"};
+  static const std::vector<std::string> roles = {"waybill_milter", "waybill_policyd",  "waybill_trackd", "waybill_pipe",
+                                                 "waybill_webhookd", "waybill_logd", "waybill_apid"};
   return roles;
 }
 

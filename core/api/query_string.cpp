@@ -1,14 +1,9 @@
 #include "api/query_string.h"
 
+#include "util/hex_digit.h"
+
 namespace waybill::api {
 namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 Result<std::string> decode(std::string_view text) {
   std::string out;
@@ -18,8 +13,8 @@ Result<std::string> decode(std::string_view text) {
       out += ' ';
     } else if (text[i] == '%') {
       const bool complete = i + 2 < text.size();
-      const int high = complete ? hexValue(text[i + 1]) : -1;
-      const int low = complete ? hexValue(text[i + 2]) : -1;
+      const int high = complete ? hexDigitValue(text[i + 1]) : -1;
+      const int low = complete ? hexDigitValue(text[i + 2]) : -1;
       if (high < 0 || low < 0) return makeError("malformed percent escape");
       out += static_cast<char>(high * 16 + low);
       i += 2;

@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "util/hex_digit.h"
+
 namespace waybill {
 
 Uuid Uuid::random() {
@@ -26,15 +28,6 @@ std::string Uuid::toString() const {
   return out;
 }
 
-namespace {
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
 Result<Uuid> Uuid::parse(std::string_view text) {
   if (text.size() != 36) return makeError("uuid must be 36 characters");
   Uuid id;
@@ -45,8 +38,8 @@ Result<Uuid> Uuid::parse(std::string_view text) {
       ++i;
       continue;
     }
-    const int high = hexValue(text[i]);
-    const int low = hexValue(text[i + 1]);
+    const int high = hexDigitValue(text[i]);
+    const int low = hexDigitValue(text[i + 1]);
     if (high < 0 || low < 0) return makeError("uuid has a non-hex digit");
     id.bytes[out++] = static_cast<std::uint8_t>(high << 4 | low);
     i += 2;

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import base64
 import http.client
+import json
 import os
 import re
 import subprocess
@@ -32,7 +33,7 @@ from waybill_rig import Rig, free_port, query_and_close, wait_port, wait_until  
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
 DATABASE = "waybill_roles"
 DAEMON_ROLES = ["waybill_milter", "waybill_policyd", "waybill_trackd", "waybill_pipe", "waybill_webhookd",
-                "waybill_logd"]
+                "waybill_logd", "waybill_apid"]
 KEY_ID, SECRET = 9, bytes(range(1, 33))
 SENDER = "news@sender.example"
 
@@ -264,3 +265,40 @@ def test_logd_keeps_a_copys_attempt_until_its_recipient_is_recorded(setup: Setup
                        (str(recipient_id),)) == [("delivered", "5EA21Y0001", 1)]
     logd.terminate()
     assert logd.wait(10) == 0
+
+
+def test_apid_under_its_role_checks_keys_reads_and_suppresses(setup: Setup) -> None:
+    """Keys (last_used_at), Idempotency-Key claims, reads and suppressions under waybill_apid;
+    no Postfix here, so a send is 503 and gives its Idempotency-Key up."""
+    made = setup.waybill("api-keys", "create", "--name", "roles", "--sender-domain", "sender.example")
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.split()[-1]
+    port = free_port()
+    apid = setup.rig.spawn([setup.bin_dir / "waybill-apid", "--config", setup.config, "--database.role", "waybill_apid",
+                            "--api.listen", f"127.0.0.1:{port}", "--api.submit", f"smtp:127.0.0.1:{free_port()}"],
+                           name="apid")
+    wait_port(port)
+
+    def call(method: str, path: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                     headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json", **(headers or {})})
+        response = conn.getresponse()
+        answer = json.loads(response.read() or b"null")
+        conn.close()
+        return response.status, answer
+
+    message = {"from": SENDER, "to": "r@dest.example", "subject": "s", "text": "t"}
+    status, body = call("POST", "/v1/messages", message, {"Idempotency-Key": "role-1"})
+    assert status == 503, body  # Postfix is not there
+    assert setup.owner("SELECT count(*) FROM api_idempotency") == [(0,)]  # given up: a retry sends
+    assert setup.owner("SELECT last_used_at IS NOT NULL FROM api_keys WHERE name = 'roles'") == [(True,)]
+    assert call("GET", "/v1/events?limit=5")[0] == 200
+    assert call("GET", "/v1/messages/00000000-0000-4000-8000-000000000000")[0] == 404
+    entry = {"recipient": "role@dest.example", "domain": "sender.example"}
+    assert call("POST", "/v1/suppressions", entry)[0] == 201
+    assert call("GET", "/v1/suppressions?recipient=role@dest.example")[1]["suppressions"][0]["source"] == "api"
+    assert call("DELETE", "/v1/suppressions", entry)[0] == 200
+    assert "permission denied" not in setup.rig.log_of("apid"), setup.rig.log_of("apid")
+    apid.terminate()
+    assert apid.wait(10) == 0

@@ -23,13 +23,14 @@ from waybill_rig import Rig
 
 REPO = Path(__file__).resolve().parents[2]
 BINARIES = ["waybill", "waybill-milter", "waybill-policyd", "waybill-pipe", "waybill-piped", "waybill-trackd",
-            "waybill-webhookd", "waybill-logd"]
+            "waybill-webhookd", "waybill-logd", "waybill-apid"]
 UNITS = ["waybill-milter.service", "waybill-policyd.service", "waybill-policyd.socket",
          "waybill-trackd.service", "waybill-trackd.socket", "waybill-webhookd.service",
          "waybill-piped.service", "waybill-piped.socket", "waybill-logd.service",
+         "waybill-apid.service", "waybill-apid.socket",
          "waybill-hold-helper.socket", "waybill-hold-helper@.service"]
 DAEMON_USERS = ["waybill_milter", "waybill_policyd", "waybill_trackd", "waybill_pipe", "waybill_webhookd",
-                "waybill_logd"]
+                "waybill_logd", "waybill_apid"]
 
 pytestmark = pytest.mark.skipif(os.environ.get("WAYBILL_PACKAGE_TEST") != "1",
                                 reason="runs as ctest entry package.debian (WAYBILL_PACKAGE_TEST=1)")

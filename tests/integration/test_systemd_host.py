@@ -9,6 +9,7 @@ Runs inside ctest's package.debian entry (it shares the .deb built there; WAYBIL
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import textwrap
@@ -25,8 +26,9 @@ pytestmark = pytest.mark.skipif(os.environ.get("WAYBILL_PACKAGE_TEST") != "1",
                                 reason="runs as ctest entry package.debian (WAYBILL_PACKAGE_TEST=1)")
 
 SOCKET_UNITS = ["waybill-milter.socket", "waybill-policyd.socket", "waybill-trackd.socket", "waybill-piped.socket",
-                "waybill-hold-helper.socket"]
-SERVICES = ["waybill-milter", "waybill-policyd", "waybill-trackd", "waybill-piped", "waybill-webhookd", "waybill-logd"]
+                "waybill-hold-helper.socket", "waybill-apid.socket"]
+SERVICES = ["waybill-milter", "waybill-policyd", "waybill-trackd", "waybill-piped", "waybill-webhookd", "waybill-logd",
+            "waybill-apid"]
 RELOADABLE = SERVICES  # every unit has ExecReload=kill -HUP (runtime/daemon_signals.h)
 SINK_DIR = "/var/tmp/sink"
 RECIPIENTS = ["ann@dest.example", "bob@dest.example"]
@@ -167,6 +169,30 @@ def test_smtp_and_sendmail_mail_is_tracked_signed_and_recorded(host: SystemdCont
 
 
 @pytest.mark.parametrize("action", ["reload", "restart"])
+def test_http_api_sends_through_its_socket_activated_unit(host: SystemdContainer) -> None:
+    """waybill-apid under its unit (socket-activated on 127.0.0.1:8026, its own user and role):
+    a message posted with a key goes through Postfix and the milter to the sink, signed and tracked."""
+    key = host.sh("waybill api-keys create --name systemd --sender-domain sender.example").split()[-1]
+    post = textwrap.dedent("""\
+        import json, sys, urllib.request
+        body = json.dumps({"from": "App <app@sender.example>", "to": "api@dest.example", "subject": "by api",
+                           "html": '<a href="https://shop.example/x">x</a>'}).encode()
+        request = urllib.request.Request("http://127.0.0.1:8026/v1/messages", data=body, method="POST",
+                                         headers={"Authorization": "Bearer " + sys.argv[1], "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            print(response.status, response.read().decode())
+        """)
+    answer = host.sh(f"python3 -c {sh_quote(post)} {key}")
+    assert answer.startswith("202 "), (answer, host.journal("waybill-apid"))
+    assert json.loads(answer[4:])["recipients"][0]["status"] == "accepted", answer
+    wait_in(host, f"grep -l 'Subject: by api' {SINK_DIR}/* >/dev/null 2>&1")
+    delivered = host.sh(f"cat $(grep -l 'Subject: by api' {SINK_DIR}/*)")
+    assert "DKIM-Signature:" in delivered and "http://track.sender.example/c/" in delivered, delivered[-2000:]
+    assert psql(host, "SELECT submitted_via FROM messages WHERE subject = 'by api'") == [["smtp"]]
+    pid = host.sh("systemctl show -p MainPID --value waybill-apid").strip()
+    assert host.sh(f"stat -c %U /proc/{pid}").strip() == "waybill_apid"
+
+
 def test_reload_and_restart_under_load_lose_nothing(host: SystemdContainer, action: str) -> None:
     count = 150
     prefix = f"load-{action}"
@@ -231,7 +257,7 @@ def test_scheduled_message_is_released_through_sudo(host: SystemdContainer) -> N
 
 DAEMON_USERS = {"waybill-milter": "waybill_milter", "waybill-policyd": "waybill_policyd",
                 "waybill-trackd": "waybill_trackd", "waybill-piped": "waybill_pipe",
-                "waybill-webhookd": "waybill_webhookd"}
+                "waybill-webhookd": "waybill_webhookd", "waybill-apid": "waybill_apid"}
 
 
 def test_each_daemon_runs_as_its_own_user_and_role_with_only_its_keys(host: SystemdContainer) -> None:
