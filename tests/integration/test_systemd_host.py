@@ -168,7 +168,6 @@ def test_smtp_and_sendmail_mail_is_tracked_signed_and_recorded(host: SystemdCont
         time.sleep(0.5)
 
 
-@pytest.mark.parametrize("action", ["reload", "restart"])
 def test_http_api_sends_through_its_socket_activated_unit(host: SystemdContainer) -> None:
     """waybill-apid under its unit (socket-activated on 127.0.0.1:8026, its own user and role):
     a message posted with a key goes through Postfix and the milter to the sink, signed and tracked."""
@@ -193,6 +192,7 @@ def test_http_api_sends_through_its_socket_activated_unit(host: SystemdContainer
     assert host.sh(f"stat -c %U /proc/{pid}").strip() == "waybill_apid"
 
 
+@pytest.mark.parametrize("action", ["reload", "restart"])
 def test_reload_and_restart_under_load_lose_nothing(host: SystemdContainer, action: str) -> None:
     count = 150
     prefix = f"load-{action}"
