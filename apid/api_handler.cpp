@@ -1,6 +1,8 @@
 #include "api_handler.h"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cctype>
 
 #include <fmt/chrono.h>
@@ -98,12 +100,15 @@ Result<store::ApiKeyRow, SendResult> ApiHandler::authorize(const HttpRequest& re
     return refused(postmark ? "No Account or Server API tokens were supplied in the HTTP headers."
                             : "an API key is required: Authorization: Bearer KEY");
   if (!api::looksLikeApiKey(presented)) return refused("the API key is not valid");
-  auto key = pool_.withConnection([&](PgConnection& conn) { return store::useApiKey(conn, api::apiKeyDigest(presented)); });
+  const std::string digest = api::apiKeyDigest(presented);
+  if (auto cached = keys_.find(digest)) return std::move(*cached);
+  auto key = pool_.withConnection([&](PgConnection& conn) { return store::useApiKey(conn, digest); });
   if (!key) {
     log::warning("cannot check an API key: {}", key.error());
     return SendResult::error(503, 500, "", "the key cannot be checked now, try again later");
   }
   if (!*key) return refused("the API key is not valid (unknown or revoked)");
+  keys_.keep(digest, **key);
   return std::move(**key);
 }
 
@@ -163,10 +168,21 @@ SendResult ApiHandler::send(const api::Submission& submission, const store::ApiK
   return result;
 }
 
+// A batch's items go to Postfix side by side, as many at once as there are SMTP connections;
+// each answer keeps its item's place.
 std::vector<SendResult> ApiHandler::sendEach(const std::vector<api::FieldResult<api::Submission>>& items,
                                              const store::ApiKeyRow& key) {
-  std::vector<SendResult> results;
-  for (const auto& item : items) results.push_back(item ? send(*item, key) : invalid(item.error()));
+  std::vector<SendResult> results(items.size());
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < items.size();)
+      results[i] = items[i] ? send(*items[i], key) : invalid(items[i].error());
+  };
+  const std::size_t helpers = std::min(settings_.parallel_sends, items.size()) - (items.empty() ? 0 : 1);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < helpers; ++t) threads.emplace_back(work);
+  work();
+  for (auto& thread : threads) thread.join();
   return results;
 }
 

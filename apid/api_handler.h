@@ -14,6 +14,7 @@
 #include "api_reads.h"
 #include "apid_metrics.h"
 #include "http_exchange.h"
+#include "key_cache.h"
 #include "mail/message_builder.h"
 #include "send_result.h"
 #include "store/api_key_store.h"
@@ -27,6 +28,7 @@ struct ApiEndpoint;  // the sending endpoints (api_handler.cpp)
 struct ApiSettings {
   api::RequestLimits limits;
   std::string message_id_domain;
+  std::size_t parallel_sends = 8;  // a batch's messages handed to Postfix at once (api.submit_connections)
 };
 
 class ApiHandler {
@@ -51,6 +53,7 @@ class ApiHandler {
   Submitter& submitter_;
   ApiMetrics& metrics_;
   ApiReads reads_;
+  KeyCache keys_;
 };
 
 }  // namespace waybill::apid

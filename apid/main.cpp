@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
   limits.max_recipients = static_cast<std::size_t>(config.api.max_recipients);
   limits.max_batch = static_cast<std::size_t>(config.api.max_batch);
   const std::string domain = config.api.message_id_domain.empty() ? hostName() : config.api.message_id_domain;
-  apid::ApiHandler handler({limits, domain}, pool, submitter, metrics);
+  apid::ApiHandler handler({limits, domain, static_cast<std::size_t>(config.api.submit_connections)}, pool, submitter, metrics);
   const apid::ExchangeOptions exchange{config.api.timeout_seconds, config.api.max_body_bytes};
 
   runtime::ConnectionServer server(

@@ -71,11 +71,13 @@ def run_api(port: int, key: str, count: int, html: str) -> tuple[float, list[flo
     lock = threading.Lock()
     failures: list[str] = []
 
+    bodies = [json.dumps(message_json(n, html)) for n in range(count)]  # built before the clock starts
+
     def client(first: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         mine = []
         for n in range(first, count, CLIENTS):
-            body = json.dumps(message_json(n, html))
+            body = bodies[n]
             start = time.monotonic()
             conn.request("POST", "/v1/messages", body=body,
                          headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
@@ -96,11 +98,12 @@ def run_api(port: int, key: str, count: int, html: str) -> tuple[float, list[flo
 
 def run_smtp(port: int, count: int, html: str) -> float:
     failures: list[str] = []
+    messages = [mime_bytes(n, html) for n in range(count)]  # built before the clock starts
 
     def client(first: int) -> None:
         with smtplib.SMTP("127.0.0.1", port, local_hostname="bench.localdomain", timeout=120) as smtp:
             for n in range(first, count, CLIENTS):
-                refused = smtp.sendmail("billing@sender.example", [f"c{n}@dest.example"], mime_bytes(n, html))
+                refused = smtp.sendmail("billing@sender.example", [f"c{n}@dest.example"], messages[n])
                 if refused:
                     failures.append(str(refused))
 
