@@ -25,6 +25,22 @@ function(waybill_add_executable name)
   install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 endfunction()
 
+# waybill_add_daemon(NAME LIBRARY LIB [EXCLUDE FILES...]): a daemon folder's usual shape. Every
+# *.cpp but main.cpp (and EXCLUDE) is the static library LIB, so tests and benchmarks link the same
+# code; the program NAME is main.cpp on it.
+function(waybill_add_daemon name)
+  cmake_parse_arguments(ARG "" "LIBRARY" "EXCLUDE" ${ARGN})
+  file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cpp)
+  foreach(excluded IN ITEMS main.cpp LISTS ARG_EXCLUDE)
+    list(REMOVE_ITEM sources ${CMAKE_CURRENT_SOURCE_DIR}/${excluded})
+  endforeach()
+  add_library(${ARG_LIBRARY} STATIC ${sources})
+  target_include_directories(${ARG_LIBRARY} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(${ARG_LIBRARY} PUBLIC waybill_core waybill_store waybill_runtime)
+  waybill_target_defaults(${ARG_LIBRARY})
+  waybill_add_executable(${name} SOURCES main.cpp LIBS ${ARG_LIBRARY} waybill_runtime)
+endfunction()
+
 # waybill_add_test(NAME SOURCES... [LIBS ...]): one GoogleTest binary registered with CTest.
 function(waybill_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})

@@ -6,23 +6,15 @@
 namespace waybill::logd {
 
 LogdMetrics::LogdMetrics() : registry(std::make_shared<prometheus::Registry>()) {
-  auto& lines_family =
-      metrics::counterFamily(*registry, "waybill_logd_lines_total",
-                             "Log lines read, by kind: attempt (a delivery status line), other, too_long.");
-  lines = &lines_family.Add({{"kind", "all"}});
-  attempts = &lines_family.Add({{"kind", "attempt"}});
-  ignored_long = &lines_family.Add({{"kind", "too_long"}});
-  auto& ignored_family =
-      metrics::counterFamily(*registry, "waybill_logd_attempts_ignored_total",
-                             "Delivery attempts not stored, by reason: unknown (mail Waybill never recorded), "
-                             "duplicate (the outcome was stored from a DSN already).");
-  ignored_unknown = &ignored_family.Add({{"reason", "unknown"}});
-  duplicates = &ignored_family.Add({{"reason", "duplicate"}});
-  auto& events =
-      metrics::counterFamily(*registry, "waybill_logd_events_total", "Events stored from Postfix's log, by type.");
-  delivered = &events.Add({{"type", "delivered"}});
-  deferred = &events.Add({{"type", "deferred"}});
-  bounced = &events.Add({{"type", "bounced"}});
+  metrics::labelledCounters(*registry, "waybill_logd_lines_total",
+                            "Log lines read, by kind: attempt (a delivery status line), other, too_long.", "kind",
+                            {{"all", &lines}, {"attempt", &attempts}, {"too_long", &ignored_long}});
+  metrics::labelledCounters(*registry, "waybill_logd_attempts_ignored_total",
+                            "Delivery attempts not stored, by reason: unknown (mail Waybill never recorded), "
+                            "duplicate (the outcome was stored from a DSN already).",
+                            "reason", {{"unknown", &ignored_unknown}, {"duplicate", &duplicates}});
+  metrics::labelledCounters(*registry, "waybill_logd_events_total", "Events stored from Postfix's log, by type.",
+                            "type", {{"delivered", &delivered}, {"deferred", &deferred}, {"bounced", &bounced}});
   store_failures = &metrics::counter(*registry, "waybill_logd_store_failures_total",
                                      "Batches whose transaction failed (database away); each is retried until stored.");
   lag_seconds = &metrics::gauge(*registry, "waybill_logd_lag_seconds",

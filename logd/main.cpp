@@ -8,39 +8,38 @@
 // are quoted in them): core/postfix/delivery_log_line.h parses them totally, with a length cap.
 // DIAGNOSTICS: syslog facility mail (and stderr): where it starts reading, missed lines after a
 // lost rotated file, database outages (one line per 30 s).
-#include <fmt/format.h>
-
 #include <atomic>
 #include <thread>
 
 #include "delivery_log_reader.h"
-#include "runtime/log.h"
 #include "runtime/metrics_server.h"
 #include "runtime/daemon.h"
 
-int main(int argc, char** argv) {
-  using namespace waybill;
-  ConfigParser parser("waybill-logd", "Records Postfix's delivery attempts (from its log) as Waybill events.");
-  runtime::Daemon daemon(parser, "waybill-logd", argc, argv);
-  if (!daemon.started()) return daemon.exitCode();
-  const Config& config = daemon.config();
-  // SIGHUP (systemctl reload, or a logrotate script's HUP meant for the syslog daemon) never stops
-  // the reader: the configuration is read again and checked (rotation and truncation are noticed
-  // without a signal).
-  daemon.blockSignals();
+namespace waybill::logd {
 
-  logd::LogdMetrics metrics;
+const runtime::DaemonProgram kProgram{"waybill-logd",
+                                      "Records Postfix's delivery attempts (from its log) as Waybill events."};
+
+// SIGHUP (systemctl reload, or a logrotate script's HUP meant for the syslog daemon) never stops the
+// reader: the configuration is read again and checked (rotation and truncation are noticed without a
+// signal).
+int serve(runtime::Daemon& daemon, const Config& config) {
+  LogdMetrics metrics;
   auto metrics_server = metrics::MetricsServer::start(config.logd.metrics_listen, metrics.registry);
   if (!metrics_server) return daemon.fail(metrics_server.error());
   std::atomic<bool> stop{false};
-  logd::DeliveryLogReader reader(config, metrics);
+  DeliveryLogReader reader(config, metrics);
   std::thread worker([&] { reader.run(stop); });
-  daemon.ready(fmt::format(
-      "started{}", (*metrics_server)->enabled() ? fmt::format(", metrics on port {}", (*metrics_server)->port()) : ""));
+  daemon.ready("started" + (*metrics_server)->startedNote());
 
   daemon.waitForStop("finishing the batch in flight");
   stop = true;
   worker.join();
-  log::info("stopped");
   return 0;
+}
+
+}  // namespace waybill::logd
+
+int main(int argc, char** argv) {
+  return waybill::runtime::runDaemon(waybill::logd::kProgram, argc, argv, waybill::logd::serve);
 }

@@ -35,35 +35,34 @@ std::string_view dkimAlgorithm(std::string_view signature) {
 }
 
 MilterMetrics::MilterMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
-  auto& messages =
-      metrics::counterFamily(*registry_, "waybill_milter_messages_total",
-                             "End-of-message outcomes (per-recipient copies are transactions of their own).");
-  accepted_ = &messages.Add({{"result", "accepted"}});
-  held_ = &messages.Add({{"result", "held"}});
-  tempfailed_ = &messages.Add({{"result", "tempfail"}});
-  rejected_ = &messages.Add({{"result", "rejected"}});
+  metrics::labelledCounters(
+      *registry_, "waybill_milter_messages_total",
+      "End-of-message outcomes (per-recipient copies are transactions of their own).", "result",
+      {{"accepted", &accepted_}, {"held", &held_}, {"tempfail", &tempfailed_}, {"rejected", &rejected_}});
   tempfails_ =
       &metrics::counterFamily(*registry_, "waybill_milter_tempfails_total",
                               "Messages deferred, by the pipeline stage (or adapter step) that deferred them.");
   rejects_ = &metrics::counterFamily(*registry_, "waybill_milter_rejects_total",
                                      "Messages rejected, by the pipeline stage that rejected them.");
-  recipients_ = &metrics::counter(*registry_, "waybill_milter_recipients_total",
-                                  "Recipients delivered by accepted transactions (each once, copies included).");
-  recipients_suppressed_ = &metrics::counter(*registry_, "waybill_milter_recipients_suppressed_total",
-                                             "Recipients removed from messages because they are suppressed.");
   suppressions_ =
       &metrics::gauge(*registry_, "waybill_milter_suppressions", "Entries in the milter's in-memory suppression list.");
-  bodies_rewritten_ = &metrics::counter(*registry_, "waybill_milter_bodies_rewritten_total",
-                                        "Accepted messages whose body was rewritten (tracking links, pixel).");
-  copies_injected_ = &metrics::counter(*registry_, "waybill_milter_copies_injected_total",
-                                       "Per-recipient copies re-injected (recipients handed to their own copy).");
-  spooled_bodies_ = &metrics::counter(*registry_, "waybill_milter_spooled_bodies_total",
-                                      "Bodies spooled to disk past milter.spool_memory_limit_kb.");
-  auto& signatures =
-      metrics::counterFamily(*registry_, "waybill_milter_signatures_total", "DKIM signatures added, by algorithm.");
-  rsa_signatures_ = &signatures.Add({{"algorithm", "rsa-sha256"}});
-  ed25519_signatures_ = &signatures.Add({{"algorithm", "ed25519-sha256"}});
-  other_signatures_ = &signatures.Add({{"algorithm", "other"}});
+  metrics::counters(
+      *registry_,
+      {{&recipients_, "waybill_milter_recipients_total",
+        "Recipients delivered by accepted transactions (each once, copies included)."},
+       {&recipients_suppressed_, "waybill_milter_recipients_suppressed_total",
+        "Recipients removed from messages because they are suppressed."},
+       {&bodies_rewritten_, "waybill_milter_bodies_rewritten_total",
+        "Accepted messages whose body was rewritten (tracking links, pixel)."},
+       {&copies_injected_, "waybill_milter_copies_injected_total",
+        "Per-recipient copies re-injected (recipients handed to their own copy)."},
+       {&spooled_bodies_, "waybill_milter_spooled_bodies_total",
+        "Bodies spooled to disk past milter.spool_memory_limit_kb."}});
+  metrics::labelledCounters(*registry_, "waybill_milter_signatures_total", "DKIM signatures added, by algorithm.",
+                            "algorithm",
+                            {{"rsa-sha256", &rsa_signatures_},
+                             {"ed25519-sha256", &ed25519_signatures_},
+                             {"other", &other_signatures_}});
   message_seconds_ = &metrics::histogram(
       *registry_, "waybill_milter_message_seconds", "End-of-message processing time (pipeline and edits).",
       prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,

@@ -10,6 +10,7 @@
 #include "mail/address.h"
 #include "mail/smtp_limits.h"
 #include "report_json.h"
+#include "text/name_table.h"
 
 namespace waybill::pipe {
 namespace {
@@ -36,14 +37,10 @@ const char* kindName(const dsn::BounceReport& report) {
   return "unclassified";
 }
 
-const char* tokenStateName(TokenState state) {
-  switch (state) {
-    case TokenState::Absent: return "absent";
-    case TokenState::Invalid: return "invalid";
-    case TokenState::Valid: return "valid";
-  }
-  return "absent";
-}
+constexpr NameTable<TokenState, 3> kTokenStateNames{
+    {{{TokenState::Absent, "absent"}, {TokenState::Invalid, "invalid"}, {TokenState::Valid, "valid"}}}, "absent"};
+
+const char* tokenStateName(TokenState state) { return kTokenStateNames.nameOf(state); }
 
 // A Message-ID longer than a header line can hold is not one we wrote.
 std::string usableMessageId(std::string_view quoted) {

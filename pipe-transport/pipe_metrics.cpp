@@ -6,12 +6,10 @@
 namespace waybill::pipe {
 
 PipeMetrics::PipeMetrics() : registry_(std::make_shared<prometheus::Registry>()) {
-  auto& messages =
-      metrics::counterFamily(*registry_, "waybill_pipe_messages_total",
-                             "Messages answered by waybill-piped, by result (tempfail: exit 75, Postfix retries).");
-  stored_ = &messages.Add({{"result", "stored"}});
-  already_stored_ = &messages.Add({{"result", "already_stored"}});
-  tempfail_ = &messages.Add({{"result", "tempfail"}});
+  metrics::labelledCounters(
+      *registry_, "waybill_pipe_messages_total",
+      "Messages answered by waybill-piped, by result (tempfail: exit 75, Postfix retries).", "result",
+      {{"stored", &stored_}, {"already_stored", &already_stored_}, {"tempfail", &tempfail_}});
   refused_ = &metrics::counter(*registry_, "waybill_pipe_busy_total",
                                "Clients told BUSY (pipe.max_connections reached); they ran the one-shot program.");
   aborted_ = &metrics::counter(

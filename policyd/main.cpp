@@ -23,31 +23,25 @@
 #include "runtime/daemon.h"
 #include "store/suppression_feed.h"
 
-namespace {
+namespace waybill::policyd {
+
+const runtime::DaemonProgram kProgram{"waybill-policyd",
+                                      "Postfix policy service: suppressions, quotas, scheduled sending."};
 
 // A million suppressions load in about a second; PostgreSQL away fails the attempt at once.
 constexpr std::chrono::seconds kFirstLoadLimit{10};
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using namespace waybill;
-  ConfigParser parser("waybill-policyd", "Postfix policy service: suppressions, quotas, scheduled sending.");
-  runtime::Daemon daemon(parser, "waybill-policyd", argc, argv);
-  if (!daemon.started()) return daemon.exitCode();
-  const Config& config = daemon.config();
-  // SIGHUP (systemctl reload) is taken by the same thread as the stop signals.
-  daemon.blockSignals();
-
-  auto listener = policyd::PolicyServer::listen(config.policyd.listen);
+// SIGHUP (systemctl reload) is taken by the same thread as the stop signals.
+int serve(runtime::Daemon& daemon, const Config& config) {
+  auto listener = PolicyServer::listen(config.policyd.listen);
   if (!listener) return daemon.fail(listener.error());
   ConnectionPool pool(config.database);
   SuppressionFeed feed(config.database);
-  policyd::EventRecorder events(pool);
+  EventRecorder events(pool);
   policy::QuotaCounter quotas(policy::quotaRules(config.policyd).value(), [] { return std::chrono::steady_clock::now(); });
   const policy::PolicyDecider decider(quotas);
-  policyd::HoldReleaser releaser(pool, config.policyd);
-  policyd::PolicydMetrics counters;
+  HoldReleaser releaser(pool, config.policyd);
+  PolicydMetrics counters;
   releaser.onResult([&counters](bool released) { counters.countRelease(released); });
   releaser.checkSuppressions(feed);
   auto scraped = std::make_shared<metrics::RefreshingCollectable>(counters.registry(), [&] {
@@ -62,13 +56,13 @@ int main(int argc, char** argv) {
   events.start();
   releaser.start();
 
-  policyd::PolicyServer server(
+  PolicyServer server(
       *listener, {config.policyd.max_connections, config.policyd.idle_timeout_seconds, {}},
       [&](const policy::PolicyRequest& request, policy::ConnectionState& state) {
         const auto started = std::chrono::steady_clock::now();
         auto decision = feed.read([&](const policy::SuppressionIndex* index) { return decider.decide(request, index, state); });
         counters.countAnswer(decision, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        if (decision.suppressed) events.record(policyd::suppressedEvent(*decision.suppressed));
+        if (decision.suppressed) events.record(suppressedEvent(*decision.suppressed));
         return std::move(decision.action);
       });
   daemon.onReload([&feed](const auto&) -> Result<std::string> {
@@ -81,6 +75,11 @@ int main(int argc, char** argv) {
   releaser.stop();
   events.stop();
   feed.stop();
-  log::info("stopped");
   return 0;
+}
+
+}  // namespace waybill::policyd
+
+int main(int argc, char** argv) {
+  return waybill::runtime::runDaemon(waybill::policyd::kProgram, argc, argv, waybill::policyd::serve);
 }

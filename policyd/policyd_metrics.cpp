@@ -33,11 +33,10 @@ PolicydMetrics::PolicydMetrics() : registry_(std::make_shared<prometheus::Regist
                                             "Recipients refused because they are suppressed, by reason.");
   for (std::size_t i = 0; i < kReasons; ++i)
     suppressed_[i] = &suppressed.Add({{"reason", policy::reasonName(static_cast<policy::SuppressionReason>(i))}});
-  auto& releases =
-      metrics::counterFamily(*registry_, "waybill_policyd_released_total",
-                             "Scheduled messages the scheduler released, or marked failed (gone from the hold queue).");
-  released_ = &releases.Add({{"result", "released"}});
-  release_failed_ = &releases.Add({{"result", "failed"}});
+  metrics::labelledCounters(
+      *registry_, "waybill_policyd_released_total",
+      "Scheduled messages the scheduler released, or marked failed (gone from the hold queue).", "result",
+      {{"released", &released_}, {"failed", &release_failed_}});
   request_seconds_ = &metrics::histogram(
       *registry_, "waybill_policyd_request_seconds", "Time to decide one policy request (socket I/O excluded).",
       prometheus::Histogram::BucketBoundaries{0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01,

@@ -105,4 +105,15 @@ std::unique_ptr<SignalThread> Daemon::stopOnSignal(std::string doing, std::funct
       });
 }
 
+int runDaemon(const DaemonProgram& program, int argc, char** argv,
+              const std::function<int(Daemon&, const Config&)>& serve) {
+  const ConfigParser parser(program.name, program.summary);
+  Daemon daemon(parser, program.name, argc, argv, program.needs);
+  if (!daemon.started()) return daemon.exitCode();
+  daemon.blockSignals();
+  const int exit_code = serve(daemon, daemon.config());
+  if (exit_code == 0) log::info("stopped");
+  return exit_code;
+}
+
 }  // namespace waybill::runtime

@@ -12,6 +12,9 @@
 //   ... start the work; on an unusable setting: return daemon.fail(error);
 //   daemon.ready("started");
 //   daemon.waitForStop("finishing the batch in flight");   // or stopOnSignal(...) + server.run()
+//
+// A daemon that adds no options of its own and takes its signals from the start says it all with
+// runDaemon: return runtime::runDaemon(logd::kProgram, argc, argv, logd::serve);
 #pragma once
 
 #include <csignal>
@@ -90,5 +93,18 @@ class Daemon {
   ConfigReloader::Apply apply_;
   std::unique_ptr<ConfigReloader> reloader_;
 };
+
+// The name and --help summary of a daemon started by runDaemon, and what it cannot start without.
+struct DaemonProgram {
+  std::string name;
+  std::string summary;
+  DaemonNeeds needs = {};
+};
+
+// A daemon's whole main(): parses the command line and configuration (returning at once as the
+// Daemon constructor says), blocks the signals, then runs `serve`, whose result is the exit code
+// ("stopped" is logged when it is 0).
+int runDaemon(const DaemonProgram& program, int argc, char** argv,
+              const std::function<int(Daemon&, const Config&)>& serve);
 
 }  // namespace waybill::runtime

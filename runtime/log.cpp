@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "config/log_level_names.h"
+
 namespace waybill::log {
 namespace {
 
@@ -26,16 +28,6 @@ int syslogPriority(Level level) {
   return LOG_ERR;
 }
 
-const char* levelName(Level level) {
-  switch (level) {
-    case Level::Debug: return "debug";
-    case Level::Info: return "info";
-    case Level::Warning: return "warning";
-    case Level::Error: return "error";
-  }
-  return "error";
-}
-
 }  // namespace
 
 void init(std::string_view program, const Options& options) {
@@ -53,23 +45,20 @@ void setLevel(Level level) { g_level = static_cast<int>(level); }
 void write(Level level, std::string_view message) {
   if (!enabled(level)) return;
   if (g_syslog) {
-    syslog(syslogPriority(level), "%s: %.*s", levelName(level), static_cast<int>(message.size()),
+    syslog(syslogPriority(level), "%s: %.*s", kLogLevelNames.nameOf(level), static_cast<int>(message.size()),
            message.data());
   }
   if (g_stderr) {
     std::lock_guard lock(g_stderr_mutex);
     std::fprintf(stderr, "%s[%d]: %s: %.*s\n", g_program.c_str(), static_cast<int>(getpid()),
-                 levelName(level), static_cast<int>(message.size()), message.data());
+                 kLogLevelNames.nameOf(level), static_cast<int>(message.size()), message.data());
   }
 }
 
 bool parseLevel(std::string_view text, Level& out) {
-  if (text == "debug") out = Level::Debug;
-  else if (text == "info") out = Level::Info;
-  else if (text == "warning") out = Level::Warning;
-  else if (text == "error") out = Level::Error;
-  else return false;
-  return true;
+  const auto level = kLogLevelNames.find(text);
+  if (level) out = *level;
+  return level.has_value();
 }
 
 }  // namespace waybill::log

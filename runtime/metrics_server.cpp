@@ -39,4 +39,6 @@ int MetricsServer::port() const {
   return ports.empty() ? 0 : ports.front();
 }
 
+std::string MetricsServer::startedNote() const { return enabled() ? fmt::format(", metrics on port {}", port()) : ""; }
+
 }  // namespace waybill::metrics

@@ -38,6 +38,8 @@ class MetricsServer {
 
   bool enabled() const { return exposer_ != nullptr; }
   int port() const;  // the bound port (useful with port 0), or 0 when off
+  // ", metrics on port N" for a daemon's start line, or "" when off.
+  std::string startedNote() const;
 
  private:
   MetricsServer() = default;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/pg_rows.h"
 #include "util/uuid.h"
 
 namespace waybill::store {
@@ -44,10 +45,7 @@ Result<std::vector<ApiKeyRow>> listApiKeys(PgConnection& conn, bool with_revoked
   auto rows = conn.exec(std::string("SELECT ") + kColumns + " FROM api_keys WHERE $1 OR revoked_at IS NULL "
                         "ORDER BY revoked_at IS NOT NULL, created_at DESC, name",
                         {with_revoked ? "true" : "false"});
-  if (!rows) return makeError(rows.error());
-  std::vector<ApiKeyRow> keys;
-  for (int row = 0; row < rows->rows(); ++row) keys.push_back(rowAt(*rows, row));
-  return keys;
+  return mapRows(rows, rowAt);
 }
 
 Result<std::optional<ApiKeyRow>> revokeApiKey(PgConnection& conn, const std::string& name_or_id) {

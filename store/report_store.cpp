@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "report/retention.h"
+#include "store/pg_rows.h"
 
 namespace waybill::store {
 namespace {
@@ -11,20 +12,21 @@ std::int64_t toInt(std::string_view text) { return text.empty() ? 0 : std::stoll
 
 PgParam senderParam(const std::string& sender) { return sender.empty() ? PgParam{} : PgParam{sender}; }
 
+// The parameters of the queries over the report: $1 since, $2 until, $3 the sender (NULL: all).
+std::vector<PgParam> periodParams(const report::ReportData& data) {
+  return {data.since, data.until, senderParam(data.sender_filter)};
+}
+
 Status readSummary(PgConnection& conn, report::ReportData& data) {
-  auto rows = conn.exec("SELECT * FROM waybill_report_summary($1::date, $2::date, $3)",
-                        {data.since, data.until, senderParam(data.sender_filter)});
-  if (!rows) return makeError(rows.error());
-  for (int r = 0; r < rows->rows(); ++r) {
-    report::SenderTotals t;
-    t.sender = rows->get(r, 0);
-    std::int64_t* fields[] = {&t.accepted,     &t.delivered,      &t.deferred,      &t.bounced_hard,
-                              &t.bounced_soft, &t.opened_human,   &t.opened_machine, &t.clicked_human,
-                              &t.clicked_machine, &t.unsubscribed, &t.complained,    &t.suppressed};
-    for (int c = 0; c < 12; ++c) *fields[c] = toInt(rows->get(r, c + 1));
-    data.senders.push_back(t);
-  }
-  return {};
+  return appendRows(data.senders,
+                    conn.exec("SELECT * FROM waybill_report_summary($1::date, $2::date, $3)", periodParams(data)),
+                    [](const PgResult& rows, int r) {
+                      report::SenderTotals t;
+                      t.sender = rows.get(r, 0);
+                      int column = 1;
+                      for (const auto count : report::kSenderCounts) t.*count = toInt(rows.get(r, column++));
+                      return t;
+                    });
 }
 
 Status readDays(PgConnection& conn, report::ReportData& data) {
@@ -36,25 +38,11 @@ Status readDays(PgConnection& conn, report::ReportData& data) {
       " LEFT JOIN report_sender_daily v ON v.day = d::date AND ($3::text IS NULL OR v.sender = lower($3))"
       "   AND v.day >= $1::date AND v.day < $2::date"
       " GROUP BY 1 ORDER BY 1",
-      {data.since, data.until, senderParam(data.sender_filter)});
-  if (!rows) return makeError(rows.error());
-  for (int r = 0; r < rows->rows(); ++r) {
-    data.days.push_back({std::string(rows->get(r, 0)), toInt(rows->get(r, 1)), toInt(rows->get(r, 2)),
-                         toInt(rows->get(r, 3)), toInt(rows->get(r, 4)), toInt(rows->get(r, 5))});
-  }
-  return {};
-}
-
-Status readBounceReasons(PgConnection& conn, report::ReportData& data) {
-  auto rows = conn.exec(
-      "SELECT reason, bounce_class, sum(bounces) FROM report_bounce_reasons"
-      " WHERE day >= $1::date AND day < $2::date AND ($3::text IS NULL OR sender = lower($3))"
-      " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 12",
-      {data.since, data.until, senderParam(data.sender_filter)});
-  if (!rows) return makeError(rows.error());
-  for (int r = 0; r < rows->rows(); ++r)
-    data.bounce_reasons.push_back({std::string(rows->get(r, 0)), std::string(rows->get(r, 1)), toInt(rows->get(r, 2))});
-  return {};
+      periodParams(data));
+  return appendRows(data.days, rows, [](const PgResult& day, int r) {
+    return report::DayVolume{std::string(day.get(r, 0)), toInt(day.get(r, 1)), toInt(day.get(r, 2)),
+                             toInt(day.get(r, 3)),       toInt(day.get(r, 4)), toInt(day.get(r, 5))};
+  });
 }
 
 // What the bounce domain could not attribute names no sender: shown in the all-senders report only.
@@ -64,27 +52,31 @@ Status readUnattributed(PgConnection& conn, report::ReportData& data) {
       "SELECT why, count(*) FROM unattributed_results WHERE received_at >= $1::date AND received_at < $2::date"
       " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 12",
       {data.since, data.until});
-  if (!rows) return makeError(rows.error());
-  for (int r = 0; r < rows->rows(); ++r)
-    data.unattributed.push_back({std::string(rows->get(r, 0)), toInt(rows->get(r, 1))});
-  return {};
+  return appendRows(data.unattributed, rows, [](const PgResult& why, int r) {
+    return report::UnattributedCount{std::string(why.get(r, 0)), toInt(why.get(r, 1))};
+  });
 }
 
-// The three most frequent deferral replies of each receiving domain, busiest first.
-Status readDeferralReplies(PgConnection& conn, report::ReportData& data) {
-  auto rows = conn.exec(
-      "SELECT receiving_domain, reply, attempts FROM ("
-      "  SELECT receiving_domain, reply, sum(attempts) AS attempts,"
-      "         row_number() OVER (PARTITION BY receiving_domain ORDER BY sum(attempts) DESC, reply) AS rank"
-      "  FROM report_deferral_replies"
-      "  WHERE day >= $1::date AND day < $2::date AND ($3::text IS NULL OR sender = lower($3))"
-      "  GROUP BY 1, 2) r"
-      " WHERE rank <= 3 ORDER BY attempts DESC, 1, 2 LIMIT 15",
-      {data.since, data.until, senderParam(data.sender_filter)});
-  if (!rows) return makeError(rows.error());
-  for (int r = 0; r < rows->rows(); ++r)
-    data.deferral_replies.push_back({std::string(rows->get(r, 0)), std::string(rows->get(r, 1)), toInt(rows->get(r, 2))});
-  return {};
+// The report's lists of (text, text, count) rows over the period, busiest first: the bounce
+// reasons, and the three most frequent deferral replies of each receiving domain.
+constexpr const char* kBounceReasons =
+    "SELECT reason, bounce_class, sum(bounces) FROM report_bounce_reasons"
+    " WHERE day >= $1::date AND day < $2::date AND ($3::text IS NULL OR sender = lower($3))"
+    " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 12";
+constexpr const char* kDeferralReplies =
+    "SELECT receiving_domain, reply, attempts FROM ("
+    "  SELECT receiving_domain, reply, sum(attempts) AS attempts,"
+    "         row_number() OVER (PARTITION BY receiving_domain ORDER BY sum(attempts) DESC, reply) AS rank"
+    "  FROM report_deferral_replies"
+    "  WHERE day >= $1::date AND day < $2::date AND ($3::text IS NULL OR sender = lower($3))"
+    "  GROUP BY 1, 2) r"
+    " WHERE rank <= 3 ORDER BY attempts DESC, 1, 2 LIMIT 15";
+
+template <typename Row>
+Status readCounted(PgConnection& conn, report::ReportData& data, const char* sql, std::vector<Row>& into) {
+  return appendRows(into, conn.exec(sql, periodParams(data)), [](const PgResult& rows, int r) {
+    return Row{std::string(rows.get(r, 0)), std::string(rows.get(r, 1)), toInt(rows.get(r, 2))};
+  });
 }
 
 Status readDeliveryTimes(PgConnection& conn, report::ReportData& data) {
@@ -93,7 +85,7 @@ Status readDeliveryTimes(PgConnection& conn, report::ReportData& data) {
       " COALESCE(percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM time_to_delivery)), 0)"
       " FROM report_delivery_times"
       " WHERE day >= $1::date AND day < $2::date AND ($3::text IS NULL OR sender = lower($3))",
-      {data.since, data.until, senderParam(data.sender_filter)});
+      periodParams(data));
   if (!rows) return makeError(rows.error());
   data.delivery_times.delivered = toInt(rows->get(0, 0));
   data.delivery_times.p50_seconds = std::stod(std::string(rows->get(0, 1)));
@@ -131,9 +123,9 @@ Status resolveReportPeriod(PgConnection& conn, const std::string& since, const s
 Status readReport(PgConnection& conn, report::ReportData& data) {
   if (auto s = readSummary(conn, data); !s) return s;
   if (auto s = readDays(conn, data); !s) return s;
-  if (auto s = readDeferralReplies(conn, data); !s) return s;
+  if (auto s = readCounted(conn, data, kDeferralReplies, data.deferral_replies); !s) return s;
   if (auto s = readDeliveryTimes(conn, data); !s) return s;
-  if (auto s = readBounceReasons(conn, data); !s) return s;
+  if (auto s = readCounted(conn, data, kBounceReasons, data.bounce_reasons); !s) return s;
   return readUnattributed(conn, data);
 }
 

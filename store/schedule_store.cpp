@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "store/event_writer.h"
+#include "store/pg_rows.h"
 
 namespace waybill::store {
 namespace {
@@ -104,11 +105,7 @@ Result<std::vector<HeldRecipient>> heldRecipients(PgConnection& conn, const std:
       "SELECT r.id, r.address, m.envelope_sender FROM recipients r JOIN messages m ON m.id = r.message_id "
       "WHERE r.message_id = $1 AND r.status = 'held'",
       {message_id});
-  if (!rows) return makeError(rows.error());
-  std::vector<HeldRecipient> held;
-  for (int row = 0; row < rows->rows(); ++row)
-    held.push_back({std::string(rows->get(row, 0)), std::string(rows->get(row, 1)), std::string(rows->get(row, 2))});
-  return held;
+  return mapRows(rows, textRow<HeldRecipient, 3>);
 }
 
 Status markReleased(PgConnection& conn, const std::string& message_id, const std::string& queue_id) {
@@ -132,12 +129,7 @@ Result<std::vector<ScheduledListing>> listScheduled(PgConnection& conn, bool all
       "s.status, m.envelope_sender, coalesce(m.subject, '') FROM scheduled_messages s "
       "JOIN messages m ON m.id = s.message_id WHERE $1 OR s.status = 'held' ORDER BY s.send_at",
       {all ? "true" : "false"});
-  if (!rows) return makeError(rows.error());
-  std::vector<ScheduledListing> listed;
-  for (int r = 0; r < rows->rows(); ++r)
-    listed.push_back({std::string(rows->get(r, 0)), std::string(rows->get(r, 1)), std::string(rows->get(r, 2)),
-                      std::string(rows->get(r, 3)), std::string(rows->get(r, 4)), std::string(rows->get(r, 5))});
-  return listed;
+  return mapRows(rows, textRow<ScheduledListing, 6>);
 }
 
 Result<std::optional<HeldMessage>> lockHeldForCancel(PgConnection& conn, const std::string& id) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "store/pg_rows.h"
+
 namespace waybill::store {
 namespace {
 
@@ -41,12 +43,7 @@ Result<std::vector<SuppressionListing>> listSuppressions(PgConnection& conn, con
   const std::string sql = kListSuppressions;
   auto rows = recipient ? conn.exec(sql + " WHERE recipient = $1 ORDER BY scope, scope_value", {*recipient})
                         : conn.exec(sql + " ORDER BY recipient, scope, scope_value");
-  if (!rows) return makeError(rows.error());
-  std::vector<SuppressionListing> listed;
-  for (int r = 0; r < rows->rows(); ++r)
-    listed.push_back({std::string(rows->get(r, 0)), std::string(rows->get(r, 1)), std::string(rows->get(r, 2)),
-                      std::string(rows->get(r, 3)), std::string(rows->get(r, 4)), std::string(rows->get(r, 5))});
-  return listed;
+  return mapRows(rows, textRow<SuppressionListing, 6>);
 }
 
 }  // namespace waybill::store

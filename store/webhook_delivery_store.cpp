@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "store/pg_rows.h"
 #include "util/utf8.h"
 #include "webhook/delivery_order.h"
 #include "webhook/pg_text_array.h"
@@ -234,38 +235,32 @@ Result<std::vector<double>> DeliveryStore::markDelivered(const std::string& endp
   return lags;
 }
 
-// One failed attempt at pending deliveries: $1 endpoint, $2 event ids, $3 the error.
-Status DeliveryStore::markAttempted(const std::string& name, const char* sql, const std::string& endpoint,
+// One failed attempt at pending deliveries: $1 endpoint, $2 event ids, $3 the error; `also_set`:
+// the other columns the outcome of the attempt sets ("status = ..., " or nothing).
+Status DeliveryStore::markAttempted(const std::string& name, std::string_view also_set, const std::string& endpoint,
                                     const std::vector<std::string>& ids, const std::string& error) {
-  auto done = run(name, sql, {endpoint, webhook::pgTextArray(ids), toValidUtf8(error)});
+  const std::string sql = fmt::format(
+      "UPDATE webhook_deliveries SET {}attempts = attempts + 1, first_failure_at = coalesce(first_failure_at, now()),"
+      " last_error = $3 WHERE endpoint = $1 AND event_id = ANY($2::uuid[]) AND status = 'pending'",
+      also_set);
+  auto done = run(name, sql.c_str(), {endpoint, webhook::pgTextArray(ids), toValidUtf8(error)});
   if (!done) return makeError(done.error());
   return {};
 }
 
 Status DeliveryStore::markRetry(const std::string& endpoint, const std::vector<std::string>& ids,
                                  const std::string& error) {
-  return markAttempted("webhook_mark_retry",
-      "UPDATE webhook_deliveries SET attempts = attempts + 1, first_failure_at = coalesce(first_failure_at, now()),"
-      " last_error = $3 WHERE endpoint = $1 AND event_id = ANY($2::uuid[]) AND status = 'pending'",
-      endpoint, ids, error);
+  return markAttempted("webhook_mark_retry", "", endpoint, ids, error);
 }
 
 Status DeliveryStore::markFailed(const std::string& endpoint, const std::vector<std::string>& ids,
                                  const std::string& error) {
-  return markAttempted("webhook_mark_failed",
-      "UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1, finished_at = now(),"
-      " first_failure_at = coalesce(first_failure_at, now()), last_error = $3"
-      " WHERE endpoint = $1 AND event_id = ANY($2::uuid[]) AND status = 'pending'",
-      endpoint, ids, error);
+  return markAttempted("webhook_mark_failed", "status = 'failed', finished_at = now(), ", endpoint, ids, error);
 }
 
 Status DeliveryStore::markParked(const std::string& endpoint, const std::vector<std::string>& ids,
                                  const std::string& error) {
-  return markAttempted("webhook_mark_parked",
-      "UPDATE webhook_deliveries SET status = 'parked', attempts = attempts + 1, parked_at = now(),"
-      " first_failure_at = coalesce(first_failure_at, now()), last_error = $3"
-      " WHERE endpoint = $1 AND event_id = ANY($2::uuid[]) AND status = 'pending'",
-      endpoint, ids, error);
+  return markAttempted("webhook_mark_parked", "status = 'parked', parked_at = now(), ", endpoint, ids, error);
 }
 
 Result<std::map<std::string, double>> DeliveryStore::countsByEndpoint(const std::string& status) {
@@ -332,12 +327,7 @@ Result<std::vector<EndpointCounts>> DeliveryStore::endpointCounts() {
       " count(*) FILTER (WHERE status = 'failed'), count(*) FILTER (WHERE status = 'parked'),"
       " coalesce(extract(epoch FROM now() - min(enqueued_at) FILTER (WHERE status = 'pending'))::bigint, 0)"
       " FROM webhook_deliveries GROUP BY endpoint");
-  if (!rows) return makeError(rows.error());
-  std::vector<EndpointCounts> counts;
-  for (int row = 0; row < rows->rows(); ++row)
-    counts.push_back({std::string(rows->get(row, 0)), std::string(rows->get(row, 1)), std::string(rows->get(row, 2)),
-                      std::string(rows->get(row, 3)), std::string(rows->get(row, 4)), std::string(rows->get(row, 5))});
-  return counts;
+  return mapRows(rows, textRow<EndpointCounts, 6>);
 }
 
 bool DeliveryStore::isTime(const std::string& text) { return conn_.exec("SELECT $1::timestamptz", {text}).ok(); }
@@ -347,12 +337,7 @@ Result<std::vector<SourceEvent>> DeliveryStore::eventsSince(const std::string& s
       "SELECT source, id, occurred_at, type, coalesce(sender, ''),"
       " CASE WHEN source = 'events' THEN coalesce(lower(recipient), '') ELSE '' END FROM webhook_event_source"
       " WHERE occurred_at >= $1::timestamptz ORDER BY occurred_at, id", {since});
-  if (!rows) return makeError(rows.error());
-  std::vector<SourceEvent> events;
-  for (int row = 0; row < rows->rows(); ++row)
-    events.push_back({std::string(rows->get(row, 0)), std::string(rows->get(row, 1)), std::string(rows->get(row, 2)),
-                      std::string(rows->get(row, 3)), std::string(rows->get(row, 4)), std::string(rows->get(row, 5))});
-  return events;
+  return mapRows(rows, textRow<SourceEvent, 6>);
 }
 
 Status DeliveryStore::requeue(const std::vector<Requeued>& deliveries) {

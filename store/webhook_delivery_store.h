@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/pg_connection.h"
@@ -122,7 +123,7 @@ class DeliveryStore {
  private:
   // Statements are prepared once per connection (PgConnection::execPrepared) under generic plans.
   Result<PgResult> run(const std::string& name, const char* sql, const std::vector<PgParam>& params);
-  Status markAttempted(const std::string& name, const char* sql, const std::string& endpoint,
+  Status markAttempted(const std::string& name, std::string_view also_set, const std::string& endpoint,
                        const std::vector<std::string>& ids, const std::string& error);
 
   PgConnection& conn_;

@@ -167,6 +167,13 @@ FieldResult<Mailbox> readMailboxObject(const Json& value, const std::string& pat
   return checkedMailbox(email, name, fieldPath(path, "email"));
 }
 
+FieldResult<Mailbox> readRequiredMailbox(const Json& object, const std::string& key,
+                                         FieldResult<Mailbox> (*read)(const Json& value, const std::string& path)) {
+  const Json* value = member(object, key);
+  if (!value) return fieldError(key, "is required");
+  return read(*value, key);
+}
+
 FieldResult<Mailbox> parseMailboxText(std::string_view text, const std::string& path) {
   const std::string_view trimmed = trim(text);
   if (trimmed.empty() || trimmed.back() != '>') return checkedMailbox(trimmed, "", path);

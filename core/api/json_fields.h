@@ -63,6 +63,10 @@ FieldResult<Mailbox> checkedMailbox(std::string_view address, std::string_view d
 FieldResult<Mailbox> parseMailboxText(std::string_view text, const std::string& path);
 // {"email": "a@b", "name": "Display Name"} (name optional), as the native API and SendGrid write it.
 FieldResult<Mailbox> readMailboxObject(const Json& value, const std::string& path);
+// The mailbox of the required member `key` (the sender), read by `read` (readMailboxObject or a
+// format's own reader of the same signature).
+FieldResult<Mailbox> readRequiredMailbox(const Json& object, const std::string& key,
+                                         FieldResult<Mailbox> (*read)(const Json& value, const std::string& path));
 // Comma-separated mailboxes (commas inside quotes or angle brackets do not split).
 FieldResult<std::vector<Mailbox>> parseAddressList(std::string_view text, const std::string& path);
 

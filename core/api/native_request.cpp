@@ -90,9 +90,7 @@ FieldResult<Submission> readNativeMessage(const Json& message, const RequestLimi
     if (std::find(kNativeFields.begin(), kNativeFields.end(), key) == kNativeFields.end())
       return fieldError(key, "is not a field of a message");
   Submission submission;
-  const Json* from = member(message, "from");
-  if (!from) return fieldError("from", "is required");
-  auto sender = readAddress(*from, "from");
+  auto sender = readRequiredMailbox(message, "from", readAddress);
   if (!sender) return sender.error();
   submission.from = std::move(*sender);
   for (const char* key : {"to", "cc", "bcc", "reply_to"}) {

@@ -86,9 +86,7 @@ Check readTracking(const Json& mail, Submission& shared) {
 // Everything the personalizations share.
 FieldResult<Submission> readShared(const Json& mail, const RequestLimits& limits) {
   Submission shared;
-  const Json* from = member(mail, "from");
-  if (!from) return fieldError("from", "is required");
-  auto sender = readMailboxObject(*from, "from");
+  auto sender = readRequiredMailbox(mail, "from", readMailboxObject);
   if (!sender) return sender.error();
   shared.from = std::move(*sender);
   if (const Json* reply_to = member(mail, "reply_to")) {

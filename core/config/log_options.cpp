@@ -2,20 +2,13 @@
 
 #include <string>
 
-#include "text/name_table.h"
+#include "config/log_level_names.h"
 
 namespace po = boost::program_options;
 
 namespace waybill {
-namespace {
 
-constexpr NameTable<LogLevel, 4> kLevelNames{
-    {{{LogLevel::Debug, "debug"}, {LogLevel::Info, "info"}, {LogLevel::Warning, "warning"}, {LogLevel::Error, "error"}}},
-    "info"};
-
-}  // namespace
-
-Result<LogLevel> parseLogLevel(std::string_view text) { return kLevelNames.parse(text); }
+Result<LogLevel> parseLogLevel(std::string_view text) { return kLogLevelNames.parse(text); }
 
 void addLogOptions(po::options_description& desc) {
   const LogConfig d;

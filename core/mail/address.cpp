@@ -6,6 +6,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "util/utc_time.h"
 #include "util/uuid.h"
 
 namespace waybill {
@@ -58,13 +59,7 @@ std::string makeMessageId(std::string_view domain) {
 }
 
 std::string formatRfc5322Date(std::chrono::system_clock::time_point when) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(when);
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char buffer[64];
-  // %a and %b are locale-dependent; Waybill never calls setlocale, so they are the C locale's.
-  std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S +0000", &utc);
-  return buffer;
+  return formatUtcTime(std::chrono::system_clock::to_time_t(when), kRfc5322Utc);
 }
 
 }  // namespace waybill

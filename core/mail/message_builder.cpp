@@ -10,6 +10,7 @@
 #include "mail/address.h"
 #include "mail/message_builder_headers.h"
 #include "mime/transfer_encoding.h"
+#include "util/utc_time.h"
 
 namespace waybill::mail {
 namespace {
@@ -182,12 +183,7 @@ class BodyAssembler {
 };
 
 std::string rfc3339(std::chrono::system_clock::time_point when) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
+  return formatUtcTime(std::chrono::system_clock::to_time_t(when), kRfc3339Utc);
 }
 
 // Base64 in 76-character pieces joined by spaces, so the header folds; the milter's decoder

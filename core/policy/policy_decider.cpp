@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "mail/address.h"
+#include "util/utc_time.h"
 
 namespace waybill::policy {
 namespace {
@@ -26,12 +27,7 @@ std::string rejectText(const SuppressionMatch& match) {
 }  // namespace
 
 std::string formatUtc(std::int64_t unix_seconds) {
-  const std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
+  return formatUtcTime(static_cast<std::time_t>(unix_seconds), kRfc3339Utc);
 }
 
 std::optional<std::string> PolicyDecider::checkQuota(const PolicyRequest& request, ConnectionState& state) const {

@@ -4,16 +4,12 @@
 
 #include <tuple>
 
+#include "config/option_checks.h"
+
 namespace waybill::policy {
 
 Result<std::vector<QuotaRule>> quotaRules(const PolicydConfig& policyd) {
-  std::vector<QuotaRule> rules;
-  for (const auto& text : policyd.quota_lines) {
-    auto rule = parseQuotaRule(text);
-    if (!rule) return makeError("option 'policyd.quota': " + rule.error());
-    rules.push_back(*rule);
-  }
-  return rules;
+  return parseRepeatedOption<QuotaRule>("policyd.quota", policyd.quota_lines, parseQuotaRule);
 }
 
 Result<ScopeDefaults> scopeDefaults(const PolicydConfig& policyd) {

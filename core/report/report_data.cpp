@@ -7,20 +7,8 @@ namespace waybill::report {
 SenderTotals sumTotals(const std::vector<SenderTotals>& senders) {
   SenderTotals all;
   all.sender = "all";
-  for (const auto& s : senders) {
-    all.accepted += s.accepted;
-    all.delivered += s.delivered;
-    all.deferred += s.deferred;
-    all.bounced_hard += s.bounced_hard;
-    all.bounced_soft += s.bounced_soft;
-    all.opened_human += s.opened_human;
-    all.opened_machine += s.opened_machine;
-    all.clicked_human += s.clicked_human;
-    all.clicked_machine += s.clicked_machine;
-    all.unsubscribed += s.unsubscribed;
-    all.complained += s.complained;
-    all.suppressed += s.suppressed;
-  }
+  for (const auto& s : senders)
+    for (const auto count : kSenderCounts) all.*count += s.*count;
   return all;
 }
 

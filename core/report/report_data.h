@@ -26,6 +26,14 @@ struct SenderTotals {
   std::int64_t suppressed = 0;
 };
 
+// SenderTotals' counts in the order of waybill_report_summary()'s columns after the sender, for
+// the code that treats them all alike (reading, summing).
+inline constexpr std::int64_t SenderTotals::*kSenderCounts[] = {
+    &SenderTotals::accepted,       &SenderTotals::delivered,     &SenderTotals::deferred,
+    &SenderTotals::bounced_hard,   &SenderTotals::bounced_soft,  &SenderTotals::opened_human,
+    &SenderTotals::opened_machine, &SenderTotals::clicked_human, &SenderTotals::clicked_machine,
+    &SenderTotals::unsubscribed,   &SenderTotals::complained,    &SenderTotals::suppressed};
+
 // One UTC day of report_sender_daily, summed over the senders in the report.
 struct DayVolume {
   std::string day;  // YYYY-MM-DD

@@ -1,20 +1,18 @@
 #include "text/html_escape.h"
 
+#include "text/char_escapes.h"
+
 namespace waybill {
+namespace {
+
+constexpr CharEscape kEntities[] = {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}};
+
+}  // namespace
 
 std::string escapeHtml(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
+  appendWithEscapes(out, text, kEntities);
   return out;
 }
 

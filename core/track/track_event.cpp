@@ -3,7 +3,10 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <iterator>
 
+#include "text/char_escapes.h"
+#include "text/name_table.h"
 #include "util/sha256.h"
 
 namespace waybill::track {
@@ -11,6 +14,13 @@ namespace {
 
 constexpr std::string_view kMagic = "W1";
 constexpr std::size_t kFields = 10;  // magic + 9 event fields
+
+// The field separator, the line end and the escape character itself, each as a backslash escape.
+constexpr CharEscape kSpoolEscapes[] = {{'\\', "\\\\"}, {'\t', "\\t"}, {'\n', "\\n"}, {'\r', "\\r"}};
+
+constexpr NameTable<EventType, 3> kEventTypeNames{
+    {{{EventType::Opened, "opened"}, {EventType::Clicked, "clicked"}, {EventType::Unsubscribed, "unsubscribed"}}},
+    "opened"};
 
 bool unescape(std::string_view field, std::string& out) {
   out.clear();
@@ -21,13 +31,11 @@ bool unescape(std::string_view field, std::string& out) {
       continue;
     }
     if (++i == field.size()) return false;
-    switch (field[i]) {
-      case '\\': out += '\\'; break;
-      case 't': out += '\t'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      default: return false;
-    }
+    const char code = field[i];
+    const auto* escape = std::find_if(std::begin(kSpoolEscapes), std::end(kSpoolEscapes),
+                                      [code](const CharEscape& e) { return e.escaped[1] == code; });
+    if (escape == std::end(kSpoolEscapes)) return false;
+    out += escape->plain;
   }
   return true;
 }
@@ -60,26 +68,9 @@ bool parseLine(std::string_view line, TrackEvent& event) {
 
 }  // namespace
 
-void appendEscaped(std::string& out, std::string_view field) {
-  for (char c : field) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
-    }
-  }
-}
+void appendEscaped(std::string& out, std::string_view field) { appendWithEscapes(out, field, kSpoolEscapes); }
 
-const char* eventTypeName(EventType type) {
-  switch (type) {
-    case EventType::Opened: return "opened";
-    case EventType::Clicked: return "clicked";
-    case EventType::Unsubscribed: return "unsubscribed";
-  }
-  return "opened";
-}
+const char* eventTypeName(EventType type) { return kEventTypeNames.nameOf(type); }
 
 std::string encodeSpoolRecord(const TrackEvent& event) {
   std::string out;

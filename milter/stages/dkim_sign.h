@@ -16,33 +16,36 @@ namespace waybill::milter {
 // a change of a missing field adds it, a change without value deletes).
 std::vector<HeaderField> headersAfterEdits(const MilterMessage& message);
 
-class DkimSignStage : public Stage {
+// What both DKIM stages hold: the signer, and whether a key that cannot be used lets the
+// message go unsigned (dkim.allow_unsigned) instead of tempfailing it.
+class DkimStage : public Stage {
  public:
-  DkimSignStage(std::shared_ptr<const dkim::MessageSigner> signer, bool allow_unsigned)
+  DkimStage(std::shared_ptr<const dkim::MessageSigner> signer, bool allow_unsigned)
       : signer_(std::move(signer)), allow_unsigned_(allow_unsigned) {}
+
+ protected:
+  std::shared_ptr<const dkim::MessageSigner> signer_;
+  bool allow_unsigned_;
+};
+
+class DkimSignStage : public DkimStage {
+ public:
+  using DkimStage::DkimStage;
   const char* name() const override { return "dkim-sign"; }
   StageStatus onEndOfMessage(MilterMessage& message) override;
 
  private:
   Result<std::vector<std::string>> sign(const MilterMessage& message) const;
-
-  std::shared_ptr<const dkim::MessageSigner> signer_;
-  bool allow_unsigned_;
 };
 
 // DkimKeyCheckStage: runs before the split into per-recipient copies. A key that cannot be used
 // must tempfail the transaction before copies are re-injected: each copy would otherwise sit in
 // Postfix retrying against the same missing key while the original is retried too.
-class DkimKeyCheckStage : public Stage {
+class DkimKeyCheckStage : public DkimStage {
  public:
-  DkimKeyCheckStage(std::shared_ptr<const dkim::MessageSigner> signer, bool allow_unsigned)
-      : signer_(std::move(signer)), allow_unsigned_(allow_unsigned) {}
+  using DkimStage::DkimStage;
   const char* name() const override { return "dkim-key-check"; }
   StageStatus onEndOfMessage(MilterMessage& message) override;
-
- private:
-  std::shared_ptr<const dkim::MessageSigner> signer_;
-  bool allow_unsigned_;
 };
 
 }  // namespace waybill::milter

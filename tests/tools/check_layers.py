@@ -29,8 +29,8 @@ CORE_FORBIDDEN_CALLS = re.compile(
     r"posix_spawnp?|popen|system|waitpid|sd_notify|PQ\w+)\s*\(")
 SQL = re.compile(r"\b(SELECT\s+[\w*(]|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|"
                  r"CREATE\s+(TABLE|INDEX|VIEW)|ON\s+CONFLICT)\b|\bPQexec\w*\s*\(", re.I)
-# A program's library targets are the add_library() names in its folder.
-ADD_LIBRARY = re.compile(r"add_library\(\s*(\w+)")
+# A program's libraries: its own add_library() calls, and the LIBRARY of waybill_add_daemon() (cmake/).
+ADD_LIBRARY = re.compile(r"(?:\badd_library\(\s*|\bwaybill_add_daemon\([^)]*?\bLIBRARY\s+)(\w+)")
 
 
 def strip_comments(text: str) -> str:
@@ -126,6 +126,7 @@ def self_test() -> int:
             "core/x.cpp": "// socket( in a comment is fine\nint f() { return Parser::connect(1); }\n",
             "store/events.cpp": 'const char* q = "INSERT INTO events VALUES (1)";\n',
             "milter/CMakeLists.txt": "add_library(waybill_milter_lib STATIC a.cpp)\n",
+            "logd/CMakeLists.txt": "waybill_add_daemon(waybill-logd LIBRARY waybill_logd_lib)\n",
             "cli/CMakeLists.txt": "add_executable(waybill main.cpp)\n",
             "cli/main.cpp": "int main() {}\n",
         }
@@ -136,10 +137,11 @@ def self_test() -> int:
         (root / "core/CMakeLists.txt").write_text(files["core/CMakeLists.txt"] + "target_link_libraries(waybill_core PkgConfig::LIBPQ)\n")
         (root / "core/y.cpp").write_text("#include <sys/socket.h>\nint g() { return ::socket(1, 2, 3) + fork(); }\n")
         (root / "cli/main.cpp").write_text('#include "milter/pipeline.h"\nauto q = "DELETE FROM events";\n')
-        (root / "cli/CMakeLists.txt").write_text("target_link_libraries(waybill waybill_milter_lib)\n")
+        (root / "cli/CMakeLists.txt").write_text("target_link_libraries(waybill waybill_milter_lib waybill_logd_lib)\n")
         dirty = "\n".join(breaches_in(root))
     expected = ["links LIBPQ", "includes sys/socket.h", "calls socket()", "calls fork()",
-                "SQL outside store/: DELETE FROM", "includes code of milter/", "links waybill_milter_lib"]
+                "SQL outside store/: DELETE FROM", "includes code of milter/", "links waybill_milter_lib",
+                "links waybill_logd_lib"]
     missing = [e for e in expected if e not in dirty]
     if clean or missing:
         print(f"self-test failed: clean tree reported {clean}; not reported: {missing}")

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,11 +79,31 @@ void buildAndCheck(const Submission& submission) {
   check(built->envelope_recipients.size() <= submission.recipientCount());
 }
 
-void buildEach(const FieldResult<std::vector<FieldResult<Submission>>>& batch) {
+// What each kind of parser answers, built and checked.
+void buildFrom(const FieldResult<Submission>& message) {
+  if (message) buildAndCheck(*message);
+}
+void buildFrom(const FieldResult<std::vector<FieldResult<Submission>>>& batch) {
   if (!batch) return;
   for (const auto& item : *batch)
     if (item) buildAndCheck(*item);
 }
+void buildFrom(const FieldResult<std::vector<Submission>>& messages) {
+  if (!messages) return;
+  for (const auto& message : *messages) buildAndCheck(message);
+}
+
+template <auto parse>
+void parseAndBuild(std::string_view body, const RequestLimits& limits) {
+  buildFrom(parse(body, limits));
+}
+
+// Every entry point of the API, chosen by the input's first byte.
+constexpr void (*kEntryPoints[])(std::string_view, const RequestLimits&) = {
+    parseAndBuild<waybill::api::parseNativeMessage>,        parseAndBuild<waybill::api::parseNativeBatch>,
+    parseAndBuild<waybill::api::parsePostmarkEmail>,        parseAndBuild<waybill::api::parsePostmarkWithTemplate>,
+    parseAndBuild<waybill::api::parsePostmarkBatch>,        parseAndBuild<waybill::api::parsePostmarkBatchWithTemplates>,
+    parseAndBuild<waybill::api::parseSendGridMail>};
 
 }  // namespace
 
@@ -92,29 +113,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   RequestLimits limits;
   limits.max_body_bytes = 64u << 10;
   limits.max_batch = 8;  // small caps so the fuzzer reaches them
-  switch (data[0] % 7) {
-    case 0:
-      if (auto message = waybill::api::parseNativeMessage(body, limits)) buildAndCheck(*message);
-      break;
-    case 1:
-      buildEach(waybill::api::parseNativeBatch(body, limits));
-      break;
-    case 2:
-      if (auto message = waybill::api::parsePostmarkEmail(body, limits)) buildAndCheck(*message);
-      break;
-    case 3:
-      if (auto message = waybill::api::parsePostmarkWithTemplate(body, limits)) buildAndCheck(*message);
-      break;
-    case 4:
-      buildEach(waybill::api::parsePostmarkBatch(body, limits));
-      break;
-    case 5:
-      buildEach(waybill::api::parsePostmarkBatchWithTemplates(body, limits));
-      break;
-    default:
-      if (auto messages = waybill::api::parseSendGridMail(body, limits))
-        for (const auto& message : *messages) buildAndCheck(message);
-      break;
-  }
+  kEntryPoints[data[0] % std::size(kEntryPoints)](body, limits);
   return 0;
 }

@@ -2,14 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "request_test_support.h"
+
 namespace waybill::api {
 namespace {
 
-std::string failingField(std::string_view body) {
-  auto parsed = parsePostmarkEmail(body);
-  EXPECT_FALSE(parsed.ok()) << body;
-  return parsed ? std::string("<accepted>") : parsed.error().field;
-}
+std::string failingField(std::string_view body) { return failingFieldOf(parsePostmarkEmail, body); }
 
 TEST(PostmarkRequest, ReadsTheEmailEndpointFields) {
   auto parsed = parsePostmarkEmail(R"({
@@ -24,13 +22,7 @@ TEST(PostmarkRequest, ReadsTheEmailEndpointFields) {
   })");
   ASSERT_TRUE(parsed) << parsed.error().field << ": " << parsed.error().message;
   const Submission& s = *parsed;
-  EXPECT_EQ(s.from.display_name, "Ann Example");
-  ASSERT_EQ(s.to.size(), 2u);
-  EXPECT_EQ(s.to[1].display_name, "Doe, Carol");
-  EXPECT_EQ(s.to[1].address, "carol@example.net");
-  EXPECT_EQ(s.cc.at(0).address, "dave@example.com");
-  EXPECT_EQ(s.bcc.at(0).address, "eve@example.com");
-  EXPECT_EQ(s.reply_to.at(0).address, "help@example.com");
+  ASSERT_NO_FATAL_FAILURE(expectExamplePeople(s, "Doe, Carol"));
   EXPECT_EQ(s.tags, std::vector<std::string>{"welcome"});
   EXPECT_EQ(s.metadata.at("user"), "42");
   EXPECT_EQ(s.headers.at(0).value, "winter");
@@ -75,9 +67,7 @@ TEST(PostmarkRequest, FiftyRecipientsAtMost) {
 TEST(PostmarkRequest, WithTemplateTakesAliasOrId) {
   auto by_alias = parsePostmarkWithTemplate(R"({"From": "a@example.com", "To": "b@example.com",
                                                "TemplateAlias": "welcome", "TemplateModel": {"name": "Bo"}})");
-  ASSERT_TRUE(by_alias) << by_alias.error().message;
-  EXPECT_EQ(*by_alias->template_name, "welcome");
-  EXPECT_EQ(*by_alias->template_data, R"({"name":"Bo"})");
+  ASSERT_NO_FATAL_FAILURE(expectWelcomeTemplate(by_alias));
   auto by_id = parsePostmarkWithTemplate(R"({"From": "a@example.com", "To": "b@example.com", "TemplateId": 1234})");
   ASSERT_TRUE(by_id);
   EXPECT_EQ(*by_id->template_name, "1234");

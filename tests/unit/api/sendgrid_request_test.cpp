@@ -2,14 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "request_test_support.h"
+
 namespace waybill::api {
 namespace {
 
-std::string failingField(std::string_view body) {
-  auto parsed = parseSendGridMail(body);
-  EXPECT_FALSE(parsed.ok()) << body;
-  return parsed ? std::string("<accepted>") : parsed.error().field;
-}
+std::string failingField(std::string_view body) { return failingFieldOf(parseSendGridMail, body); }
 
 TEST(SendGridRequest, EachPersonalizationIsItsOwnMessage) {
   auto parsed = parseSendGridMail(R"({

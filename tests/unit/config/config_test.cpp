@@ -2,13 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "../../support/config_test_support.h"
+#include "../../support/refused_config_test.h"
+
 namespace waybill {
 namespace {
 
-Result<std::shared_ptr<const Config>> parseIni(const std::string& text) {
-  ConfigParser parser("test", "test");
-  return parser.parseText(text);
-}
+using test_support::parseIni;
+using test_support::RefusedConfig;
+using test_support::RefusedConfigTest;
 
 TEST(Config, ReadsSectionsAndDefaults) {
   auto config = parseIni(
@@ -24,44 +26,26 @@ TEST(Config, ReadsSectionsAndDefaults) {
   EXPECT_EQ((*config)->milter.socket, "inet:9999@127.0.0.1");
 }
 
-struct BadCase {
-  const char* ini;
-  const char* expected_in_error;
-};
-
-class ConfigErrors : public ::testing::TestWithParam<BadCase> {};
-
-TEST_P(ConfigErrors, NameTheOptionAndTheProblem) {
-  auto config = parseIni(GetParam().ini);
-  ASSERT_FALSE(config.ok());
-  EXPECT_NE(config.error().find(GetParam().expected_in_error), std::string::npos) << config.error();
-  EXPECT_EQ(config.error().find('\n'), std::string::npos) << "one line";
-}
-
-INSTANTIATE_TEST_SUITE_P(Table, ConfigErrors, ::testing::Values(
-    BadCase{"[tracking]\ndefault_mode = sometimes\n", "tracking.default_mode"},
-    BadCase{"[tracking]\nbase_url = ftp://x\n", "tracking.base_url"},
-    BadCase{"[database]\npool_size = 0\n", "database.pool_size"},
-    BadCase{"[database]\npool_size = many\n", "database.pool_size"},
-    BadCase{"[database]\ntimeout = 0\n", "database.timeout"},
-    BadCase{"[database]\ntimeout = soon\n", "database.timeout"},
-    BadCase{"[database]\nurll = x\n", "database.urll"},
-    BadCase{"[log]\nlevel = loud\n", "log.level"},
-    BadCase{"[logd]\nlog_file = mail.log\n", "logd.log_file"},
-    BadCase{"[logd]\nbatch_lines = 0\n", "logd.batch_lines"},
-    BadCase{"[logd]\nmetrics_listen = 0.0.0.0:9106\n", "logd.metrics_listen"}));
+INSTANTIATE_TEST_SUITE_P(Config, RefusedConfigTest, ::testing::Values(
+    RefusedConfig{"[tracking]\ndefault_mode = sometimes\n", "tracking.default_mode"},
+    RefusedConfig{"[tracking]\nbase_url = ftp://x\n", "tracking.base_url"},
+    RefusedConfig{"[database]\npool_size = 0\n", "database.pool_size"},
+    RefusedConfig{"[database]\npool_size = many\n", "database.pool_size"},
+    RefusedConfig{"[database]\ntimeout = 0\n", "database.timeout"},
+    RefusedConfig{"[database]\ntimeout = soon\n", "database.timeout"},
+    RefusedConfig{"[database]\nurll = x\n", "database.urll"},
+    RefusedConfig{"[log]\nlevel = loud\n", "log.level"},
+    RefusedConfig{"[logd]\nlog_file = mail.log\n", "logd.log_file"},
+    RefusedConfig{"[logd]\nbatch_lines = 0\n", "logd.batch_lines"},
+    RefusedConfig{"[logd]\nmetrics_listen = 0.0.0.0:9106\n", "logd.metrics_listen"}));
 
 TEST(Config, CommandLineWinsOverFile) {
-  char path[] = "/tmp/waybill-config-XXXXXX";
-  const int fd = mkstemp(path);
-  ASSERT_GE(fd, 0);
-  const std::string ini = "[database]\nurl = from-file\npool_size = 2\n";
-  ASSERT_EQ(write(fd, ini.data(), ini.size()), static_cast<ssize_t>(ini.size()));
-  close(fd);
+  test_support::TempConfigFile file("config");
+  ASSERT_TRUE(file.created());
+  ASSERT_TRUE(file.write("[database]\nurl = from-file\npool_size = 2\n"));
   ConfigParser parser("test", "test");
-  const char* argv[] = {"test", "--config", path, "--database.url", "from-command-line"};
+  const char* argv[] = {"test", "--config", file.path().c_str(), "--database.url", "from-command-line"};
   auto parsed = parser.parse(5, argv);
-  unlink(path);
   ASSERT_TRUE(parsed.ok()) << parsed.error();
   EXPECT_EQ(parsed->config->database.url, "from-command-line");
   EXPECT_EQ(parsed->config->database.pool_size, 2);

@@ -1,16 +1,16 @@
 #include "milter_metrics.h"
 
 #include <gtest/gtest.h>
-#include <prometheus/text_serializer.h>
 
 #include <string>
+
+#include "../../support/metrics_test_support.h"
 
 namespace waybill::milter {
 namespace {
 
-std::string scrape(const MilterMetrics& metrics) {
-  return prometheus::TextSerializer().Serialize(metrics.registry()->Collect());
-}
+using test_support::expectInScrape;
+using test_support::scrape;
 
 TEST(MilterMetrics, DkimAlgorithmComesFromTheATag) {
   EXPECT_EQ(dkimAlgorithm("v=1; a=rsa-sha256; d=x.test; s=s1; b=abc"), "rsa-sha256");
@@ -30,14 +30,14 @@ TEST(MilterMetrics, AcceptedMessageCountsRecipientsCopiesSignaturesAndRewrites) 
   message.header_edits.push_back({HeaderEdit::Kind::Insert, "dkim-signature", 0, "v=1; a=ed25519-sha256; b=y"});
   message.header_edits.push_back({HeaderEdit::Kind::Add, "X-Other", 0, "a=rsa-sha256"});
   metrics.record({message, StageStatus::Outcome::Continue, "", 0.002});
-  const std::string text = scrape(metrics);
-  EXPECT_NE(text.find("waybill_milter_messages_total{result=\"accepted\"} 1"), std::string::npos) << text;
-  EXPECT_NE(text.find("waybill_milter_recipients_total 1"), std::string::npos);  // b and c went to copies
-  EXPECT_NE(text.find("waybill_milter_copies_injected_total 2"), std::string::npos);
-  EXPECT_NE(text.find("waybill_milter_bodies_rewritten_total 1"), std::string::npos);
-  EXPECT_NE(text.find("waybill_milter_signatures_total{algorithm=\"rsa-sha256\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("waybill_milter_signatures_total{algorithm=\"ed25519-sha256\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("waybill_milter_message_seconds_count 1"), std::string::npos);
+  const std::string text = scrape(*metrics.registry());
+  expectInScrape(text, {"waybill_milter_messages_total{result=\"accepted\"} 1",
+                        "waybill_milter_recipients_total 1",  // b and c went to copies
+                        "waybill_milter_copies_injected_total 2",
+                        "waybill_milter_bodies_rewritten_total 1",
+                        "waybill_milter_signatures_total{algorithm=\"rsa-sha256\"} 1",
+                        "waybill_milter_signatures_total{algorithm=\"ed25519-sha256\"} 1",
+                        "waybill_milter_message_seconds_count 1"});
 }
 
 TEST(MilterMetrics, StoppedMessagesCountByCauseAndHeldIsNotAccepted) {
@@ -53,16 +53,16 @@ TEST(MilterMetrics, StoppedMessagesCountByCauseAndHeldIsNotAccepted) {
   metrics.countEarlyTempfail("body_spool");
   message.quarantine_reason = "scheduled";
   metrics.record({message, StageStatus::Outcome::Continue, "", 0.01});
-  const std::string text = scrape(metrics);
-  EXPECT_NE(text.find("waybill_milter_tempfails_total{cause=\"record\"} 2"), std::string::npos) << text;
-  EXPECT_NE(text.find("waybill_milter_tempfails_total{cause=\"body_spool\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("waybill_milter_rejects_total{cause=\"control-headers\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("waybill_milter_messages_total{result=\"tempfail\"} 3"), std::string::npos);
-  EXPECT_NE(text.find("waybill_milter_rejects_total{cause=\"suppress\"} 1"), std::string::npos);  // a sendmail discard
-  EXPECT_NE(text.find("waybill_milter_recipients_suppressed_total 1"), std::string::npos);
-  EXPECT_NE(text.find("waybill_milter_messages_total{result=\"held\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("waybill_milter_messages_total{result=\"accepted\"} 0"), std::string::npos);
-  EXPECT_NE(text.find("waybill_milter_recipients_total 1"), std::string::npos);
+  const std::string text = scrape(*metrics.registry());
+  expectInScrape(text, {"waybill_milter_tempfails_total{cause=\"record\"} 2",
+                        "waybill_milter_tempfails_total{cause=\"body_spool\"} 1",
+                        "waybill_milter_rejects_total{cause=\"control-headers\"} 1",
+                        "waybill_milter_messages_total{result=\"tempfail\"} 3",
+                        "waybill_milter_rejects_total{cause=\"suppress\"} 1",  // a sendmail discard
+                        "waybill_milter_recipients_suppressed_total 1",
+                        "waybill_milter_messages_total{result=\"held\"} 1",
+                        "waybill_milter_messages_total{result=\"accepted\"} 0",
+                        "waybill_milter_recipients_total 1"});
 }
 
 }  // namespace

@@ -1,12 +1,15 @@
 #include "policyd_metrics.h"
 
 #include <gtest/gtest.h>
-#include <prometheus/text_serializer.h>
 
 #include <string>
 
+#include "../../support/metrics_test_support.h"
+
 namespace waybill::policyd {
 namespace {
+
+using test_support::expectInScrape;
 
 TEST(PolicydMetrics, ActionLabelIsTheFirstWordOfKnownActions) {
   EXPECT_EQ(actionLabel("DUNNO"), "dunno");
@@ -24,12 +27,12 @@ TEST(PolicydMetrics, AnswersCountByActionAndSuppressionsByReason) {
   suppressed.match.reason = policy::SuppressionReason::Complaint;
   metrics.countAnswer({"REJECT 5.7.1 no", suppressed}, 0.00002);
   metrics.countRelease(true);
-  const std::string text = prometheus::TextSerializer().Serialize(metrics.registry()->Collect());
-  EXPECT_NE(text.find("waybill_policyd_requests_total{action=\"dunno\"} 1"), std::string::npos) << text;
-  EXPECT_NE(text.find("waybill_policyd_requests_total{action=\"reject\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("waybill_policyd_suppressed_total{reason=\"complaint\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("waybill_policyd_released_total{result=\"released\"} 1"), std::string::npos);
-  EXPECT_NE(text.find("waybill_policyd_request_seconds_count 2"), std::string::npos);
+  const std::string text = test_support::scrape(*metrics.registry());
+  expectInScrape(text, {"waybill_policyd_requests_total{action=\"dunno\"} 1",
+                        "waybill_policyd_requests_total{action=\"reject\"} 1",
+                        "waybill_policyd_suppressed_total{reason=\"complaint\"} 1",
+                        "waybill_policyd_released_total{result=\"released\"} 1",
+                        "waybill_policyd_request_seconds_count 2"});
 }
 
 }  // namespace

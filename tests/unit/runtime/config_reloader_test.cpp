@@ -1,11 +1,8 @@
 #include "runtime/config_reloader.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
-
+#include "../../support/config_test_support.h"
 #include "runtime/log.h"
 
 namespace waybill::runtime {
@@ -15,16 +12,11 @@ namespace {
 class ReloadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char path[] = "/tmp/waybill-reload-XXXXXX";
-    const int fd = mkstemp(path);
-    ASSERT_GE(fd, 0);
-    close(fd);
-    path_ = path;
+    ASSERT_TRUE(file_.created());
     log::init("test", {.to_stderr = false, .to_syslog = false, .level = log::Level::Info});
   }
-  void TearDown() override { std::remove(path_.c_str()); }
 
-  void write(const std::string& text) { std::ofstream(path_) << text; }
+  void write(const std::string& text) { ASSERT_TRUE(file_.write(text)); }
 
   std::shared_ptr<const Config> start(const char* ini) {
     write(ini);
@@ -33,12 +25,12 @@ class ReloadTest : public ::testing::Test {
     return parsed->config;
   }
   const char* const* argv() {
-    args_ = {"test", "--config", path_.c_str()};
+    args_ = {"test", "--config", file_.path().c_str()};
     return args_.data();
   }
 
   ConfigParser parser_{"test", "test"};
-  std::string path_;
+  test_support::TempConfigFile file_{"reload"};
   std::vector<const char*> args_;
 };
 
@@ -82,7 +74,7 @@ TEST_F(ReloadTest, ARefusedApplyChangesNothing) {
 
 TEST_F(ReloadTest, CommandLineOverridesStayInForce) {
   write("[database]\nurl = from-file\n");
-  args_ = {"test", "--config", path_.c_str(), "--database.url", "from-command-line"};
+  args_ = {"test", "--config", file_.path().c_str(), "--database.url", "from-command-line"};
   auto parsed = parser_.parse(5, args_.data());
   ASSERT_TRUE(parsed.ok()) << parsed.error();
   ConfigReloader reloader(parser_, 5, args_.data(), parsed->config, [](const auto&) -> Result<std::string> { return std::string(); });

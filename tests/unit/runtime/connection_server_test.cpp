@@ -54,6 +54,14 @@ class ConnectionServerTest : public ::testing::Test {
     return Listener{fd ? *fd : -1, path_};
   }
 
+  // Connects a client and reads the 6-byte greeting each test's server sends first.
+  void connectGreeted(int& fd) {
+    fd = connectTo(path_);
+    ASSERT_GE(fd, 0);
+    char greeting[6];
+    ASSERT_EQ(::recv(fd, greeting, sizeof greeting, MSG_WAITALL), 6);
+  }
+
   std::filesystem::path dir_;
   std::string path_;
 };
@@ -78,10 +86,8 @@ TEST_F(ConnectionServerTest, ServesRefusesPastTheLimitAndDrains) {
                            .overran = nullptr});
   std::thread running([&] { EXPECT_TRUE(server.run()); });
 
-  const int first = connectTo(path_);
-  ASSERT_GE(first, 0);
-  char greeting[6];
-  ASSERT_EQ(::recv(first, greeting, sizeof greeting, MSG_WAITALL), 6);
+  int first = -1;
+  ASSERT_NO_FATAL_FAILURE(connectGreeted(first));
   EXPECT_EQ(open, 1u);
   const int second = connectTo(path_);
   ASSERT_GE(second, 0);
@@ -114,10 +120,8 @@ TEST_F(ConnectionServerTest, DrainCutsReadsWhenAsked) {
                            .draining = nullptr,
                            .overran = nullptr});
   std::thread running([&] { EXPECT_TRUE(server.run()); });
-  const int client = connectTo(path_);
-  ASSERT_GE(client, 0);
-  char greeting[6];
-  ASSERT_EQ(::recv(client, greeting, sizeof greeting, MSG_WAITALL), 6);
+  int client = -1;
+  ASSERT_NO_FATAL_FAILURE(connectGreeted(client));
   server.stop();  // the client says nothing more: only the cut read ends the connection
   running.join();
   EXPECT_TRUE(saw_end);
@@ -140,10 +144,8 @@ TEST_F(ConnectionServerTest, RunIsFalseWhenAConnectionOutlivesTheDrainLimit) {
                       .draining = nullptr,
                       .overran = [&](std::size_t) { overran = true; }});
   std::thread running([&] { EXPECT_FALSE(server->run()); });
-  const int client = connectTo(path_);
-  ASSERT_GE(client, 0);
-  char greeting[6];
-  ASSERT_EQ(::recv(client, greeting, sizeof greeting, MSG_WAITALL), 6);
+  int client = -1;
+  ASSERT_NO_FATAL_FAILURE(connectGreeted(client));
   server->stop();
   running.join();
   EXPECT_TRUE(overran);

@@ -1,33 +1,25 @@
 #include "runtime/daemon.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
 #include <vector>
+
+#include "../../support/config_test_support.h"
 
 namespace waybill::runtime {
 namespace {
 
 class DaemonTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char path[] = "/tmp/waybill-daemon-XXXXXX";
-    const int fd = mkstemp(path);
-    ASSERT_GE(fd, 0);
-    close(fd);
-    path_ = path;
-  }
-  void TearDown() override { std::remove(path_.c_str()); }
+  void SetUp() override { ASSERT_TRUE(file_.created()); }
 
   std::vector<const char*> argvFor(const char* ini) {
-    std::ofstream(path_) << ini << "[log]\nsyslog = false\nstderr = false\n";
-    return {"waybill-test", "-c", path_.c_str()};
+    EXPECT_TRUE(file_.write(std::string(ini) + "[log]\nsyslog = false\nstderr = false\n"));
+    return {"waybill-test", "-c", file_.path().c_str()};
   }
 
   ConfigParser parser_{"waybill-test", "test"};
-  std::string path_;
+  test_support::TempConfigFile file_{"daemon"};
 };
 
 TEST_F(DaemonTest, StartsWithAUsableConfiguration) {

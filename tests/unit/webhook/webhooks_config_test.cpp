@@ -1,15 +1,17 @@
 // The [webhooks] section and the metrics_listen keys of every daemon's section.
 #include <gtest/gtest.h>
 
+#include "../../support/config_test_support.h"
+#include "../../support/refused_config_test.h"
 #include "config/config.h"
 #include "webhook/webhooks_settings.h"
 
 namespace waybill {
 namespace {
 
-Result<std::shared_ptr<const Config>> parseIni(const std::string& text) {
-  return ConfigParser("test", "test").parseText(text);
-}
+using test_support::parseIni;
+using test_support::RefusedConfig;
+using test_support::RefusedConfigTest;
 
 TEST(WebhooksConfig, OffByDefault) {
   auto config = parseIni("");
@@ -44,25 +46,16 @@ TEST(WebhooksConfig, ReadsRepeatedEndpoints) {
   EXPECT_EQ((*config)->trackd.metrics_listen, "localhost:9112");
 }
 
-class WebhooksConfigErrors : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
-
-TEST_P(WebhooksConfigErrors, NameTheOption) {
-  auto config = parseIni(GetParam().first);
-  ASSERT_FALSE(config.ok());
-  EXPECT_NE(config.error().find(GetParam().second), std::string::npos) << config.error();
-  EXPECT_EQ(config.error().find('\n'), std::string::npos) << "one line";
-}
-
-INSTANTIATE_TEST_SUITE_P(Table, WebhooksConfigErrors, ::testing::Values(
-    std::pair{"[webhooks]\nendpoint = a http://h/\n", "option 'webhooks.secret': required"},
-    std::pair{"[webhooks]\nsecret=s\nendpoint = a http://h/\nendpoint = a http://i/\n", "used twice"},
-    std::pair{"[webhooks]\nsecret=s\nendpoint = a gopher://h/\n", "option 'webhooks.endpoint'"},
-    std::pair{"[webhooks]\nbatch_size = 0\n", "option 'webhooks.batch_size'"},
-    std::pair{"[webhooks]\npark_after = -1\n", "option 'webhooks.park_after'"},
-    std::pair{"[webhooks]\nmetrics_listen = 0.0.0.0:9100\n", "option 'webhooks.metrics_listen': '0.0.0.0:9100' is not a loopback"},
-    std::pair{"[policyd]\nmetrics_listen = 192.0.2.1:9100\n", "option 'policyd.metrics_listen'"},
-    std::pair{"[milter]\nmetrics_listen = 9100\n", "option 'milter.metrics_listen': '9100' is not HOST:PORT"},
-    std::pair{"[trackd]\nmetrics_listen = 127.0.0.1:99999\n", "option 'trackd.metrics_listen'"}));
+INSTANTIATE_TEST_SUITE_P(Webhooks, RefusedConfigTest, ::testing::Values(
+    RefusedConfig{"[webhooks]\nendpoint = a http://h/\n", "option 'webhooks.secret': required"},
+    RefusedConfig{"[webhooks]\nsecret=s\nendpoint = a http://h/\nendpoint = a http://i/\n", "used twice"},
+    RefusedConfig{"[webhooks]\nsecret=s\nendpoint = a gopher://h/\n", "option 'webhooks.endpoint'"},
+    RefusedConfig{"[webhooks]\nbatch_size = 0\n", "option 'webhooks.batch_size'"},
+    RefusedConfig{"[webhooks]\npark_after = -1\n", "option 'webhooks.park_after'"},
+    RefusedConfig{"[webhooks]\nmetrics_listen = 0.0.0.0:9100\n", "option 'webhooks.metrics_listen': '0.0.0.0:9100' is not a loopback"},
+    RefusedConfig{"[policyd]\nmetrics_listen = 192.0.2.1:9100\n", "option 'policyd.metrics_listen'"},
+    RefusedConfig{"[milter]\nmetrics_listen = 9100\n", "option 'milter.metrics_listen': '9100' is not HOST:PORT"},
+    RefusedConfig{"[trackd]\nmetrics_listen = 127.0.0.1:99999\n", "option 'trackd.metrics_listen'"}));
 
 }  // namespace
 }  // namespace waybill
