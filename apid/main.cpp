@@ -45,40 +45,40 @@ std::string hostName() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  using namespace waybill;
-  ConfigParser parser("waybill-apid", "HTTP submission API: Waybill's own, Postmark- and SendGrid-compatible.");
-  runtime::Daemon daemon(parser, "waybill-apid", argc, argv, {.database = true, .check = submitAddressUsable});
-  if (!daemon.started()) return daemon.exitCode();
-  const Config& config = daemon.config();
-  daemon.blockSignals();  // SIGHUP: the configuration is read and checked again (the log level changes)
+namespace waybill::apid {
 
+const runtime::DaemonProgram kProgram{"waybill-apid",
+                                      "HTTP submission API: Waybill's own, Postmark- and SendGrid-compatible.",
+                                      {.database = true, .check = submitAddressUsable}};
+
+// SIGHUP: the configuration is read and checked again (the log level changes).
+int serve(runtime::Daemon& daemon, const Config& config) {
   auto listener = runtime::listenOn(config.api.listen, {.option = "api.listen", .program = "waybill-apid", .unix_mode = 0660});
   if (!listener) return daemon.fail(listener.error());
-  apid::ApiMetrics metrics;
+  ApiMetrics metrics;
   auto metrics_server = metrics::MetricsServer::start(config.api.metrics_listen, metrics.registry());
   if (!metrics_server) return daemon.fail(metrics_server.error());
 
   ConnectionPool pool(config.database);
-  apid::Submitter submitter(*runtime::parseSmtpAddress(config.api.submit.substr(5)),
-                            {.connections = static_cast<std::size_t>(config.api.submit_connections),
-                             .greeting_timeout = std::chrono::seconds(10),
-                             .timeout = std::chrono::seconds(120),
-                             .max_idle = std::chrono::seconds(240)});
+  Submitter submitter(*runtime::parseSmtpAddress(config.api.submit.substr(5)),
+                      {.connections = static_cast<std::size_t>(config.api.submit_connections),
+                       .greeting_timeout = std::chrono::seconds(10),
+                       .timeout = std::chrono::seconds(120),
+                       .max_idle = std::chrono::seconds(240)});
   api::RequestLimits limits;
   limits.max_body_bytes = config.api.max_body_bytes;
   limits.max_recipients = static_cast<std::size_t>(config.api.max_recipients);
   limits.max_batch = static_cast<std::size_t>(config.api.max_batch);
   const std::string domain = config.api.message_id_domain.empty() ? hostName() : config.api.message_id_domain;
-  apid::ApiHandler handler({limits, domain, static_cast<std::size_t>(config.api.submit_connections)}, pool, submitter, metrics);
-  const apid::ExchangeOptions exchange{config.api.timeout_seconds, config.api.max_body_bytes};
+  ApiHandler handler({limits, domain, static_cast<std::size_t>(config.api.submit_connections)}, pool, submitter, metrics);
+  const ExchangeOptions exchange{config.api.timeout_seconds, config.api.max_body_bytes};
 
   runtime::ConnectionServer server(
       *listener, {.max_connections = config.api.max_connections, .drain_limit = std::chrono::seconds(30), .cut_reads_on_drain = true},
       {.serve =
            [&](int fd) {
-             apid::serveHttpConnection(
-                 fd, exchange, [&](const apid::HttpRequest& request) { return handler.handle(request); },
+             serveHttpConnection(
+                 fd, exchange, [&](const HttpRequest& request) { return handler.handle(request); },
                  [&](int status, const std::string& path, const std::string& message) {
                    return handler.transportError(status, path, message);
                  });
@@ -89,8 +89,13 @@ int main(int argc, char** argv) {
        .overran = {}});
   const auto signal_waiter = daemon.stopOnSignal("finishing the requests in flight", [&server] { server.stop(); });
   daemon.ready(fmt::format("listening on {}, submitting to {}{}", config.api.listen, config.api.submit,
-                           (*metrics_server)->enabled() ? fmt::format(", metrics on port {}", (*metrics_server)->port()) : ""));
+                           (*metrics_server)->startedNote()));
   server.run();
-  log::info("stopped");
   return 0;
+}
+
+}  // namespace waybill::apid
+
+int main(int argc, char** argv) {
+  return waybill::runtime::runDaemon(waybill::apid::kProgram, argc, argv, waybill::apid::serve);
 }
