@@ -45,13 +45,6 @@ class SocketStream {
     ec = {};
     return 0;
   }
-  template <class Buffers>
-  std::size_t read_some(const Buffers& buffers) {
-    beast::error_code ec;
-    const std::size_t n = read_some(buffers, ec);
-    if (ec) throw beast::system_error(ec);
-    return n;
-  }
 
   template <class Buffers>
   std::size_t write_some(const Buffers& buffers, beast::error_code& ec) {
@@ -72,15 +65,24 @@ class SocketStream {
     ec = {};
     return total;
   }
+  // The throwing forms the stream concepts ask for (Beast's calls here pass an error_code).
+  template <class Buffers>
+  std::size_t read_some(const Buffers& buffers) {
+    return orThrow([&](beast::error_code& ec) { return read_some(buffers, ec); });
+  }
   template <class Buffers>
   std::size_t write_some(const Buffers& buffers) {
-    beast::error_code ec;
-    const std::size_t n = write_some(buffers, ec);
-    if (ec) throw beast::system_error(ec);
-    return n;
+    return orThrow([&](beast::error_code& ec) { return write_some(buffers, ec); });
   }
 
  private:
+  template <class Call>
+  static std::size_t orThrow(Call call) {
+    beast::error_code ec;
+    const std::size_t n = call(ec);
+    if (ec) throw beast::system_error(ec);
+    return n;
+  }
   static beast::error_code failure() {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return asio::error::timed_out;
     return {errno, boost::system::system_category()};
