@@ -179,7 +179,10 @@ def test_a_daemon_killed_mid_message_gives_75_and_nothing_is_lost(ds: DaemonStac
     finally:
         blocker.rollback()
         blocker.close()
-    assert ds.events(rid) == []  # the killed transaction never committed
+    # The killed daemon's transaction never commits (it had no COMMIT). Postfix may already have
+    # retried the message meanwhile (the stale socket makes the client run the one-shot program,
+    # which waited on the same lock): that retry's event is the one allowed here.
+    assert len(ds.events(rid)) <= 1
     ds.start_daemon()
     ds.postfix.flush()
     ds.wait_stored(rid)
