@@ -171,7 +171,8 @@ def test_smtp_and_sendmail_mail_is_tracked_signed_and_recorded(host: SystemdCont
 def test_http_api_sends_through_its_socket_activated_unit(host: SystemdContainer) -> None:
     """waybill-apid under its unit (socket-activated on 127.0.0.1:8026, its own user and role):
     a message posted with a key goes through Postfix and the milter to the sink, signed and tracked."""
-    key = host.sh("waybill api-keys create --name systemd --sender-domain sender.example").split()[-1]
+    # The operator runs it as the schema owner (peer authentication as the Unix user waybill).
+    key = host.sh("runuser -u waybill -- waybill api-keys create --name systemd --sender-domain sender.example").split()[-1]
     post = textwrap.dedent("""\
         import json, sys, urllib.request
         body = json.dumps({"from": "App <app@sender.example>", "to": "api@dest.example", "subject": "by api",
