@@ -13,6 +13,8 @@
 #include "api/postmark_request.h"
 #include "api/sendgrid_request.h"
 #include "api_responses.h"
+#include "mail/address.h"
+#include "text/ascii_text.h"
 #include "openapi_document.h"
 #include "runtime/log.h"
 #include "store/api_idempotency_store.h"
@@ -34,10 +36,6 @@ std::string isoNow() {
   const auto now = Clock::now();
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06d}Z", fmt::gmtime(Clock::to_time_t(now)), micros);
-}
-
-std::string stripAngles(const std::string& id) {
-  return id.size() >= 2 && id.front() == '<' && id.back() == '>' ? id.substr(1, id.size() - 2) : id;
 }
 
 // What a submission that Postfix did not take answers.
@@ -119,16 +117,14 @@ void ApiHandler::lookUpRecipientIds(SendResult& result) {
     log::warning("message {}: sent, but its recipient ids cannot be read: {}", result.message_id, ids.error());
     return;
   }
-  result.recipient_ids = std::move(*ids);
   // The milter records every recipient it kept; one Postfix took but the milter did not keep is
   // on the suppression list (it has a `suppressed` event instead).
   for (auto& verdict : result.recipients) {
-    if (verdict.state != RecipientVerdict::State::Queued) continue;
-    std::string lower = verdict.address;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const bool kept = std::any_of(result.recipient_ids.begin(), result.recipient_ids.end(),
-                                  [&](const auto& id) { return id.first == lower; });
-    if (!kept) {
+    const std::string lower = toLower(verdict.address);
+    const auto recorded = std::find_if(ids->begin(), ids->end(), [&](const auto& id) { return id.first == lower; });
+    if (recorded != ids->end()) {
+      verdict.id = recorded->second;
+    } else if (verdict.state == RecipientVerdict::State::Queued) {
       verdict.state = RecipientVerdict::State::Suppressed;
       verdict.reply = "suppressed: not sent";
     }
@@ -151,7 +147,8 @@ SendResult ApiHandler::send(const api::Submission& submission, const store::ApiK
   if (!built) return invalid(built.error());
   SendResult result;
   result.message_id = built->message_id;
-  result.uuid = stripAngles(built->message_id).substr(0, stripAngles(built->message_id).find('@'));
+  const std::string bare_id = stripAngles(built->message_id);
+  result.uuid = bare_id.substr(0, bare_id.find('@'));
   result.submitted_at = isoNow();
   for (const auto& mailbox : submission.to) result.to.push_back(mailbox.address);
   const Submitted submitted = submitter_.submit(built->envelope_from, built->envelope_recipients, built->message);

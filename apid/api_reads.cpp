@@ -10,6 +10,7 @@
 #include "mail/address_syntax.h"
 #include "policy/suppression.h"
 #include "runtime/log.h"
+#include "text/ascii_text.h"
 #include "store/api_read_store.h"
 #include "store/suppression_store.h"
 #include "util/base64url.h"
@@ -35,11 +36,6 @@ HttpResponse problem(int status, std::string field, std::string message) {
 HttpResponse databaseAway(const std::string& error) {
   log::warning("cannot read for the API: {}", error);
   return problem(503, "", "the database cannot be read now, try again later");
-}
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
 }
 
 bool mayUse(const store::ApiKeyRow& key, const std::string& domain) {
@@ -71,20 +67,20 @@ Result<SuppressionTarget, HttpResponse> suppressionTarget(const Json& fields, co
   if (!recipient) return problem(422, "recipient", "is required");
   auto checked = parseMailbox(*recipient);
   if (!checked) return problem(422, "recipient", checked.error());
-  target.recipient = lower(*checked);
+  target.recipient = toLower(*checked);
   const auto domain = text("domain"), sender = text("sender");
   if (domain.has_value() == sender.has_value()) return problem(422, "domain", "give domain or sender (one of them)");
   if (domain) {
     auto parsed = parseDomain(*domain);
     if (!parsed) return problem(422, "domain", parsed.error());
     target.scope = "domain";
-    target.scope_value = lower(*parsed);
+    target.scope_value = toLower(*parsed);
     if (!mayUse(key, target.scope_value)) return problem(403, "domain", "is not one of the key's sender domains");
   } else {
     auto parsed = parseMailbox(*sender);
     if (!parsed) return problem(422, "sender", parsed.error());
     target.scope = "sender";
-    target.scope_value = lower(*parsed);
+    target.scope_value = toLower(*parsed);
     if (!mayUse(key, target.scope_value.substr(target.scope_value.rfind('@') + 1)))
       return problem(403, "sender", "is not in one of the key's sender domains");
   }
@@ -139,7 +135,7 @@ HttpResponse ApiReads::message(const std::string& uuid, const store::ApiKeyRow& 
   });
   if (!uuid_like) return problem(404, "id", "no such message");
   auto found = pool_.withConnection([&](PgConnection& conn) {
-    return store::messageWithTimeline(conn, lower(uuid) + "@" + message_id_domain_, key.sender_domains);
+    return store::messageWithTimeline(conn, toLower(uuid) + "@" + message_id_domain_, key.sender_domains);
   });
   if (!found) return databaseAway(found.error());
   if (!*found) return problem(404, "id", "no such message");
@@ -152,7 +148,7 @@ HttpResponse ApiReads::events(const std::string& query, const store::ApiKeyRow& 
   store::EventQuery wanted;
   wanted.domains = key.sender_domains;
   for (auto& [name, value] : *parameters) {
-    if (name == "recipient") wanted.recipient = lower(value);
+    if (name == "recipient") wanted.recipient = toLower(value);
     else if (name == "type") wanted.type = value;
     else if (name == "since") wanted.since = value;
     else if (name == "cursor") {
@@ -185,7 +181,7 @@ HttpResponse ApiReads::suppressions(const HttpRequest& request, const std::strin
   if (!parameters) return problem(400, "", parameters.error());
   if (request.method == "GET") {
     std::optional<std::string> recipient;
-    if (auto it = parameters->find("recipient"); it != parameters->end()) recipient = lower(it->second);
+    if (auto it = parameters->find("recipient"); it != parameters->end()) recipient = toLower(it->second);
     auto rows = pool_.withConnection([&](PgConnection& conn) { return store::listSuppressions(conn, recipient); });
     if (!rows) return databaseAway(rows.error());
     Json list = Json::array();

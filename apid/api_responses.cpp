@@ -1,7 +1,5 @@
 #include "api_responses.h"
 
-#include <cctype>
-
 #include <nlohmann/json.hpp>
 
 namespace waybill::apid {
@@ -30,13 +28,9 @@ const char* stateName(RecipientVerdict::State state) {
 Json nativeRecipients(const SendResult& result) {
   Json list = Json::array();
   for (const auto& verdict : result.recipients) {
-    Json entry = {{"to", verdict.address}, {"message_id", result.message_id}, {"status", stateName(verdict.state)},
-                  {"id", nullptr}};
+    Json entry = {{"to", verdict.address}, {"message_id", result.message_id}, {"status", stateName(verdict.state)}};
+    entry["id"] = verdict.id.empty() ? Json(nullptr) : Json(verdict.id);
     if (verdict.state != RecipientVerdict::State::Queued) entry["reply"] = verdict.reply;
-    std::string lower = verdict.address;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (const auto& [address, id] : result.recipient_ids)
-      if (address == lower) entry["id"] = id;
     list.push_back(std::move(entry));
   }
   return list;

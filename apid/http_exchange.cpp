@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include "text/ascii_text.h"
+
 namespace waybill::apid {
 namespace {
 
@@ -164,9 +166,8 @@ void serveHttpConnection(int fd, const ExchangeOptions& options, const std::func
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
     for (const auto& field : message) {
-      std::string name(field.name_string());
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      request.headers[name] = std::string(field.value());
+      request.headers[toLower(std::string_view(field.name_string().data(), field.name_string().size()))] =
+          std::string(field.value());
     }
     request.body = message.body();
     const bool keep_alive = message.keep_alive();

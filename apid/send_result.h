@@ -20,8 +20,7 @@ struct SendResult {
   std::string uuid;            // its left side: Postmark's MessageID, SendGrid's X-Message-Id
   std::string submitted_at;    // ISO 8601, UTC
   std::vector<std::string> to;  // the To addresses, as Postmark's answer repeats them
-  std::vector<RecipientVerdict> recipients;
-  std::vector<std::pair<std::string, std::string>> recipient_ids;  // address -> recipient id (recorded by the milter)
+  std::vector<RecipientVerdict> recipients;  // with their recipient ids once read back
 
   bool sent() const { return status == 202; }
   static SendResult error(int status, int postmark_code, std::string field, std::string message) {

@@ -9,7 +9,7 @@ using State = RecipientVerdict::State;
 
 std::vector<RecipientVerdict> unsent(const std::vector<std::string>& recipients) {
   std::vector<RecipientVerdict> verdicts;
-  for (const auto& address : recipients) verdicts.push_back({address, State::NotSent, {}});
+  for (const auto& address : recipients) verdicts.push_back({address, State::NotSent, {}, {}});
   return verdicts;
 }
 
@@ -32,7 +32,7 @@ Submitted judge(const runtime::SmtpOutcome& outcome, const std::vector<std::stri
     const runtime::SmtpReply& reply = outcome.recipients.at(i);
     const State state = reply.positive() ? State::Queued : reply.temporary() ? State::Deferred : State::Refused;
     any_deferred = any_deferred || state == State::Deferred;
-    result.recipients.push_back({recipients[i], state, reply.line()});
+    result.recipients.push_back({recipients[i], state, reply.line(), {}});
   }
   if (outcome.queued()) {
     result.outcome = Submitted::Outcome::Queued;

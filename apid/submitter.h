@@ -32,6 +32,7 @@ struct RecipientVerdict {
   std::string address;
   State state = State::NotSent;
   std::string reply;  // Postfix's answer, as one line
+  std::string id;     // recipients.id, once read back from what the milter recorded
 };
 
 struct Submitted {

@@ -18,7 +18,7 @@ SendResult sentTo(std::vector<RecipientVerdict> recipients) {
   result.submitted_at = "2026-12-02T10:00:00.000000Z";
   for (const auto& r : recipients) result.to.push_back(r.address);
   result.recipients = std::move(recipients);
-  result.recipient_ids = {{"ann@x.example", "11111111-1111-4111-8111-111111111111"}};
+  if (!result.recipients.empty()) result.recipients[0].id = "11111111-1111-4111-8111-111111111111";
   return result;
 }
 
@@ -37,13 +37,13 @@ TEST(ApiResponses, DialectFollowsThePath) {
 }
 
 TEST(ApiResponses, NativeNamesEachRecipientWithItsIdAndVerdict) {
-  auto response = singleResponse(Dialect::Native, sentTo({{"Ann@x.example", State::Queued, "250 ok"},
-                                                           {"gone@x.example", State::Refused, "550 5.7.1 suppressed"}}));
+  auto response = singleResponse(Dialect::Native, sentTo({{"Ann@x.example", State::Queued, "250 ok", {}},
+                                                           {"gone@x.example", State::Refused, "550 5.7.1 suppressed", {}}}));
   EXPECT_EQ(response.status, 202);
   const Json body = Json::parse(response.body);
   EXPECT_EQ(body["message_id"], "<5d0c-uuid@api.example>");
   ASSERT_EQ(body["recipients"].size(), 2u);
-  EXPECT_EQ(body["recipients"][0]["id"], "11111111-1111-4111-8111-111111111111");  // matched case-blind
+  EXPECT_EQ(body["recipients"][0]["id"], "11111111-1111-4111-8111-111111111111");  // as the handler read it back
   EXPECT_EQ(body["recipients"][0]["status"], "accepted");
   EXPECT_FALSE(body["recipients"][0].contains("reply"));
   EXPECT_TRUE(body["recipients"][1]["id"].is_null());
@@ -52,7 +52,7 @@ TEST(ApiResponses, NativeNamesEachRecipientWithItsIdAndVerdict) {
 }
 
 TEST(ApiResponses, PostmarkAnswersItsFieldsAndErrorCodes) {
-  auto ok = singleResponse(Dialect::Postmark, sentTo({{"ann@x.example", State::Queued, ""}, {"b@x.example", State::Queued, ""}}));
+  auto ok = singleResponse(Dialect::Postmark, sentTo({{"ann@x.example", State::Queued, "", {}}, {"b@x.example", State::Queued, "", {}}}));
   EXPECT_EQ(ok.status, 200);
   const Json body = Json::parse(ok.body);
   EXPECT_EQ(body["To"], "ann@x.example, b@x.example");
@@ -71,7 +71,7 @@ TEST(ApiResponses, PostmarkAnswersItsFieldsAndErrorCodes) {
 }
 
 TEST(ApiResponses, BatchesAnswerItemByItem) {
-  std::vector<SendResult> items{sentTo({{"ann@x.example", State::Queued, ""}}),
+  std::vector<SendResult> items{sentTo({{"ann@x.example", State::Queued, "", {}}}),
                                 SendResult::error(422, 300, "to", "not an address")};
   const Json postmark = Json::parse(batchResponse(Dialect::Postmark, items).body);
   ASSERT_TRUE(postmark.is_array());
@@ -85,7 +85,7 @@ TEST(ApiResponses, BatchesAnswerItemByItem) {
 }
 
 TEST(ApiResponses, SendGridIs202WithTheMessageIdOrItsErrorList) {
-  auto ok = sendGridResponse({sentTo({{"ann@x.example", State::Queued, ""}})});
+  auto ok = sendGridResponse({sentTo({{"ann@x.example", State::Queued, "", {}}})});
   EXPECT_EQ(ok.status, 202);
   EXPECT_TRUE(ok.body.empty());
   ASSERT_NE(header(ok, "X-Message-Id"), nullptr);
