@@ -11,7 +11,9 @@
 #include <cerrno>
 #include <chrono>
 
+#include "runtime/log.h"
 #include "text/ascii_text.h"
+#include "tls_connection.h"
 
 namespace waybill::apid {
 namespace {
@@ -121,7 +123,8 @@ std::string pathOf(beast::string_view target) {
   return text.substr(0, text.find('?'));
 }
 
-bool write(SocketStream& stream, const HttpResponse& answer, bool keep_alive) {
+template <class Stream>
+bool write(Stream& stream, const HttpResponse& answer, bool keep_alive) {
   http::response<http::string_body> response{static_cast<http::status>(answer.status), 11};
   if (!answer.content_type.empty()) response.set(http::field::content_type, answer.content_type);
   for (const auto& [name, value] : answer.headers) response.set(name, value);
@@ -133,12 +136,11 @@ bool write(SocketStream& stream, const HttpResponse& answer, bool keep_alive) {
   return !ec;
 }
 
-}  // namespace
-
-void serveHttpConnection(int fd, const ExchangeOptions& options, const std::function<HttpResponse(const HttpRequest&)>& handle,
-                         const TransportError& transport_error) {
-  setTimeouts(fd, options.timeout_seconds);
-  SocketStream stream(fd);
+// Requests on `stream` until the client is done. An answer sent before the whole request was
+// read ends the connection: true then, so the caller lingers before closing.
+template <class Stream>
+bool serveRequests(Stream& stream, const ExchangeOptions& options, const std::function<HttpResponse(const HttpRequest&)>& handle,
+                   const TransportError& transport_error) {
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
@@ -146,7 +148,7 @@ void serveHttpConnection(int fd, const ExchangeOptions& options, const std::func
     parser.body_limit(options.max_body_bytes);
     beast::error_code ec;
     http::read(stream, buffer, parser, ec);
-    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::timed_out) return;
+    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::timed_out) return false;
     if (ec) {
       const std::string path = parser.is_header_done() ? pathOf(parser.get().target()) : std::string();
       if (ec == http::error::body_limit)
@@ -157,9 +159,8 @@ void serveHttpConnection(int fd, const ExchangeOptions& options, const std::func
       else if (ec != http::error::partial_message)
         write(stream, transport_error(400, path, "malformed HTTP request: " + ec.message()), false);
       else
-        return;
-      lingerAndClose(fd);
-      return;
+        return false;
+      return true;
     }
     const auto& message = parser.get();
     HttpRequest request;
@@ -171,8 +172,28 @@ void serveHttpConnection(int fd, const ExchangeOptions& options, const std::func
     }
     request.body = message.body();
     const bool keep_alive = message.keep_alive();
-    if (!write(stream, handle(request), keep_alive) || !keep_alive) return;
+    if (!write(stream, handle(request), keep_alive) || !keep_alive) return false;
   }
+}
+
+}  // namespace
+
+void serveHttpConnection(int fd, const ExchangeOptions& options, const std::function<HttpResponse(const HttpRequest&)>& handle,
+                         const TransportError& transport_error) {
+  setTimeouts(fd, options.timeout_seconds);
+  bool linger = false;
+  if (options.tls == nullptr) {
+    SocketStream stream(fd);
+    linger = serveRequests(stream, options, handle, transport_error);
+  } else {
+    TlsSession session(options.tls, fd);
+    if (!session.established()) {
+      log::debug("TLS handshake failed: {}", session.failure());
+      return;
+    }
+    linger = serveRequests(session, options, handle, transport_error);
+  }  // the TLS session's close_notify goes out before the lingering close
+  if (linger) lingerAndClose(fd);
 }
 
 }  // namespace waybill::apid

@@ -1,7 +1,10 @@
 // HTTP/1.1 for waybill-apid on Boost.Beast, one connection per thread (runtime::ConnectionServer
 // bounds them): requests are read with header and body limits, each is answered by the handler,
-// keep-alive until the client closes, stays silent past api.timeout, or the daemon drains.
+// keep-alive until the client closes, stays silent past api.timeout, or the daemon drains. Over
+// TLS when the options carry a context (tls_connection.h).
 #pragma once
+
+#include <openssl/types.h>
 
 #include <cstdint>
 #include <functional>
@@ -33,6 +36,7 @@ struct HttpResponse {
 struct ExchangeOptions {
   int timeout_seconds = 30;
   std::uint64_t max_body_bytes = 10u << 20;
+  SSL_CTX* tls = nullptr;  // set: the connection speaks TLS (the caller keeps the context alive)
 };
 
 // What the connection answers by itself: a body over the limit (413), headers too large (431),

@@ -5,8 +5,8 @@
 // message in its queue; Postfix down or tempfailing is 503 with Retry-After.
 //
 // SECURITY: every request needs a live API key (`waybill api-keys create`, stored hashed); a key
-// sends only as its sender domains. Listen on loopback or behind a TLS proxy: keys travel in the
-// clear otherwise. Needs the database (keys, recipient ids) and Postfix's SMTP port; nothing else.
+// sends only as its sender domains. Keys travel in the clear unless api.tls_cert/tls_key are set
+// (or a TLS proxy is in front). Needs the database (keys, recipient ids) and Postfix's SMTP port.
 // DIAGNOSTICS: syslog facility mail (and stderr), one line per message; /metrics on api.metrics_listen.
 #include <fmt/format.h>
 #include <sys/socket.h>
@@ -21,9 +21,11 @@
 #include "runtime/log.h"
 #include "runtime/metrics_server.h"
 #include "runtime/smtp_client.h"
+#include "runtime/snapshot.h"
 #include "runtime/stream_listener.h"
 #include "store/connection_pool.h"
 #include "submitter.h"
+#include "tls_connection.h"
 
 namespace {
 
@@ -31,9 +33,18 @@ constexpr std::string_view kBusy =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nContent-Length: 57\r\n"
     "Connection: close\r\n\r\n{\"error\":{\"status\":503,\"message\":\"too many connections\"}}";
 
-waybill::Status submitAddressUsable(const waybill::Config& config) {
+using TlsContext = std::shared_ptr<const waybill::apid::TlsServerContext>;
+
+// Nothing when api.tls_cert is unset.
+waybill::Result<TlsContext> loadTls(const waybill::Config& config) {
+  if (config.api.tls_cert.empty()) return TlsContext();
+  return waybill::apid::TlsServerContext::load(config.api.tls_cert, config.api.tls_key);
+}
+
+waybill::Status usable(const waybill::Config& config) {
   if (auto address = waybill::runtime::parseSmtpAddress(config.api.submit.substr(5)); !address)
     return waybill::makeError("option 'api.submit': " + address.error());
+  if (auto tls = loadTls(config); !tls) return waybill::makeError(tls.error());
   return {};
 }
 
@@ -49,10 +60,23 @@ namespace waybill::apid {
 
 const runtime::DaemonProgram kProgram{"waybill-apid",
                                       "HTTP submission API: Waybill's own, Postmark- and SendGrid-compatible.",
-                                      {.database = true, .check = submitAddressUsable}};
+                                      {.database = true, .check = usable}};
 
-// SIGHUP: the configuration is read and checked again (the log level changes).
+// SIGHUP: the configuration is read and checked again (the log level changes), and the TLS
+// certificate and key are loaded again for the connections that come after.
 int serve(runtime::Daemon& daemon, const Config& config) {
+  auto tls_first = loadTls(config);
+  if (!tls_first) return daemon.fail(tls_first.error());
+  runtime::Snapshot<TlsServerContext> tls(*tls_first);
+  const bool speaks_tls = *tls_first != nullptr;
+  daemon.onReload([&tls, speaks_tls](const std::shared_ptr<const Config>& fresh) -> Result<std::string> {
+    auto loaded = loadTls(*fresh);
+    if (!loaded) return makeError(loaded.error());
+    if ((*loaded != nullptr) != speaks_tls) return makeError("option 'api.tls_cert': turning TLS on or off needs a restart");
+    if (!speaks_tls) return std::string("nothing else");
+    tls.set(*loaded);
+    return fmt::format("the TLS certificate {}", fresh->api.tls_cert);
+  });
   auto listener = runtime::listenOn(config.api.listen, {.option = "api.listen", .program = "waybill-apid", .unix_mode = 0660});
   if (!listener) return daemon.fail(listener.error());
   ApiMetrics metrics;
@@ -77,19 +101,25 @@ int serve(runtime::Daemon& daemon, const Config& config) {
       *listener, {.max_connections = config.api.max_connections, .drain_limit = std::chrono::seconds(30), .cut_reads_on_drain = true},
       {.serve =
            [&](int fd) {
+             const auto context = tls.get();  // kept for the whole connection, across a reload
+             ExchangeOptions options = exchange;
+             options.tls = context ? context->get() : nullptr;
              serveHttpConnection(
-                 fd, exchange, [&](const HttpRequest& request) { return handler.handle(request); },
+                 fd, options, [&](const HttpRequest& request) { return handler.handle(request); },
                  [&](int status, const std::string& path, const std::string& message) {
                    return handler.transportError(status, path, message);
                  });
            },
-       .refuse = [](int fd, std::size_t) { (void)::send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL | MSG_DONTWAIT); },
+       // Over TLS the refusal is the bare close: plain bytes would be garbage to the client.
+       .refuse = [speaks_tls](int fd, std::size_t) {
+         if (!speaks_tls) (void)::send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+       },
        .counted = {},
        .draining = {},
        .overran = {}});
   const auto signal_waiter = daemon.stopOnSignal("finishing the requests in flight", [&server] { server.stop(); });
-  daemon.ready(fmt::format("listening on {}, submitting to {}{}", config.api.listen, config.api.submit,
-                           (*metrics_server)->startedNote()));
+  daemon.ready(fmt::format("listening on {}{}, submitting to {}{}", config.api.listen, speaks_tls ? " (TLS)" : "",
+                           config.api.submit, (*metrics_server)->startedNote()));
   server.run();
   return 0;
 }

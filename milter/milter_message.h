@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "mail/message_metadata.h"
 #include "mime/body_spool.h"
 #include "util/uuid.h"
 
@@ -50,6 +51,7 @@ struct MilterMessage {
   std::vector<Uuid> recipient_ids;
   TrackMode track_mode = TrackMode::All;
   std::vector<std::string> tags;
+  mail::Metadata metadata;  // X-Waybill-Metadata
   std::string message_id_header;
   std::vector<HeaderEdit> header_edits;
   std::optional<std::string> quarantine_reason;  // set: Postfix puts the message on hold

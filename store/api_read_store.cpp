@@ -22,7 +22,7 @@ Result<std::optional<std::string>> messageWithTimeline(PgConnection& conn, const
                                                         const std::vector<std::string>& domains) {
   auto rows = conn.exec(std::string(R"SQL(
 SELECT jsonb_build_object(
-  'message_id', '<' || m.message_id_header || '>', 'from', m.from_header, 'subject', m.subject, 'tags', to_jsonb(m.tags),
+  'message_id', '<' || m.message_id_header || '>', 'from', m.from_header, 'subject', m.subject, 'tags', to_jsonb(m.tags), 'metadata', m.metadata,
   'created_at', to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
   'recipients', coalesce((
     SELECT jsonb_agg(jsonb_build_object(

@@ -12,7 +12,7 @@
 
 namespace waybill::store {
 
-// A JSON object: {"message_id", "from", "subject", "tags", "created_at", "recipients": [{"id", "to",
+// A JSON object: {"message_id", "from", "subject", "tags", "metadata", "created_at", "recipients": [{"id", "to",
 // "status", "status_detail", "events": [{"type", "occurred_at", "details"}]}]}; nullopt when there
 // is no such message the key may see.
 Result<std::optional<std::string>> messageWithTimeline(PgConnection& conn, const std::string& message_id_header,

@@ -15,9 +15,9 @@ const std::string& insertAcceptedStatement() {
   static const std::string sql = R"SQL(
 WITH message AS (
   INSERT INTO messages (id, queue_id, message_id_header, envelope_sender, from_header, subject,
-                        tags, track_mode, submitted_via, client_address, size_bytes)
+                        tags, track_mode, submitted_via, client_address, size_bytes, metadata)
   SELECT $1::uuid, $2, $3, $4, $5, $6, ARRAY(SELECT jsonb_array_elements_text($7::jsonb)),
-         $8, $9, $10, $11::bigint
+         $8, $9, $10, $11::bigint, $15::jsonb
   ON CONFLICT (id) DO NOTHING
   RETURNING id),
 rcpt AS (
@@ -52,7 +52,7 @@ Result<bool> recordAccepted(PgConnection& conn, const AcceptedMessage& message) 
       message.from_header, message.subject, dump(tags), message.track_mode,
       std::string(message.via_smtp ? "smtp" : "sendmail"), message.client_address,
       std::to_string(message.size_bytes), dump(recipients), message.links_recipient.toString(),
-      dump(message.link_urls)});
+      dump(message.link_urls), mail::metadataJson(message.metadata)});
   if (!result) return makeError(result.error());
   return result->rows() == 1 && result->get(0, 0) == "1";
 }

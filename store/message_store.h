@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mail/message_metadata.h"
 #include "store/pg_connection.h"
 #include "util/result.h"
 #include "util/uuid.h"
@@ -25,6 +26,7 @@ struct AcceptedMessage {
   std::string from_header;
   std::string subject;
   std::vector<std::string> tags;
+  mail::Metadata metadata;
   std::string track_mode;  // all | opens | clicks | none
   bool via_smtp = true;
   std::string client_address;

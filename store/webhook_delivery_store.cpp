@@ -57,7 +57,8 @@ constexpr const char* kPending = R"(
 SELECT d.seq, s.id, s.type,
        to_char(s.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
        s.message_id, s.recipient_id, s.recipient, s.sender, s.url, s.ip, s.user_agent, s.machine,
-       s.machine_reason, s.details::text, d.attempts, floor(extract(epoch FROM d.first_failure_at))::bigint
+       s.machine_reason, s.details::text, d.attempts, floor(extract(epoch FROM d.first_failure_at))::bigint,
+       array_to_json(s.tags)::text, s.metadata::text
 FROM (SELECT * FROM webhook_deliveries w WHERE endpoint = $1 AND status = 'pending'
         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint = w.endpoint AND p.status = 'parked'
                         AND p.recipient_key = w.recipient_key)
@@ -122,6 +123,8 @@ webhook::WebhookEvent eventFromRow(const PgResult& rows, int row) {
   event.machine = rows.get(row, 11) == "t";
   event.machine_reason = optionalColumn(rows, row, 12);
   event.details_json = rows.get(row, 13);
+  event.tags_json = optionalColumn(rows, row, 16);
+  event.metadata_json = optionalColumn(rows, row, 17);
   return event;
 }
 

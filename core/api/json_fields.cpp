@@ -7,6 +7,7 @@
 #include "mail/address.h"
 #include "mail/address_syntax.h"
 #include "mail/message_builder.h"
+#include "mail/message_metadata.h"
 
 namespace waybill::api {
 namespace {
@@ -250,7 +251,8 @@ Check checkSubmission(const Submission& submission, const RequestLimits& limits,
   if (submission.attachments.size() > limits.max_attachments)
     return fieldError(names.attachments, fmt::format("more than {} attachments", limits.max_attachments));
   if (submission.metadata.size() > limits.max_metadata)
-    return fieldError("metadata", fmt::format("more than {} entries", limits.max_metadata));
+    return fieldError(names.metadata, fmt::format("more than {} entries", limits.max_metadata));
+  if (auto problem = mail::metadataProblem(submission.metadata)) return fieldError(names.metadata, *problem);
   return std::nullopt;
 }
 

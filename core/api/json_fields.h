@@ -98,6 +98,7 @@ struct SubmissionFieldNames {
   std::string tags;
   std::string headers;
   std::string attachments;
+  std::string metadata;    // "metadata", "Metadata", "custom_args"
 };
 Check checkSubmission(const Submission& submission, const RequestLimits& limits, const SubmissionFieldNames& names);
 

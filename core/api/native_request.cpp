@@ -102,7 +102,7 @@ FieldResult<Submission> readNativeMessage(const Json& message, const RequestLimi
   }
   if (auto bad = readContent(message, submission)) return *bad;
   if (auto bad = readExtras(message, limits, submission)) return *bad;
-  if (auto bad = checkSubmission(submission, limits, {"to", "text", "tags", "headers", "attachments"})) return *bad;
+  if (auto bad = checkSubmission(submission, limits, {"to", "text", "tags", "headers", "attachments", "metadata"})) return *bad;
   return submission;
 }
 

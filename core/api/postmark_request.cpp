@@ -114,7 +114,7 @@ FieldResult<Submission> readPostmarkMessage(const Json& message, PostmarkEndpoin
   if (auto bad = readAddressList(message, "ReplyTo", submission.reply_to)) return *bad;
   if (auto bad = readBody(message, endpoint, submission)) return *bad;
   if (auto bad = readExtras(message, limits, submission)) return *bad;
-  if (auto bad = checkSubmission(submission, limits, {"To", "TextBody", "Tag", "Headers", "Attachments"})) return *bad;
+  if (auto bad = checkSubmission(submission, limits, {"To", "TextBody", "Tag", "Headers", "Attachments", "Metadata"})) return *bad;
   return submission;
 }
 

@@ -137,7 +137,7 @@ FieldResult<Submission> readPersonalization(const Json& item, const std::string&
     if (auto bad = readStringMap(*custom_args, fieldPath(path, "custom_args"), limits.max_metadata, message.metadata)) return *bad;
   if (auto bad = readObjectText(item, "dynamic_template_data", path, message.template_data)) return *bad;
   if (auto bad = readSendAt(item, path, message)) return *bad;
-  if (auto bad = checkSubmission(message, limits, {fieldPath(path, "to"), "content", "categories", "headers", "attachments"}))
+  if (auto bad = checkSubmission(message, limits, {fieldPath(path, "to"), "content", "categories", "headers", "attachments", "custom_args"}))
     return *bad;
   return message;
 }

@@ -16,6 +16,8 @@ void addApiOptions(po::options_description& desc) {
       ("api.submit", po::value<std::string>()->default_value(d.submit), "where waybill-apid hands mail to Postfix: smtp:HOST:PORT")
       ("api.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)")
       ("api.message_id_domain", po::value<std::string>()->default_value(""), "domain of the Message-IDs waybill-apid assigns (default: the host name)")
+      ("api.tls_cert", po::value<std::string>()->default_value(""), "PEM certificate chain: with api.tls_key, waybill-apid speaks HTTPS")
+      ("api.tls_key", po::value<std::string>()->default_value(""), "PEM private key of api.tls_cert")
       ("api.submit_connections", po::value<int>()->default_value(d.submit_connections), "persistent SMTP connections to Postfix")
       ("api.max_connections", po::value<int>()->default_value(d.max_connections), "HTTP clients served at once; more are answered 503")
       ("api.timeout", po::value<int>()->default_value(d.timeout_seconds), "seconds before an idle or slow HTTP client is dropped")
@@ -29,6 +31,11 @@ Status buildApi(const po::variables_map& vm, ApiConfig& api) {
   api.listen = vm["api.listen"].as<std::string>();
   api.submit = vm["api.submit"].as<std::string>();
   api.message_id_domain = vm["api.message_id_domain"].as<std::string>();
+  api.tls_cert = vm["api.tls_cert"].as<std::string>();
+  api.tls_key = vm["api.tls_key"].as<std::string>();
+  if (api.tls_cert.empty() != api.tls_key.empty())
+    return makeError(api.tls_cert.empty() ? "option 'api.tls_cert': required with api.tls_key"
+                                          : "option 'api.tls_key': required with api.tls_cert");
   api.submit_connections = vm["api.submit_connections"].as<int>();
   api.max_connections = vm["api.max_connections"].as<int>();
   api.timeout_seconds = vm["api.timeout"].as<int>();

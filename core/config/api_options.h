@@ -15,6 +15,8 @@ struct ApiConfig {
   std::string submit = "smtp:127.0.0.1:25";  // Postfix's SMTP listener, on loopback
   std::string metrics_listen;                // Prometheus /metrics on loopback HOST:PORT; empty: off
   std::string message_id_domain;             // right side of the Message-IDs it assigns; empty: host name
+  std::string tls_cert;                      // PEM certificate chain; with tls_key, the listener speaks TLS
+  std::string tls_key;                       // PEM private key of tls_cert
   int submit_connections = 8;                // persistent SMTP connections to Postfix
   int max_connections = 256;                 // HTTP clients at once; more get 503
   int timeout_seconds = 30;                  // an idle or slow client is dropped after this

@@ -9,6 +9,7 @@
 
 #include "mail/address.h"
 #include "mail/message_builder_headers.h"
+#include "mail/message_metadata.h"
 #include "mime/transfer_encoding.h"
 #include "util/utc_time.h"
 
@@ -186,14 +187,6 @@ std::string rfc3339(std::chrono::system_clock::time_point when) {
   return formatUtcTime(std::chrono::system_clock::to_time_t(when), kRfc3339Utc);
 }
 
-// Base64 in 76-character pieces joined by spaces, so the header folds; the milter's decoder
-// skips the whitespace.
-std::string foldableBase64(std::string_view bytes) {
-  std::string encoded = mime::encodeBase64(bytes, " ");
-  while (!encoded.empty() && encoded.back() == ' ') encoded.pop_back();
-  return encoded;
-}
-
 const char* trackMode(bool opens, bool clicks) {
   if (opens && clicks) return "all";
   if (opens) return "opens";
@@ -256,6 +249,10 @@ api::Check controlHeaders(const api::Submission& submission, const BuildContext&
     }
     if (!writer.add("X-Waybill-Tags", tags)) return fieldError("tags", "a tag is too long for a header line");
   }
+  if (!submission.metadata.empty()) {
+    if (auto problem = metadataProblem(submission.metadata)) return fieldError("metadata", *problem);
+    writer.add("X-Waybill-Metadata", encodeMetadataHeader(submission.metadata));
+  }
   if (submission.send_at) writer.add("X-Waybill-Send-At", rfc3339(*submission.send_at));
   if (submission.track_opens || submission.track_clicks)
     writer.add("X-Waybill-Track", trackMode(submission.track_opens.value_or(context.default_track_opens),
@@ -264,7 +261,7 @@ api::Check controlHeaders(const api::Submission& submission, const BuildContext&
     const api::CustomHeader probe{"X-Template", *submission.template_name};
     if (customHeaderProblem(probe) || !writer.add("X-Waybill-Template", encodeUnstructured(*submission.template_name)))
       return fieldError("template", "the template name is not a one-line name");
-    if (submission.template_data) writer.add("X-Waybill-Template-Data", foldableBase64(*submission.template_data));
+    if (submission.template_data) writer.add("X-Waybill-Template-Data", mime::encodeFoldableBase64(*submission.template_data));
   }
   return std::nullopt;
 }

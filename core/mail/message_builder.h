@@ -8,7 +8,7 @@
 // encoded words (B, UTF-8, each at most 75 characters, never splitting a character); IDN domains
 // become A-labels. Lines end in CRLF. Bcc never appears in the headers: the envelope recipients
 // (to + cc + bcc, each once) come back apart. Tags, the schedule, tracking and the template become
-// the milter's control headers (X-Waybill-Tags, -Send-At, -Track, -Template, -Template-Data).
+// the milter's control headers (X-Waybill-Tags, -Metadata, -Send-At, -Track, -Template, -Template-Data).
 // Metadata has no control header yet: it stays in the Submission for the daemon to store.
 //
 //   BuildContext context{"mail.example.com", [&] { return uuid(); }, [] { return clock::now(); }};

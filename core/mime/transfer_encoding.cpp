@@ -200,4 +200,10 @@ std::string encodeBase64(std::string_view bytes, std::string_view eol) {
   return out;
 }
 
+std::string encodeFoldableBase64(std::string_view bytes) {
+  std::string encoded = encodeBase64(bytes, " ");
+  while (!encoded.empty() && encoded.back() == ' ') encoded.pop_back();
+  return encoded;
+}
+
 }  // namespace waybill::mime

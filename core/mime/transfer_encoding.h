@@ -27,5 +27,8 @@ std::string encodeQuotedPrintable(std::string_view text, std::string_view eol);
 std::string decodeBase64(std::string_view encoded);
 // 76 characters per line, each line ended by `eol`.
 std::string encodeBase64(std::string_view bytes, std::string_view eol);
+// Base64 in 76-character pieces joined by single spaces (no trailing space), for a header value
+// that folds; decodeBase64 skips the spaces.
+std::string encodeFoldableBase64(std::string_view bytes);
 
 }  // namespace waybill::mime

@@ -18,6 +18,13 @@ nlohmann::json toJson(const WebhookEvent& event) {
   // Text from the database is UTF-8 already; replace rather than throw on anything odd.
   auto details = nlohmann::json::parse(event.details_json, nullptr, /*allow_exceptions=*/false);
   out["details"] = details.is_discarded() ? nlohmann::json{{"raw", event.details_json}} : details;
+  const std::pair<const char*, const std::optional<std::string>*> message_fields[] = {
+      {"tags", &event.tags_json}, {"metadata", &event.metadata_json}};
+  for (const auto& [name, text] : message_fields) {
+    if (!*text) continue;
+    auto value = nlohmann::json::parse(**text, nullptr, /*allow_exceptions=*/false);
+    if (!value.is_discarded()) out[name] = std::move(value);
+  }
   return out;
 }
 

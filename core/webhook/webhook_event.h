@@ -27,10 +27,13 @@ struct WebhookEvent {
   bool machine = false;
   std::optional<std::string> machine_reason;
   std::string details_json = "{}";  // events.details, already JSON
+  // The message's tags (a JSON array) and metadata (a JSON object), for events of a message.
+  std::optional<std::string> tags_json;
+  std::optional<std::string> metadata_json;
 };
 
 // One event as a JSON object (absent columns are left out; details is embedded as JSON,
-// or as {"raw": text} if it does not parse).
+// or as {"raw": text} if it does not parse; tags and metadata are left out if they do not parse).
 std::string webhookEventJson(const WebhookEvent& event);
 // The request body for a batch.
 std::string webhookBody(const std::vector<WebhookEvent>& events);

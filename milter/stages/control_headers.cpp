@@ -14,6 +14,11 @@ StageStatus ControlHeadersStage::onEndOfMessage(MilterMessage& message) {
     message.track_mode = *mode;
   }
   if (const auto* tags = message.header("X-Waybill-Tags")) message.tags = splitList(*tags);
+  if (const auto* metadata = message.header("X-Waybill-Metadata")) {
+    auto parsed = mail::parseMetadataHeader(*metadata);
+    if (!parsed) return StageStatus::reject(parsed.error(), "5.6.0");
+    message.metadata = std::move(*parsed);
+  }
 
   std::set<std::string> control_names;
   for (const auto& field : message.headers) {

@@ -1,4 +1,4 @@
-// ControlHeadersStage: reads the X-Waybill-* headers an application may set (track mode, tags)
+// ControlHeadersStage: reads the X-Waybill-* headers an application may set (track mode, tags, metadata)
 // and removes every one of them, so nothing of Waybill's control channel leaves the host.
 #pragma once
 

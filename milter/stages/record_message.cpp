@@ -16,6 +16,7 @@ AcceptedMessage toAccepted(const MilterMessage& message) {
   if (const auto* from = message.header("From")) accepted.from_header = toValidUtf8(*from);
   if (const auto* subject = message.header("Subject")) accepted.subject = toValidUtf8(*subject);
   for (const auto& tag : message.tags) accepted.tags.push_back(toValidUtf8(tag));
+  accepted.metadata = message.metadata;  // checked as valid UTF-8 by the control-headers stage
   accepted.track_mode = trackModeName(message.track_mode);
   accepted.via_smtp = message.envelope.via_smtp;
   accepted.client_address = message.envelope.client_address;

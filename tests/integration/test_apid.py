@@ -11,6 +11,12 @@ import email.policy
 import http.client
 import json
 import re
+import shutil
+import signal
+import smtplib
+import socket
+import ssl
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +25,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "support"))
 from waybill_rig import Rig, free_port, wait_port, wait_until  # noqa: E402
 from waybill_stack import WaybillStack, milter_address  # noqa: E402
+from webhook_support import SECRET, Receiver  # noqa: E402
 
 SENDER_DOMAIN = "sender.example"
 PNG = bytes(range(256)) * 3 + b"\x89PNG\r\n\x1a\n"  # every byte value: a transfer encoding that mangles shows
@@ -28,8 +35,8 @@ PDF = b"%PDF-1.4\n" + bytes(range(255, -1, -1)) * 5
 class Api:
     """The daemon on loopback, with a live key for sender.example."""
 
-    def __init__(self, rig: Rig, stack: WaybillStack, port: int, metrics_port: int) -> None:
-        self.rig, self.stack, self.port, self.metrics_port = rig, stack, port, metrics_port
+    def __init__(self, rig: Rig, stack: WaybillStack, port: int, metrics_port: int, hooks: Receiver) -> None:
+        self.rig, self.stack, self.port, self.metrics_port, self.hooks = rig, stack, port, metrics_port, hooks
         self.key = self.create_key("app", SENDER_DOMAIN)
 
     def create_key(self, name: str, domain: str) -> str:
@@ -59,22 +66,27 @@ class Api:
 @pytest.fixture(scope="module")
 def api(bin_dir: Path):
     milter_port, port, metrics_port = free_port(), free_port(), free_port()
+    hooks = Receiver()
     with Rig(milters=[milter_address(milter_port)], non_smtpd_milters=[milter_address(milter_port)]) as rig:
-        tracking_port = free_port()
+        tracking_port, webhook_metrics_port = free_port(), free_port()
         stack = WaybillStack(rig, bin_dir, tracking_port=tracking_port, sections={
             "api": {"listen": f"127.0.0.1:{port}", "submit": f"smtp:127.0.0.1:{rig.postfix.smtp_port}",
                     "metrics_listen": f"127.0.0.1:{metrics_port}", "message_id_domain": "api.sender.example",
                     "max_body_size": "2M"},
             "trackd": {"listen": f"127.0.0.1:{tracking_port}", "spool_dir": str(rig.path("spool")),
                        "scanner_click_seconds": "0", "rate_limit": "0"},
-            "logd": {"log_file": str(rig.postfix.log_file), "poll_ms": "100"}})
+            "logd": {"log_file": str(rig.postfix.log_file), "poll_ms": "100"},
+            "webhooks": {"endpoint": f"app {hooks.url} events=accepted", "secret": SECRET,
+                         "metrics_listen": f"127.0.0.1:{webhook_metrics_port}"}})
         stack.migrate()
         stack.start_milter(milter_port)
-        for name in ("waybill-apid", "waybill-trackd", "waybill-logd"):
+        for name in ("waybill-apid", "waybill-trackd", "waybill-logd", "waybill-webhookd"):
             rig.spawn([stack.binary(name), "--config", str(stack.config)], name=name)
         wait_port(port)
         wait_port(tracking_port)
-        yield Api(rig, stack, port, metrics_port)
+        assert wait_until(lambda: rig.pg.query("SELECT enabled FROM webhook_state")[0][0], 10)
+        yield Api(rig, stack, port, metrics_port, hooks)
+    hooks.close()
 
 
 def header_text(value: str) -> str:
@@ -124,6 +136,65 @@ def test_native_message_reaches_every_recipient_once_with_its_parts(api: Api) ->
     assert len(set(links.values())) == 3  # tracked per recipient
     assert api.rig.pg.query("SELECT tags FROM messages WHERE message_id_header = %s", (message_id.strip("<>"),)) \
         == [(["invoice"],)]
+
+
+def accepted_hook(api: Api, address: str) -> dict:
+    def found():
+        with api.hooks.lock:
+            return [e for e in api.hooks.accepted if e.get("recipient") == address]
+    assert wait_until(lambda: len(found()) == 1, 30), f"no accepted webhook for {address}"
+    return found()[0]
+
+
+def test_tags_and_metadata_are_stored_read_back_and_in_webhooks(api: Api) -> None:
+    metadata = {"order": "A-1", "customer": "Zoë", "empty": ""}
+    sends = {
+        "native@rcpt.example": ("/v1/messages", {}, {
+            "from": "shop@sender.example", "to": "native@rcpt.example", "subject": "m", "text": "m",
+            "tags": ["invoice", "q4"], "metadata": metadata}),
+        "pm-meta@rcpt.example": ("/email", {"X-Postmark-Server-Token": api.key, "Authorization": ""}, {
+            "From": "shop@sender.example", "To": "pm-meta@rcpt.example", "Subject": "m", "TextBody": "m",
+            "Tag": "invoice", "Metadata": metadata}),
+        "sg-meta@rcpt.example": ("/v3/mail/send", {}, {
+            "personalizations": [{"to": [{"email": "sg-meta@rcpt.example"}], "custom_args": {"order": "A-1"}}],
+            "custom_args": {"customer": "Zoë", "empty": ""}, "categories": ["invoice"],
+            "from": {"email": "shop@sender.example"}, "subject": "m", "content": [{"type": "text/plain", "value": "m"}]}),
+    }
+    for address, (path, headers, message) in sends.items():
+        status, _, body = api.request("POST", path, message, headers=headers)
+        assert status in (200, 202), body
+        got = delivered_to(api, address)
+        assert not [name for name in got.keys() if name.lower().startswith("x-waybill")], got.keys()
+        [(tags, stored, message_id)] = api.rig.pg.query(
+            "SELECT m.tags, m.metadata, m.message_id_header FROM messages m JOIN recipients r ON r.message_id = m.id "
+            "WHERE r.address = %s", (address,))
+        assert stored == metadata and tags[0] == "invoice", (address, tags, stored)
+        hook = accepted_hook(api, address)
+        assert hook["metadata"] == metadata and hook["tags"] == tags, hook
+        status, _, shown = api.request("GET", f"/v1/messages/{message_id.split('@')[0]}")
+        assert status == 200 and shown["metadata"] == metadata and shown["tags"] == tags, shown
+
+    refused = api.request("POST", "/v1/messages", {
+        "from": "shop@sender.example", "to": "x@rcpt.example", "subject": "m", "text": "m",
+        "metadata": {"k" * 129: "v"}})
+    assert refused[0] == 422 and refused[2]["error"]["field"] == "metadata", refused
+
+
+def test_metadata_header_over_smtp_is_stored_and_malformed_metadata_is_refused(api: Api) -> None:
+    good = base64.b64encode(json.dumps({"source": "smtp"}).encode()).decode()
+    with smtplib.SMTP("127.0.0.1", api.rig.postfix.smtp_port, timeout=30) as smtp:
+        smtp.sendmail("shop@sender.example", ["smtp-meta@rcpt.example"],
+                      f"From: shop@sender.example\r\nTo: smtp-meta@rcpt.example\r\nSubject: s\r\n"
+                      f"X-Waybill-Metadata: {good}\r\n\r\nbody\r\n")
+        with pytest.raises(smtplib.SMTPDataError) as bad:
+            smtp.sendmail("shop@sender.example", ["smtp-bad@rcpt.example"],
+                          "From: shop@sender.example\r\nTo: smtp-bad@rcpt.example\r\nSubject: s\r\n"
+                          "X-Waybill-Metadata: eyJuIjogMX0=\r\n\r\nbody\r\n")
+    assert bad.value.smtp_code == 550 and b"X-Waybill-Metadata" in bad.value.smtp_error, bad.value
+    assert "X-Waybill-Metadata" not in delivered_to(api, "smtp-meta@rcpt.example")
+    assert api.rig.pg.query("SELECT m.metadata FROM messages m JOIN recipients r ON r.message_id = m.id "
+                            "WHERE r.address = 'smtp-meta@rcpt.example'") == [({"source": "smtp"},)]
+    assert api.rig.pg.query("SELECT count(*) FROM recipients WHERE address = 'smtp-bad@rcpt.example'") == [(0,)]
 
 
 def test_postmark_and_sendgrid_wire_formats(api: Api) -> None:
@@ -359,3 +430,78 @@ def test_postgresql_stopped_is_503_and_no_message_is_lost(api: Api) -> None:
         return answers[-1][0] == 202
     assert wait_until(sent, 30, interval=1), answers[-1]
     delivered_to(api, "pgback@rcpt.example")  # exactly once: the 503s sent nothing
+
+
+def make_certificate(api: Api, name: str) -> tuple[Path, Path]:
+    cert, key = api.rig.path(f"{name}.crt"), api.rig.path(f"{name}.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-subj", f"/CN={name}", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "2",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=30)
+    return cert, key
+
+
+def apid_over_tls(api: Api, port: int, cert: Path, key: Path, name: str) -> subprocess.Popen:
+    return api.rig.spawn([api.stack.binary("waybill-apid"), "--config", str(api.stack.config),
+                          f"--api.listen=127.0.0.1:{port}", f"--api.metrics_listen=127.0.0.1:{free_port()}",
+                          f"--api.tls_cert={cert}", f"--api.tls_key={key}"], name=name)
+
+
+def test_tls_serves_https_refuses_plain_http_and_reloads_the_certificate(api: Api) -> None:
+    cert, key = make_certificate(api, "api-one")
+    port = free_port()
+    proc = apid_over_tls(api, port, cert, key, "apid-tls")
+    wait_port(port, pid=proc.pid)
+
+    def post(address: str, trusted: Path) -> tuple[int, dict, bytes]:
+        context = ssl.create_default_context(cafile=str(trusted))
+        conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=30, context=context)
+        conn.request("POST", "/v1/messages", body=json.dumps({
+            "from": "shop@sender.example", "to": address, "subject": "tls", "text": "over TLS"}),
+            headers={"Authorization": f"Bearer {api.key}", "Content-Type": "application/json"})
+        response = conn.getresponse()
+        answer = response.status, json.loads(response.read()), conn.sock.getpeercert(binary_form=True)
+        conn.close()
+        return answer
+
+    status, body, _ = post("tls1@rcpt.example", cert)
+    assert status == 202 and body["recipients"][0]["status"] == "accepted", body
+    assert delivered_to(api, "tls1@rcpt.example")["Subject"] == "tls"
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as plain:  # plain HTTP to the TLS port
+        plain.sendall(b"GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            answer = plain.recv(4096)  # a TLS alert, then the close
+        except ConnectionResetError:
+            answer = b""
+        assert not answer.startswith(b"HTTP/"), "plain HTTP must not be answered on the TLS port"
+    assert proc.poll() is None
+
+    new_cert, new_key = make_certificate(api, "api-two")
+    shutil.copy(new_cert, cert)
+    shutil.copy(new_key, key)
+    proc.send_signal(signal.SIGHUP)
+    assert wait_until(lambda: "reloaded the TLS certificate" in api.rig.log_of("apid-tls"), 10), api.rig.log_of("apid-tls")
+    status, body, served = post("tls2@rcpt.example", new_cert)
+    assert status == 202 and served == ssl.PEM_cert_to_DER_cert(new_cert.read_text()), body
+    delivered_to(api, "tls2@rcpt.example")
+    proc.terminate()
+    assert proc.wait(30) == 0
+
+
+@pytest.mark.parametrize("settings, named", [
+    (["--api.tls_cert=/nonexistent.crt"], "api.tls_key"),
+    (["--api.tls_cert=/nonexistent.crt", "--api.tls_key=/nonexistent.key"], "api.tls_cert"),
+    ("mismatched", "api.tls_key"),
+])
+def test_tls_configuration_that_cannot_work_stops_the_start_with_one_line(api: Api, settings, named) -> None:
+    if settings == "mismatched":
+        cert, _ = make_certificate(api, "api-three")
+        _, other_key = make_certificate(api, "api-four")
+        settings = [f"--api.tls_cert={cert}", f"--api.tls_key={other_key}"]
+    done = subprocess.run([str(api.stack.binary("waybill-apid")), "--config", str(api.stack.config),
+                           f"--api.listen=127.0.0.1:{free_port()}", f"--api.metrics_listen=127.0.0.1:{free_port()}",
+                           *settings],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0
+    problem = [line for line in done.stderr.splitlines() if f"option '{named}'" in line]
+    assert len(problem) == 1, done.stderr

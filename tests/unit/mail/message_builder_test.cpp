@@ -1,6 +1,7 @@
 // The built message is read back with a real MIME reader (core/dsn/mime_lite) to check its
 // structure, its encodings and its headers.
 #include "mail/message_builder.h"
+#include "mail/message_metadata.h"
 
 #include <gtest/gtest.h>
 
@@ -198,6 +199,7 @@ TEST(MessageBuilder, ControlHeaders) {
   s.template_name = "welcome";
   s.template_data = R"({"name":")" + std::string(2000, 'n') + "\"}";
   s.headers = {{"X-Campaign", "winter \xe2\x9d\x84"}, {"X-Waybill-Unsubscribe", "off"}};
+  s.metadata = {{"order", "A-1"}, {"note", std::string(300, 'x') + " \xc3\xa9"}};
   const BuiltMessage built = build(s);
   expectWellFormedLines(built.message);
   const dsn::MimeEntity root = parse(built);
@@ -208,6 +210,13 @@ TEST(MessageBuilder, ControlHeaders) {
   EXPECT_EQ(mime::decodeBase64(root.header("X-Waybill-Template-Data")), *s.template_data);
   EXPECT_EQ(dsn::decodeEncodedWords(root.header("X-Campaign")), "winter \xe2\x9d\x84");
   EXPECT_EQ(root.header("X-Waybill-Unsubscribe"), "off");
+  auto metadata = mail::parseMetadataHeader(root.header("X-Waybill-Metadata"));
+  ASSERT_TRUE(metadata) << metadata.error();
+  EXPECT_EQ(*metadata, s.metadata);
+}
+
+TEST(MessageBuilder, NoMetadataNoMetadataHeader) {
+  const BuiltMessage built = build(simple());
   EXPECT_EQ(built.message.find("X-Waybill-Metadata"), std::string::npos);
 }
 

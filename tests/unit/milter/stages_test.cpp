@@ -84,6 +84,21 @@ TEST(ControlHeaders, DefaultModeAndBadMode) {
   EXPECT_NE(status.text.find("X-Waybill-Track"), std::string::npos);
 }
 
+TEST(ControlHeaders, ReadsMetadataAndRefusesMalformedMetadata) {
+  ControlHeadersStage stage(TrackMode::All);
+  auto message = messageWith({{"X-Waybill-Metadata", mail::encodeMetadataHeader({{"order", "A-1"}})}});
+  ASSERT_TRUE(stage.onEndOfMessage(message).proceeding());
+  EXPECT_EQ(message.metadata, (mail::Metadata{{"order", "A-1"}}));
+  ASSERT_EQ(message.header_edits.size(), 1u);
+  EXPECT_EQ(message.header_edits[0].name, "X-Waybill-Metadata");
+
+  auto bad = messageWith({{"X-Waybill-Metadata", "eyJuIjogMX0="}});  // {"n": 1}
+  const StageStatus status = stage.onEndOfMessage(bad);
+  EXPECT_EQ(status.outcome, StageStatus::Outcome::Reject);
+  EXPECT_NE(status.text.find("X-Waybill-Metadata"), std::string::npos);
+  EXPECT_TRUE(bad.metadata.empty());
+}
+
 TEST(MilterMessage, TellsSendmailFromSmtpByHeloAndClient) {
   EXPECT_TRUE(submittedViaSendmail("localhost", "localhost [127.0.0.1]"));
   EXPECT_FALSE(submittedViaSendmail("app.example", "localhost [127.0.0.1]"));

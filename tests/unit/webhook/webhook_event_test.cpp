@@ -53,6 +53,21 @@ TEST(WebhookEvent, BrokenDetailsAndBytesDoNotThrow) {
   EXPECT_TRUE(body["events"][0]["user_agent"].is_string());
 }
 
+TEST(WebhookEvent, CarriesTheMessagesTagsAndMetadata) {
+  auto event = clickEvent();
+  event.tags_json = R"(["welcome","q4"])";
+  event.metadata_json = R"({"order":"A-1"})";
+  const auto tagged = nlohmann::json::parse(webhookEventJson(event));
+  EXPECT_EQ(tagged["tags"], nlohmann::json::array({"welcome", "q4"}));
+  EXPECT_EQ(tagged["metadata"]["order"], "A-1");
+
+  event.tags_json.reset();
+  event.metadata_json = "{broken";
+  const auto untagged = nlohmann::json::parse(webhookEventJson(event));
+  EXPECT_FALSE(untagged.contains("tags")) << "events without a message have none";
+  EXPECT_FALSE(untagged.contains("metadata")) << "unparsable text is left out, not sent raw";
+}
+
 TEST(WebhookEvent, EmptyBatchIsAnEmptyList) { EXPECT_EQ(webhookBody({}), R"({"events":[]})"); }
 
 }  // namespace
