@@ -58,12 +58,13 @@ SELECT d.seq, s.id, s.type,
        to_char(s.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
        s.message_id, s.recipient_id, s.recipient, s.sender, s.url, s.ip, s.user_agent, s.machine,
        s.machine_reason, s.details::text, d.attempts, floor(extract(epoch FROM d.first_failure_at))::bigint,
-       array_to_json(s.tags)::text, s.metadata::text
+       array_to_json(m.tags)::text, m.metadata::text
 FROM (SELECT * FROM webhook_deliveries w WHERE endpoint = $1 AND status = 'pending'
         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint = w.endpoint AND p.status = 'parked'
                         AND p.recipient_key = w.recipient_key)
       ORDER BY seq LIMIT {}) d
 JOIN webhook_event_source s ON s.source = d.source AND s.id = d.event_id AND s.occurred_at = d.occurred_at
+LEFT JOIN messages m ON m.id = s.message_id
 ORDER BY d.seq)";
 
 constexpr const char* kParked = R"(
