@@ -57,33 +57,17 @@ Submitted judge(const runtime::SmtpOutcome& outcome, const std::vector<std::stri
 
 }  // namespace
 
-Submitter::Submitter(sockaddr_in address, SubmitterOptions options) : address_(address), options_(options) {}
+Submitter::Submitter(sockaddr_in address, SubmitterOptions options)
+    : address_(address), options_(options), pool_({options.connections, options.max_idle}) {}
 
 Result<Submitter::Connection> Submitter::borrow() {
-  std::unique_lock lock(mutex_);
-  returned_.wait(lock, [&] { return !idle_.empty() || lent_ < options_.connections; });
-  ++lent_;
-  while (!idle_.empty()) {
-    Connection connection = std::move(idle_.back());
-    idle_.pop_back();
-    if (connection->usable() && std::chrono::steady_clock::now() - connection->lastUsed() < options_.max_idle)
-      return connection;
-  }
-  lock.unlock();
+  auto slot = pool_.borrow(std::nullopt);
+  if (!slot || *slot) return slot;
   auto opened = runtime::SmtpClient::open(address_, {.peer = "Postfix", .helo = "waybill-apid",
                                                      .greeting_timeout = options_.greeting_timeout,
                                                      .timeout = options_.timeout});
-  if (!opened) giveBack(nullptr);
+  if (!opened) pool_.giveBack(nullptr);
   return opened;
-}
-
-void Submitter::giveBack(Connection connection) {
-  {
-    std::lock_guard lock(mutex_);
-    --lent_;
-    if (connection && connection->usable()) idle_.push_back(std::move(connection));
-  }
-  returned_.notify_one();
 }
 
 Submitted Submitter::attempt(runtime::SmtpClient& connection, const std::string& sender,
@@ -107,7 +91,7 @@ Submitted Submitter::submit(const std::string& sender, const std::vector<std::st
     if (!connection) return failed(Submitted::Outcome::Unavailable, recipients, connection.error());
     bool retry_on_fresh = false;
     Submitted result = attempt(**connection, sender, recipients, message, retry_on_fresh);
-    giveBack(std::move(*connection));
+    pool_.giveBack(std::move(*connection));
     if (!retry_on_fresh || round > 0) return result;
   }
 }

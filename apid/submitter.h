@@ -11,12 +11,11 @@
 #include <netinet/in.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "runtime/connection_pool.h"
 #include "runtime/smtp_client.h"
 
 namespace waybill::apid {
@@ -67,16 +66,12 @@ class Submitter {
   using Connection = std::unique_ptr<runtime::SmtpClient>;
   // An idle connection, or a new one; an error when Postfix cannot be reached.
   Result<Connection> borrow();
-  void giveBack(Connection connection);
   Submitted attempt(runtime::SmtpClient& connection, const std::string& sender, const std::vector<std::string>& recipients,
                     const std::string& message, bool& retry_on_fresh);
 
   const sockaddr_in address_;
   const SubmitterOptions options_;
-  std::mutex mutex_;
-  std::condition_variable returned_;
-  std::vector<Connection> idle_;  // guarded by mutex_
-  std::size_t lent_ = 0;          // guarded by mutex_
+  runtime::ConnectionPool<runtime::SmtpClient> pool_;
 };
 
 }  // namespace waybill::apid

@@ -63,13 +63,14 @@ TlsSession::~TlsSession() {
   ERR_clear_error();
 }
 
-std::size_t TlsSession::read(void* data, std::size_t size, boost::beast::error_code& ec) {
-  std::size_t got = 0;
+template <class Call>
+std::size_t TlsSession::retryingInterrupts(Call call, boost::beast::error_code& ec) {
+  std::size_t done = 0;
   for (;;) {
-    const int result = SSL_read_ex(ssl_, data, size, &got);
+    const int result = call(done);
     if (result == 1) {
       ec = {};
-      return got;
+      return done;
     }
     if (SSL_get_error(ssl_, result) == SSL_ERROR_SYSCALL && errno == EINTR) continue;
     ec = errorOf(result);
@@ -77,18 +78,12 @@ std::size_t TlsSession::read(void* data, std::size_t size, boost::beast::error_c
   }
 }
 
+std::size_t TlsSession::read(void* data, std::size_t size, boost::beast::error_code& ec) {
+  return retryingInterrupts([&](std::size_t& got) { return SSL_read_ex(ssl_, data, size, &got); }, ec);
+}
+
 std::size_t TlsSession::write(const void* data, std::size_t size, boost::beast::error_code& ec) {
-  std::size_t written = 0;
-  for (;;) {
-    const int result = SSL_write_ex(ssl_, data, size, &written);
-    if (result == 1) {
-      ec = {};
-      return written;
-    }
-    if (SSL_get_error(ssl_, result) == SSL_ERROR_SYSCALL && errno == EINTR) continue;
-    ec = errorOf(result);
-    return 0;
-  }
+  return retryingInterrupts([&](std::size_t& written) { return SSL_write_ex(ssl_, data, size, &written); }, ec);
 }
 
 boost::beast::error_code TlsSession::errorOf(int result) {

@@ -68,23 +68,28 @@ class TlsSession {
   // The throwing forms the stream concepts ask for (Beast's calls here pass an error_code).
   template <class Buffers>
   std::size_t read_some(const Buffers& buffers) {
-    boost::beast::error_code ec;
-    const std::size_t n = read_some(buffers, ec);
-    if (ec) throw boost::beast::system_error(ec);
-    return n;
+    return orThrow([&](boost::beast::error_code& ec) { return read_some(buffers, ec); });
   }
   template <class Buffers>
   std::size_t write_some(const Buffers& buffers) {
-    boost::beast::error_code ec;
-    const std::size_t n = write_some(buffers, ec);
-    if (ec) throw boost::beast::system_error(ec);
-    return n;
+    return orThrow([&](boost::beast::error_code& ec) { return write_some(buffers, ec); });
   }
 
  private:
   std::size_t read(void* data, std::size_t size, boost::beast::error_code& ec);
   std::size_t write(const void* data, std::size_t size, boost::beast::error_code& ec);
+  // Repeats an SSL_read_ex/SSL_write_ex call interrupted by a signal; sets ec from its failure.
+  template <class Call>
+  std::size_t retryingInterrupts(Call call, boost::beast::error_code& ec);
   boost::beast::error_code errorOf(int result);
+
+  template <class Transfer>
+  static std::size_t orThrow(Transfer transfer) {
+    boost::beast::error_code ec;
+    const std::size_t n = transfer(ec);
+    if (ec) throw boost::beast::system_error(ec);
+    return n;
+  }
 
   SSL* ssl_;
   bool established_ = false;

@@ -5,8 +5,6 @@
 #include "config/option_checks.h"
 #include "config/trackd_options.h"
 
-namespace po = boost::program_options;
-
 namespace waybill {
 
 void addApiOptions(po::options_description& desc) {
@@ -14,7 +12,6 @@ void addApiOptions(po::options_description& desc) {
   desc.add_options()
       ("api.listen", po::value<std::string>()->default_value(d.listen), "waybill-apid's HTTP listener: IPV4ADDRESS:PORT or unix:/path")
       ("api.submit", po::value<std::string>()->default_value(d.submit), "where waybill-apid hands mail to Postfix: smtp:HOST:PORT")
-      ("api.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)")
       ("api.message_id_domain", po::value<std::string>()->default_value(""), "domain of the Message-IDs waybill-apid assigns (default: the host name)")
       ("api.tls_cert", po::value<std::string>()->default_value(""), "PEM certificate chain: with api.tls_key, waybill-apid speaks HTTPS")
       ("api.tls_key", po::value<std::string>()->default_value(""), "PEM private key of api.tls_cert")
@@ -24,6 +21,7 @@ void addApiOptions(po::options_description& desc) {
       ("api.max_body_size", po::value<std::string>()->default_value("10M"), "largest request body (K, M, G suffixes)")
       ("api.max_recipients", po::value<int>()->default_value(d.max_recipients), "To + Cc + Bcc of one message at most")
       ("api.max_batch", po::value<int>()->default_value(d.max_batch), "messages in one batch request at most");
+  addMetricsListenOption(desc, "api");
 }
 
 Status buildApi(const po::variables_map& vm, ApiConfig& api) {

@@ -6,8 +6,6 @@
 
 #include "config/option_checks.h"
 
-namespace po = boost::program_options;
-
 namespace waybill {
 namespace {
 

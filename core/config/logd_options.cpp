@@ -4,8 +4,6 @@
 
 #include "config/option_checks.h"
 
-namespace po = boost::program_options;
-
 namespace waybill {
 
 void addLogdOptions(po::options_description& desc) {
@@ -13,8 +11,8 @@ void addLogdOptions(po::options_description& desc) {
   desc.add_options()
       ("logd.log_file", po::value<std::string>()->default_value(d.log_file), "Postfix's log file that waybill-logd follows")
       ("logd.poll_ms", po::value<int>()->default_value(d.poll_ms), "milliseconds waybill-logd waits at the end of the log")
-      ("logd.batch_lines", po::value<int>()->default_value(d.batch_lines), "log lines per database transaction at most")
-      ("logd.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)");
+      ("logd.batch_lines", po::value<int>()->default_value(d.batch_lines), "log lines per database transaction at most");
+  addMetricsListenOption(desc, "logd");
 }
 
 Status buildLogd(const po::variables_map& vm, LogdConfig& logd) {

@@ -2,15 +2,12 @@
 
 #include "config/option_checks.h"
 
-namespace po = boost::program_options;
-
 namespace waybill {
 
 void addMilterOptions(po::options_description& desc) {
   const MilterConfig d;
   desc.add_options()
       ("milter.socket", po::value<std::string>()->default_value(d.socket), "libmilter socket: inet:PORT@127.0.0.1 or unix:/path")
-      ("milter.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)")
       ("milter.message_id_domain", po::value<std::string>()->default_value(""), "domain of generated Message-IDs (default: From domain)")
       ("milter.timeout", po::value<int>()->default_value(d.timeout_seconds), "seconds of MTA silence before a session is dropped")
       ("milter.reinject_command", po::value<std::string>()->default_value(d.reinject_command), "command re-injecting per-recipient copies ('-f SENDER -- RCPT' appended)")
@@ -21,6 +18,7 @@ void addMilterOptions(po::options_description& desc) {
       ("milter.template_dir", po::value<std::string>()->default_value(d.template_dir), "folder of NAME.html.mustache / NAME.txt.mustache")
       ("milter.bounce_domains", po::value<std::string>()->default_value(""), "VERP bounce domain per sender domain: 'example.com=bounces.example.com, ...'")
       ("milter.trusted_networks", po::value<std::string>()->default_value(d.trusted_networks), "client networks whose mail is outbound (besides SASL-authenticated and local submission)");
+  addMetricsListenOption(desc, "milter");
 }
 
 Status buildMilter(const po::variables_map& vm, MilterConfig& milter) {

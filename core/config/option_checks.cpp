@@ -6,9 +6,12 @@
 
 #include "metrics/loopback_listen.h"
 
-namespace po = boost::program_options;
-
 namespace waybill {
+
+void addMetricsListenOption(po::options_description& desc, const std::string& section) {
+  desc.add_options()(fmt::format("{}.metrics_listen", section).c_str(), po::value<std::string>()->default_value(""),
+                     "Prometheus /metrics on 127.0.0.1:PORT (default off)");
+}
 
 std::string stringOr(const po::variables_map& vm, const char* key) {
   return vm.count(key) ? vm[key].as<std::string>() : std::string();

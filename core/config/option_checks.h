@@ -11,6 +11,11 @@
 
 namespace waybill {
 
+namespace po = boost::program_options;
+
+// SECTION.metrics_listen, the same option in every daemon's section: Prometheus /metrics, off by default.
+void addMetricsListenOption(po::options_description& desc, const std::string& section);
+
 // The string value of an option without a default; empty when it is not set.
 std::string stringOr(const boost::program_options::variables_map& vm, const char* key);
 Status requirePositive(const char* key, int value);

@@ -7,8 +7,6 @@
 #include "config/option_checks.h"
 #include "text/ascii_text.h"
 
-namespace po = boost::program_options;
-
 namespace waybill {
 namespace {
 
@@ -49,8 +47,8 @@ void addPipeOptions(po::options_description& desc) {
       ("pipe.pool_size", po::value<int>()->default_value(d.pool_size), "PostgreSQL connections of waybill-piped")
       ("pipe.max_connections", po::value<int>()->default_value(d.max_connections), "messages waybill-piped takes at once")
       ("pipe.max_message_mb", po::value<int>()->default_value(d.max_message_mb), "message bytes kept; the rest is cut")
-      ("pipe.timeout", po::value<int>()->default_value(d.timeout_seconds), "seconds of client silence, and of waiting for the answer")
-      ("pipe.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)");
+      ("pipe.timeout", po::value<int>()->default_value(d.timeout_seconds), "seconds of client silence, and of waiting for the answer");
+  addMetricsListenOption(desc, "pipe");
 }
 
 Status buildPipe(const po::variables_map& vm, PipeConfig& pipe) {

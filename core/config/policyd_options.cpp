@@ -3,15 +3,12 @@
 #include "config/option_checks.h"
 #include "policy/policyd_settings.h"
 
-namespace po = boost::program_options;
-
 namespace waybill {
 
 void addPolicydOptions(po::options_description& desc) {
   const PolicydConfig d;
   desc.add_options()
       ("policyd.listen", po::value<std::string>()->default_value(d.listen), "127.0.0.1:PORT or unix:/path")
-      ("policyd.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)")
       ("policyd.max_connections", po::value<int>()->default_value(d.max_connections), "concurrent policy clients")
       ("policyd.idle_timeout", po::value<int>()->default_value(d.idle_timeout_seconds), "seconds before an idle client is dropped")
       ("policyd.quota", po::value<std::vector<std::string>>()->composing(), "repeatable: 'sasl:USER|* LIMIT/minute|hour|day|Ns' or 'domain:DOMAIN|* ...'")
@@ -23,6 +20,7 @@ void addPolicydOptions(po::options_description& desc) {
       ("policyd.postfix_config_dir", po::value<std::string>()->default_value(d.postfix_config_dir), "Postfix instance whose hold queue the scheduler releases")
       ("policyd.hold_helper", po::value<std::string>()->default_value(d.hold_helper), "command that runs 'release|delete QUEUE_ID' on held mail (see README)")
       ("policyd.schedule_interval", po::value<int>()->default_value(d.schedule_interval_seconds), "seconds between scheduler runs");
+  addMetricsListenOption(desc, "policyd");
 }
 
 Status buildPolicyd(const po::variables_map& vm, PolicydConfig& policyd) {

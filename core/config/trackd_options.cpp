@@ -8,8 +8,6 @@
 #include "config/option_checks.h"
 #include "track/click_policy.h"
 
-namespace po = boost::program_options;
-
 namespace waybill {
 namespace {
 
@@ -69,7 +67,6 @@ Result<std::int64_t> parseDurationSeconds(std::string_view text) {
 void addTrackdOptions(po::options_description& desc, const TrackdConfig& d) {
   desc.add_options()
       ("trackd.listen", po::value<std::string>()->default_value(d.listen), "HOST:PORT[,HOST:PORT...] ([::1]:PORT for IPv6)")
-      ("trackd.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)")
       ("trackd.spool_dir", po::value<std::string>()->default_value(d.spool_dir), "local event spool (survives database outages and crashes)")
       ("trackd.unsubscribe_scope", po::value<std::string>()->default_value(d.unsubscribe_scope), "sender | domain | global")
       ("trackd.template_dir", po::value<std::string>()->default_value(""), "directory with unsubscribe.html.mustache (default: built-in page)")
@@ -89,6 +86,7 @@ void addTrackdOptions(po::options_description& desc, const TrackdConfig& d) {
        "a click link older than this (e.g. 365d) shows a page instead of redirecting; 0: never expires")
       ("trackd.click_allowed_hosts", po::value<std::string>()->default_value(""),
        "comma-separated hosts (each with its subdomains) clicks may redirect to; empty: any");
+  addMetricsListenOption(desc, "trackd");
 }
 
 Status buildTrackd(const po::variables_map& vm, TrackdConfig& trackd) {

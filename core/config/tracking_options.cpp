@@ -6,8 +6,6 @@
 #include "text/ascii_text.h"
 #include "text/name_table.h"
 
-namespace po = boost::program_options;
-
 namespace waybill {
 namespace {
 

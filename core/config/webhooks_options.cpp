@@ -3,8 +3,6 @@
 #include "config/option_checks.h"
 #include "webhook/webhooks_settings.h"
 
-namespace po = boost::program_options;
-
 namespace waybill {
 
 void addWebhooksOptions(po::options_description& desc) {
@@ -18,8 +16,8 @@ void addWebhooksOptions(po::options_description& desc) {
       ("webhooks.retry_initial_ms", po::value<int>()->default_value(d.retry_initial_ms), "first retry delay (doubles each retry)")
       ("webhooks.retry_max", po::value<int>()->default_value(d.retry_max_seconds), "longest delay between retries, seconds")
       ("webhooks.retry_period", po::value<int>()->default_value(d.retry_period_seconds), "seconds of retrying before events are recorded as failed")
-      ("webhooks.park_after", po::value<int>()->default_value(d.park_after), "attempts before an event the receiver answers with a server error (not 503) is parked and the endpoint moves on; 0: never park")
-      ("webhooks.metrics_listen", po::value<std::string>()->default_value(""), "Prometheus /metrics on 127.0.0.1:PORT (default off)");
+      ("webhooks.park_after", po::value<int>()->default_value(d.park_after), "attempts before an event the receiver answers with a server error (not 503) is parked and the endpoint moves on; 0: never park");
+  addMetricsListenOption(desc, "webhooks");
 }
 
 Status buildWebhooks(const po::variables_map& vm, WebhooksConfig& webhooks) {

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "mail/address_syntax.h"
+#include "mime/transfer_encoding.h"
 
 namespace waybill::mail {
 namespace {
@@ -15,21 +16,6 @@ constexpr std::size_t kBytesPerEncodedWord = 45;
 // An ASCII word longer than this is written as encoded words, which can be split.
 constexpr std::size_t kLongestPlainWord = 900;
 
-std::string base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
-    std::uint32_t group = 0;
-    for (std::size_t k = 0; k < 3; ++k)
-      group = (group << 8) | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
-    for (std::size_t k = 0; k < 4; ++k)
-      out += k <= n ? kAlphabet[(group >> (18 - 6 * k)) & 0x3f] : '=';
-  }
-  return out;
-}
-
 bool isUtf8Continuation(char c) { return (static_cast<unsigned char>(c) & 0xc0) == 0x80; }
 
 // Encoded words each holding whole UTF-8 characters, joined by spaces.
@@ -40,7 +26,7 @@ std::string encodedWords(std::string_view value) {
     std::size_t end = std::min(at + kBytesPerEncodedWord, value.size());
     while (end < value.size() && end > at + 1 && isUtf8Continuation(value[end])) --end;
     if (!out.empty()) out += ' ';
-    out += "=?UTF-8?B?" + base64(value.substr(at, end - at)) + "?=";
+    out += "=?UTF-8?B?" + mime::encodeBase64(value.substr(at, end - at), "") + "?=";
     at = end;
   }
   return out;

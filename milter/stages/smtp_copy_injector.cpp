@@ -14,40 +14,7 @@ Result<std::unique_ptr<SmtpCopyInjector>> SmtpCopyInjector::create(const std::st
   return std::unique_ptr<SmtpCopyInjector>(new SmtpCopyInjector(*address, settings));
 }
 
-Result<SmtpCopyInjector::Connection> SmtpCopyInjector::borrow(bool wait) {
-  std::unique_lock lock(mutex_);
-  const auto free_slot = [&] { return !idle_.empty() || lent_ < settings_.max_connections; };
-  if (!free_slot()) {
-    if (!wait) return makeError("every connection is lent out");
-    if (!slot_freed_.wait_for(lock, settings_.wait_timeout, free_slot))
-      return makeError("no connection to the copy listener came free in time");
-  }
-  ++lent_;
-  // Idle too long: Postfix may have closed it, and it holds an smtpd process. Close them all.
-  const auto now = std::chrono::steady_clock::now();
-  std::erase_if(idle_, [&](const Connection& idle) { return now - idle->lastUsed() > settings_.max_idle; });
-  Connection connection;
-  if (!idle_.empty()) {
-    connection = std::move(idle_.back());
-    idle_.pop_back();
-  }
-  return connection;
-}
-
-void SmtpCopyInjector::giveBack(Connection connection) {
-  {
-    std::lock_guard lock(mutex_);
-    --lent_;
-    if (connection && connection->usable()) idle_.push_back(std::move(connection));
-  }
-  slot_freed_.notify_one();
-  // A broken one closes here, outside the lock.
-}
-
-std::size_t SmtpCopyInjector::idleConnections() const {
-  std::lock_guard lock(mutex_);
-  return idle_.size();
-}
+std::size_t SmtpCopyInjector::idleConnections() const { return pool_.idleConnections(); }
 
 // One copy on the borrowed slot. A pooled connection that the listener has closed meanwhile
 // (Postfix restarted, smtpd gone idle) fails before anything could be queued: that case alone
@@ -86,14 +53,14 @@ std::vector<CopyResult> SmtpCopyInjector::injectAll(const std::string& sender, c
   std::atomic<std::size_t> next{0};
   std::string no_slot;  // written by the first worker only
   auto worker = [&](bool first) {
-    auto slot = borrow(first);
+    auto slot = pool_.borrow(first ? settings_.wait_timeout : std::chrono::seconds(0));
     if (!slot) {
-      if (first) no_slot = slot.error();
+      if (first) no_slot = "no connection to the copy listener came free in time";
       return;
     }
     Connection connection = std::move(*slot);
     for (std::size_t i = next++; i < copies.size(); i = next++) results[i] = sendOne(connection, sender, copies[i], body);
-    giveBack(std::move(connection));
+    pool_.giveBack(std::move(connection));
   };
   const std::size_t helpers = std::min(copies.size(), settings_.max_connections) - 1;
   {

@@ -11,11 +11,10 @@
 #include <netinet/in.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <vector>
 
+#include "runtime/connection_pool.h"
 #include "stages/copy_injector.h"
 #include "stages/smtp_copy_connection.h"
 
@@ -42,20 +41,14 @@ class SmtpCopyInjector : public CopyInjector {
   std::size_t idleConnections() const;
 
  private:
-  SmtpCopyInjector(sockaddr_in address, SmtpCopySettings settings) : address_(address), settings_(settings) {}
+  SmtpCopyInjector(sockaddr_in address, SmtpCopySettings settings)
+      : address_(address), settings_(settings), pool_({settings.max_connections, settings.max_idle}) {}
   using Connection = std::unique_ptr<SmtpCopyConnection>;
-  // A connection slot: an idle connection if there is one (else null: the caller opens one).
-  // `wait` false: nothing when every slot is lent out, instead of waiting for one.
-  Result<Connection> borrow(bool wait);
-  void giveBack(Connection connection);  // null or broken: the slot is freed, the connection closed
   CopyResult sendOne(Connection& connection, const std::string& sender, const CopyRequest& copy, const mime::BodySpool& body);
 
   sockaddr_in address_;
   SmtpCopySettings settings_;
-  mutable std::mutex mutex_;
-  std::condition_variable slot_freed_;
-  std::vector<Connection> idle_;
-  std::size_t lent_ = 0;
+  runtime::ConnectionPool<SmtpCopyConnection> pool_;
 };
 
 }  // namespace waybill::milter

@@ -5,6 +5,7 @@ and Postfix stopped (503, nothing recorded as sent)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import email
 import email.header
 import email.policy
@@ -91,6 +92,21 @@ def api(bin_dir: Path):
 
 def header_text(value: str) -> str:
     return str(email.header.make_header(email.header.decode_header(value)))
+
+
+def send_plain(api: Api, to: str, subject: str) -> tuple[int, dict, dict]:
+    """A one-line text message from the key's domain, through the native API."""
+    return api.request("POST", "/v1/messages", {"from": "shop@sender.example", "to": to, "subject": subject, "text": "t"})
+
+
+@contextlib.contextmanager
+def stopped(service):
+    """`service` (the rig's Postfix or PostgreSQL) stopped for the block, started again after it."""
+    service.stop()
+    try:
+        yield
+    finally:
+        service.start()
 
 
 def delivered_to(api: Api, address: str, timeout: float = 30) -> email.message.Message:
@@ -268,20 +284,15 @@ def test_bad_input_is_a_4xx_naming_the_field(api: Api) -> None:
 
 
 def test_postfix_stopped_is_503_and_nothing_recorded(api: Api) -> None:
-    api.rig.postfix.stop()
-    try:
-        status, headers, body = api.request("POST", "/v1/messages", {
-            "from": "shop@sender.example", "to": "down@rcpt.example", "subject": "while down", "text": "t"})
+    with stopped(api.rig.postfix):
+        status, headers, body = send_plain(api, "down@rcpt.example", "while down")
         assert status == 503 and headers.get("retry-after"), (status, body)
         status, _, body = api.request("POST", "/email", {"From": "shop@sender.example", "To": "down@rcpt.example",
                                                          "Subject": "while down", "TextBody": "t"},
                                       headers={"X-Postmark-Server-Token": api.key, "Authorization": ""})
         assert status == 503 and body["ErrorCode"] != 0, body
-    finally:
-        api.rig.postfix.start()
     assert api.rig.pg.query("SELECT count(*) FROM messages WHERE subject = 'while down'") == [(0,)]
-    status, _, body = api.request("POST", "/v1/messages", {
-        "from": "shop@sender.example", "to": "after@rcpt.example", "subject": "after", "text": "t"})
+    status, _, body = send_plain(api, "after@rcpt.example", "after")
     assert status == 202, body
     delivered_to(api, "after@rcpt.example")
 
@@ -409,13 +420,9 @@ def test_openapi_document_is_served(api: Api) -> None:
 
 
 def test_postgresql_stopped_is_503_and_no_message_is_lost(api: Api) -> None:
-    api.rig.pg.stop()
-    try:
-        status, headers, body = api.request("POST", "/v1/messages", {
-            "from": "shop@sender.example", "to": "pgdown@rcpt.example", "subject": "pg down", "text": "t"})
+    with stopped(api.rig.pg):
+        status, headers, body = send_plain(api, "pgdown@rcpt.example", "pg down")
         assert status == 503 and headers.get("retry-after"), (status, body)
-    finally:
-        api.rig.pg.start()
     # Nothing was answered as sent, and nothing arrives later either.
     api.rig.postfix.wait_queue_empty(timeout=30)
     assert not [m for m in api.rig.sink.messages() if "pgdown@rcpt.example" in m.recipients]
@@ -424,8 +431,7 @@ def test_postgresql_stopped_is_503_and_no_message_is_lost(api: Api) -> None:
     answers = []
 
     def sent() -> bool:
-        answers.append(api.request("POST", "/v1/messages", {
-            "from": "shop@sender.example", "to": "pgback@rcpt.example", "subject": "pg back", "text": "t"}))
+        answers.append(send_plain(api, "pgback@rcpt.example", "pg back"))
         assert answers[-1][0] in (202, 503), answers[-1]
         return answers[-1][0] == 202
     assert wait_until(sent, 30, interval=1), answers[-1]
