@@ -1,7 +1,8 @@
 // BounceClassifier, in the order sisimai documents its decision:
-//  0. a mailbox provider's own documented wording (PhraseKind::Provider) decides outright, then the
-//     tables of the provider whose servers answered (its error codes, replies, phrases), then the
-//     reporting MTA's own fixed messages;
+//  0. the reporting MTA's own fixed messages decide outright, unless the reason is on sisimai's
+//     retry list (then only a probe placed before it overrides); then a local delivery agent's
+//     message (procmail, maildrop, ...); then a mailbox provider's own documented wording
+//     (PhraseKind::Provider) and the tables of the provider whose servers answered;
 //  1. probes, in a fixed order, each asking "does the status code name me, or does my text occur
 //     where the failed SMTP command allows it?" (a spam verdict needs DATA, a user-unknown text
 //     needs RCPT, a sender refusal MAIL);
@@ -52,12 +53,6 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 105> kStatus
     {"5.7.23", "authfailure"},   {"5.7.24", "authfailure"},   {"5.7.25", "requireptr"},    {"5.7.26", "authfailure"},
     {"5.7.27", "notaccept"},     {"5.7.28", "spamdetected"},  {"5.7.29", "authfailure"},   {"5.7.30", "failedstarttls"},
 }};
-
-// Reasons a status code names only loosely: text may still say something more precise.
-bool isRetriedReason(std::string_view reason) {
-  return reason.empty() || reason == "systemerror" || reason == "securityerror" || reason == "expired" ||
-         reason == "networkerror" || reason == "hostunknown" || reason == "userunknown";
-}
 
 // Pass 1 (status code or text, with the command's say) and pass 2 (text alone).
 constexpr std::array<std::string_view, 19> kProbeOrder = {
@@ -118,11 +113,21 @@ class TextMatches {
   mutable std::size_t used_ = 0;
 };
 
+// Writers whose sisimai decoders turn their own notice wording into userunknown (Domino,
+// Exchange, Exim, EZweb, Gmail, iMail, InterScan, qmail), and an unrecognised writer, which may be
+// one of the others that do (Verizon, Notes, ...). A known writer whose decoder does not (Postfix,
+// Sendmail, Apache James, ...) leaves a "no such user" outside RCPT to the probes, as sisimai does.
+bool decoderNamesUnknownUsers(std::string_view family) {
+  return family.empty() ||
+         isOneOf(family, {"domino", "exchange", "exim", "ezweb", "gmail", "imailserver", "interscanmss", "qmail"});
+}
+
 struct Probe {
   const RecipientResult& r;
   std::string_view code_reason;  // what the status code names, empty when nothing
   std::string_view lower;        // the diagnostic, lower-cased
   const TextMatches& matches;
+  bool decoder_names_users = true;  // decoderNamesUnknownUsers(the reporting MTA)
   bool text(std::string_view reason) const { return matches.has(reason); }
   bool beforeData() const { return isOneOf(r.smtp_command, {"CONN", "HELO", "MAIL", "RCPT"}); }
   bool test(std::string_view reason) const;
@@ -143,7 +148,8 @@ bool Probe::test(std::string_view reason) const {
     // No command named: a text that says outright that the address does not exist is the
     // reporting MTA's verdict (Domino, Exchange, Google notices); a terse "user unknown" is what
     // filters answer, and is read as filtered below.
-    return r.smtp_command.empty() && code_reason.empty() && textSaysAddressIsMissing(lower) && !text("hostunknown");
+    return decoder_names_users && r.smtp_command.empty() && code_reason.empty() && textSaysAddressIsMissing(lower) &&
+           !text("hostunknown");
   }
   if (reason == "filtered") {
     if (code_reason == "suspend") return false;
@@ -226,29 +232,52 @@ bool gmailStatusOverrides(std::string_view family, std::string_view status, std:
   return family == "gmail" && !code_reason.empty() && status.find(".0") == std::string_view::npos;
 }
 
+// Postfix writes a remote server's reply as "X-Postfix; host ... said: 554 ...": an SMTP reply.
+bool isSmtpDiagnostic(const RecipientResult& r) {
+  return r.diagnostic_type.empty() || r.diagnostic_type == "smtp" ||
+         (r.diagnostic_type == "x-postfix" && !r.reply_code.empty());
+}
+
+// A verdict on sisimai's retry list (userunknown, expired, ...) stands unless a probe placed
+// before it in the probe order names a reason first, as sisimai re-checks such a verdict.
+std::string recheckVerdict(const Probe& probe, std::string_view verdict) {
+  if (isSmtpDiagnostic(probe.r)) {
+    for (std::string_view reason : kProbeOrder) {
+      if (reason == verdict) break;
+      if (probe.test(reason)) return temporaryCheck(std::string(reason), probe.r);
+    }
+  }
+  return std::string(verdict);
+}
+
 std::string chooseReason(const RecipientResult& r, std::string_view mta_family) {
   if (r.status.rfind("2.", 0) == 0) return "delivered";
   std::string lower = toLower(r.diagnostic);
+  std::string_view code_reason = statusName(r.status);
+  // The reporting MTA's own fixed message decides first (sisimai keeps a reason its MTA decoder
+  // set), unless the reason is on the retry list; then a local delivery agent's message, then the
+  // tables of the provider whose servers answered.
+  std::string_view by_mta = mtaVerdict(mta_family, lower);
+  if (!by_mta.empty() && gmailStatusOverrides(mta_family, r.status, code_reason)) by_mta = code_reason;
+  if (!by_mta.empty() && !isOnRetryList(by_mta)) return std::string(by_mta);
+  if (std::string_view by_agent = localAgentVerdict(lower, r.smtp_command); !by_agent.empty()) {
+    return std::string(by_agent);
+  }
   if (std::string_view by_provider = providerReason(lower); !by_provider.empty()) return std::string(by_provider);
   std::string_view by_rule = providerRule(providerOf(r, lower), lower, r.reply_code);
   if (!by_rule.empty()) return std::string(by_rule);
-  std::string_view code_reason = statusName(r.status);
-  if (std::string_view by_mta = mtaVerdict(mta_family, lower); !by_mta.empty()) {
-    return std::string(gmailStatusOverrides(mta_family, r.status, code_reason) ? code_reason : by_mta);
-  }
   // The Status field the remote reply's code replaced still counts when that code names nothing.
   if (code_reason.empty()) code_reason = statusName(r.status_field);
   TextMatches matches(lower);
-  Probe probe{r, code_reason, lower, matches};
-  // Postfix writes a remote server's reply as "X-Postfix; host ... said: 554 ...": an SMTP reply.
-  bool smtp_diagnostic = r.diagnostic_type.empty() || r.diagnostic_type == "smtp" ||
-                         (r.diagnostic_type == "x-postfix" && !r.reply_code.empty());
+  Probe probe{r, code_reason, lower, matches, decoderNamesUnknownUsers(mta_family)};
+  if (!by_mta.empty()) return recheckVerdict(probe, by_mta);
+  bool smtp_diagnostic = isSmtpDiagnostic(r);
   if (smtp_diagnostic) {
     for (std::string_view reason : kProbeOrder) {
       if (probe.test(reason)) return temporaryCheck(std::string(reason), r);
     }
   }
-  if (isRetriedReason(code_reason) || smtp_diagnostic) {
+  if (isOnRetryList(code_reason) || smtp_diagnostic) {
     for (std::string_view reason : kTextOrder) {
       if (matches.has(reason)) return std::string(reason);
     }
@@ -258,6 +287,13 @@ std::string chooseReason(const RecipientResult& r, std::string_view mta_family) 
 }
 
 }  // namespace
+
+// Reasons a status code or a decoder names only loosely (sisimai's retry list): text may still
+// say something more precise.
+bool isOnRetryList(std::string_view reason) {
+  return reason.empty() || reason == "systemerror" || reason == "securityerror" || reason == "expired" ||
+         reason == "networkerror" || reason == "hostunknown" || reason == "userunknown";
+}
 
 std::string reasonForStatus(std::string_view status) {
   if (status.size() < 5 || status[1] != '.') return {};

@@ -18,6 +18,9 @@ std::string reasonForStatus(std::string_view status);
 // True when the status code alone names a reason (5.1.1, 4.2.2, ...): such a code always decides,
 // so a result that carries one is never `onhold`. x.0.0, sisimai's X.0.9NN and unknown codes do not.
 bool isDecisiveStatus(std::string_view status);
+// sisimai's retry list: reasons a decoder's verdict names only loosely (userunknown, expired,
+// systemerror, ...), which the probes may still refine. Empty counts as on it.
+bool isOnRetryList(std::string_view reason);
 // The first reason whose phrases occur in the (lower-cased) diagnostic text, empty when none.
 std::string reasonForText(std::string_view lower_text);
 // Sets reason and hard_bounce (keeps a reason already set by a format-specific reader).

@@ -24,6 +24,12 @@ struct ProviderReply {
 struct ProviderCode {
   std::string_view provider, reason, code;
 };
+struct LocalAgent {
+  std::string_view agent, marker;
+};
+struct LocalAgentVerdict {
+  std::string_view agent, reason, text;
+};
 
 // Every table reads the same file: all entry kinds expand to nothing except the one being built.
 #define BOUNCE_PHRASE(reason, text, kind, source)
@@ -32,6 +38,8 @@ struct ProviderCode {
 #define BOUNCE_PROVIDER_RULE(provider, reason, text)
 #define BOUNCE_PROVIDER_REPLY(provider, reason, reply, text)
 #define BOUNCE_PROVIDER_CODE(provider, reason, code)
+#define BOUNCE_LOCAL_AGENT(agent, marker)
+#define BOUNCE_LOCAL_AGENT_VERDICT(agent, reason, text)
 constexpr PhraseKind reply = PhraseKind::Reply;
 constexpr PhraseKind notice = PhraseKind::Notice;
 constexpr PhraseKind provider = PhraseKind::Provider;
@@ -81,12 +89,30 @@ constexpr ProviderReply kProviderReplies[] = {
 constexpr ProviderCode kProviderCodes[] = {
 #include "dsn/bounce_phrases.def"
 };
+#undef BOUNCE_PROVIDER_CODE
+#define BOUNCE_PROVIDER_CODE(provider, reason, code)
+
+#undef BOUNCE_LOCAL_AGENT
+#define BOUNCE_LOCAL_AGENT(agent, marker) LocalAgent{#agent, marker},
+constexpr LocalAgent kLocalAgents[] = {
+#include "dsn/bounce_phrases.def"
+};
+#undef BOUNCE_LOCAL_AGENT
+#define BOUNCE_LOCAL_AGENT(agent, marker)
+
+#undef BOUNCE_LOCAL_AGENT_VERDICT
+#define BOUNCE_LOCAL_AGENT_VERDICT(agent, reason, text) LocalAgentVerdict{#agent, #reason, text},
+constexpr LocalAgentVerdict kLocalAgentVerdicts[] = {
+#include "dsn/bounce_phrases.def"
+};
 #undef BOUNCE_PHRASE
 #undef BOUNCE_MTA_VERDICT
 #undef BOUNCE_PROVIDER_HOST
 #undef BOUNCE_PROVIDER_RULE
 #undef BOUNCE_PROVIDER_REPLY
 #undef BOUNCE_PROVIDER_CODE
+#undef BOUNCE_LOCAL_AGENT
+#undef BOUNCE_LOCAL_AGENT_VERDICT
 
 bool endsWithHost(std::string_view host, std::string_view suffix) {
   if (suffix.front() == '.') return host.ends_with(suffix);
@@ -218,6 +244,19 @@ std::string_view mtaVerdict(std::string_view mta_family, std::string_view lower_
   if (mta_family.empty()) return {};
   for (const MtaVerdict& v : kVerdicts) {
     if (v.family == mta_family && lower_text.find(v.text) != std::string_view::npos) return v.reason;
+  }
+  return {};
+}
+
+std::string_view localAgentVerdict(std::string_view lower_text, std::string_view smtp_command) {
+  // An agent's message is about local delivery, after the SMTP session: never an answer to RCPT.
+  if (lower_text.empty() || !(smtp_command.empty() || smtp_command == "DATA")) return {};
+  for (const LocalAgent& a : kLocalAgents) {
+    if (lower_text.find(a.marker) == std::string_view::npos) continue;
+    for (const LocalAgentVerdict& v : kLocalAgentVerdicts) {
+      if (v.agent == a.agent && lower_text.find(v.text) != std::string_view::npos) return v.reason;
+    }
+    return "mailererror";  // the agent failed, and said nothing more specific
   }
   return {};
 }

@@ -30,6 +30,10 @@ std::string_view providerForHost(std::string_view lower_host);
 std::string_view providerRule(std::string_view provider, std::string_view lower_text, std::string_view reply_code = {});
 // The reason a reporting MTA's own fixed message names (BOUNCE_MTA_VERDICT), empty when none.
 std::string_view mtaVerdict(std::string_view mta_family, std::string_view lower_text);
+// What a local delivery agent's message (procmail, maildrop, mail.local, ...) names, empty when no
+// agent is named or the failed command is one before DATA: its own phrase (BOUNCE_LOCAL_AGENT_VERDICT),
+// else mailererror (the agent named itself and failed).
+std::string_view localAgentVerdict(std::string_view lower_text, std::string_view smtp_command);
 // Every entry, grouped by reason, reasons in text-match priority order.
 std::span<const BouncePhrase> bouncePhrases();
 // True when one phrase of that reason occurs in the lower-cased text.

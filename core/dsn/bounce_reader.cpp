@@ -4,6 +4,7 @@
 
 #include "dsn/arf_parser.h"
 #include "dsn/auto_reply.h"
+#include "dsn/bounce_phrases.h"
 #include "dsn/bounce_classifier.h"
 #include "dsn/dsn_parser.h"
 #include "dsn/mime_lite.h"
@@ -57,6 +58,11 @@ void finishResult(RecipientResult& r, std::string_view context, std::string_view
   if (r.smtp_command.empty()) r.smtp_command = commandForRecipient(context, r.recipient);
   if (r.smtp_command.empty()) r.smtp_command = findSmtpCommand(r.diagnostic);
   if (r.smtp_command.empty()) r.smtp_command = findSmtpCommand(context);
+  // A system whose fixed sentences stand apart from the recipient's line decides from the whole
+  // notice, when its verdict is not one sisimai re-checks.
+  if (r.reason.empty() && readsWholeNotice(mta_family)) {
+    if (std::string_view v = mtaVerdict(mta_family, toLower(context)); !isOnRetryList(v)) r.reason = std::string(v);
+  }
   classifyRecipient(r, mta_family);
 }
 

@@ -105,11 +105,24 @@ std::string addressFromTypedField(std::string_view value) {
   return std::string(trimBlanks(value));
 }
 
+namespace {
+// A software version written as "Version: 2.1.5" or "version 2.0.1" looks like a status code.
+bool followsVersionLabel(std::string_view before) {
+  while (!before.empty() && (before.back() == ' ' || before.back() == '\t' || before.back() == ':')) {
+    before.remove_suffix(1);
+  }
+  if (before.size() < 7) return false;
+  std::string tail = toLower(before.substr(before.size() - 7));
+  return tail == "version";
+}
+}  // namespace
+
 std::string findStatusCode(std::string_view text) {
   for (std::size_t i = 0; i + 4 < text.size(); ++i) {
     char cls = text[i];
     if ((cls != '2' && cls != '4' && cls != '5') || text[i + 1] != '.') continue;
     if (i > 0 && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '.')) continue;
+    if (followsVersionLabel(text.substr(0, i))) continue;  // "X-Mailman-Version: 2.1.5", "version 2.0.1"
     std::size_t j = i + 2;
     std::size_t subject_start = j;
     while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j])) && j - subject_start < 3) ++j;
@@ -182,6 +195,12 @@ std::string findSmtpCommand(std::string_view text) {
       {"after helo", "HELO"}, {"after ehlo", "HELO"}, {"after initial connection", "CONN"},
       // qmail-remote: "Connected to 192.0.2.1 but sender was rejected."
       {"but sender was rejected", "MAIL"}, {"but my name was rejected", "HELO"}, {"but greeting failed", "CONN"},
+      // qmail-remote.c: "192.0.2.1 does not like recipient.", "... failed on DATA command.",
+      // "... failed after I sent the message."
+      {"does not like recipient.", "RCPT"}, {"failed on data command", "DATA"},
+      {"failed after i sent the message", "DATA"},
+      // "Technical details: SMTP:RCPT host 192.0.2.8: 553 ..." (the layout sisimai's X3 decoder reads)
+      {"smtp:rcpt host", "RCPT"}, {"smtp:mail host", "MAIL"}, {"smtp:data host", "DATA"},
       {"while connected to", ""}};
   std::string lower = toLower(text);
   if (std::string in_transcript = commandInTranscript(lower); !in_transcript.empty()) return in_transcript;
@@ -248,6 +267,25 @@ static std::string queueIdField(std::string_view value) {
   return std::string(value);
 }
 
+// The same Final-Recipient again right after itself (an MTA that reports each pass of an alias
+// loop) is one recipient, as decoders read it (sisimai starts a new record only when the address
+// changes): the first block's fields stand, later ones fill what it left empty.
+static void addRecipient(DeliveryStatusFields& out, RecipientResult current) {
+  if (!out.recipients.empty() && !current.recipient.empty() &&
+      toLower(out.recipients.back().recipient) == toLower(current.recipient)) {
+    RecipientResult& first = out.recipients.back();
+    for (auto field : {&RecipientResult::original_recipient, &RecipientResult::action, &RecipientResult::status,
+                       &RecipientResult::diagnostic_type, &RecipientResult::remote_mta}) {
+      if ((first.*field).empty()) first.*field = current.*field;
+    }
+    if (first.diagnostic.find(current.diagnostic) == std::string::npos && first.diagnostic.size() < 4096) {
+      first.diagnostic += (first.diagnostic.empty() ? "" : " ") + current.diagnostic;
+    }
+    return;
+  }
+  if (out.recipients.size() < kMaxRecipientsPerReport) out.recipients.push_back(std::move(current));
+}
+
 DeliveryStatusFields parseDeliveryStatus(std::string_view body) {
   DeliveryStatusFields out;
   std::vector<Field> fields = scanFields(body);
@@ -262,7 +300,7 @@ DeliveryStatusFields parseDeliveryStatus(std::string_view body) {
       if (f.name == "reporting-mta" && out.reporting_mta.empty()) out.reporting_mta = addressFromTypedField(f.value);
       if (f.name == "x-postfix-queue-id" && out.queue_id.empty()) out.queue_id = queueIdField(f.value);
       if (isRecipientStart(f.name) && hasField(current, f.name)) {
-        if (out.recipients.size() < kMaxRecipientsPerReport) out.recipients.push_back(current);
+        addRecipient(out, current);
         current = RecipientResult{};
       }
       has_recipient_fields |= isRecipientStart(f.name) || f.name == "action" || f.name == "status";
@@ -270,7 +308,7 @@ DeliveryStatusFields parseDeliveryStatus(std::string_view body) {
     }
     if (has_recipient_fields && !(current.action.empty() && current.status.empty() && current.recipient.empty())) {
       if (current.recipient.empty()) current.recipient = current.original_recipient;
-      if (out.recipients.size() < kMaxRecipientsPerReport) out.recipients.push_back(current);
+      addRecipient(out, current);
     }
     block.clear();
   };

@@ -3,6 +3,7 @@
 #include "dsn/mime_lite.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "mime/transfer_encoding.h"
 #include "text/ascii_text.h"
@@ -82,7 +83,10 @@ MimeEntity parseEntity(std::string_view text, std::size_t depth) {
   entity.headers = parseHeaderBlock(text, &body);
   std::string content_type = entity.header("Content-Type");
   if (!content_type.empty()) {
-    std::string type = toLower(trimBlanks(content_type.substr(0, content_type.find(';'))));
+    // The media type is one token: it ends at ';' or at a blank (a folded "text/plain\n charset=..."
+    // without the semicolon is still text/plain).
+    std::string_view value = trimBlanks(content_type);
+    std::string type = toLower(value.substr(0, value.find_first_of("; \t\n")));
     if (type.find('/') != std::string::npos) entity.content_type = type;
     entity.boundary = headerParameter(content_type, "boundary");
     entity.charset = toLower(headerParameter(content_type, "charset"));
@@ -251,6 +255,18 @@ std::string htmlToText(std::string_view html) {
   for (std::size_t i = 0; i < html.size(); ++i) {
     char c = html[i];
     if (c == '<') {
+      // What a browser does not show (the head with its <title>, style sheets, scripts) is no text.
+      std::string open = toLower(html.substr(i + 1, 6));
+      for (std::string_view element : {"head", "title", "style", "script"}) {
+        bool longer_name = open.size() > element.size() && std::isalnum(static_cast<unsigned char>(open[element.size()]));
+        if (open.rfind(element, 0) != 0 || longer_name) continue;
+        std::size_t close = toLower(html.substr(i)).find("</" + std::string(element));
+        if (close != std::string::npos) {
+          i += close;
+          break;
+        }
+      }
+      if (html[i] != '<') continue;
       in_tag = true;
       std::string_view rest = html.substr(i + 1, 3);
       if (rest.rfind("br", 0) == 0 || rest.rfind("BR", 0) == 0 || rest.rfind("p", 0) == 0 ||

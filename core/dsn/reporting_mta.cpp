@@ -23,8 +23,32 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kHeaderSi
 
 // Sender (lower-case, in From:) that names the writer before any header does: Gmail's notices also
 // carry X-Failed-Recipients, which alone would say Exim (sisimai's Gmail decoder checks the sender).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 1> kSenderSignatures = {{
+// EZweb (au) signs its notices as its postmaster (sisimai's EZweb decoder counts this From).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kSenderSignatures = {{
     {"mailer-daemon@googlemail.com", "gmail"},
+    {"postmaster@ezweb.ne.jp", "ezweb"},
+    {"postmaster@au.com", "ezweb"},
+}};
+
+struct ValueSignature {
+  std::string_view header, text, family;  // lower-case header name, and text its value contains
+};
+
+// Values a system writes into its own headers (an empty text: the header's presence), tried
+// before the header names above, which a few of these systems also write (X-Failed-Recipients).
+// Each is a mark the system's sisimai decoder recognises it by.
+constexpr std::array<ValueSignature, 11> kValueSignatures = {{
+    {"message-id", ".javamail.", "apachejames"},        // Apache James: a JavaMail message
+    {"received", "james smtp server", "apachejames"},   // ... or through its SMTP server
+    {"received", " (dragonfly mail agent", "dragonfly"},
+    {"received", "invoked for bounce)", "qmail"},       // qmail-send's own bounce hop
+    {"x-mailer", "<smtp32 v", "imailserver"},           // Ipswitch iMail
+    {"x-zohomail", "", "zoho"},
+    {"x-gmx-antispam", "", "gmx"},
+    {"x-mx-bounce", "", "exim"},                        // Exim-based third-party MTAs
+    {"x-mxl-hash", "", "exim"},
+    {"x-mxl-notehash", "", "exim"},
+    {"from", "\"interscan", "interscanmss"},            // Trend Micro InterScan MSS
 }};
 
 // Sentences (lower-case) a system writes in its notice, in the order they are tried.
@@ -57,10 +81,25 @@ std::string_view familyOfSender(const MimeEntity& root) {
   return {};
 }
 
+std::string_view familyOfHeaderValue(const MimeEntity& root) {
+  std::size_t best = kValueSignatures.size();  // the earliest signature matched so far
+  for (const MimeHeader& h : root.headers) {
+    std::string name = toLower(h.name);
+    for (std::size_t i = 0; i < best; ++i) {
+      const ValueSignature& sig = kValueSignatures[i];
+      if (name == sig.header && (sig.text.empty() || toLower(h.value).find(sig.text) != std::string::npos)) best = i;
+    }
+  }
+  return best < kValueSignatures.size() ? kValueSignatures[best].family : std::string_view{};
+}
+
 }  // namespace
+
+bool readsWholeNotice(std::string_view family) { return family == "ezweb"; }
 
 std::string_view detectReportingMta(const MimeEntity& root, std::string_view notification) {
   if (std::string_view family = familyOfSender(root); !family.empty()) return family;
+  if (std::string_view family = familyOfHeaderValue(root); !family.empty()) return family;
   for (const MimeHeader& h : root.headers) {
     std::string name = toLower(h.name);
     for (const auto& [header, family] : kHeaderSignatures) {

@@ -14,5 +14,8 @@ namespace waybill::dsn {
 
 // A short lower-case family name, empty when no rule recognises the writer.
 std::string_view detectReportingMta(const MimeEntity& root, std::string_view notification);
+// True for a system whose fixed sentences stand apart from the recipient's line (EZweb writes "The
+// user(s) account is disabled." above it): its verdicts are read in the whole notice.
+bool readsWholeNotice(std::string_view family);
 
 }  // namespace waybill::dsn

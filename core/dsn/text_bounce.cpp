@@ -14,7 +14,10 @@ namespace waybill::dsn {
 namespace {
 
 // Lines after which the bounce quotes the original message (lower-case prefixes after trimming).
-constexpr std::array<std::string_view, 23> kOriginalMessageMarkers = {
+// The second group is where sisimai's fallback decoder (Sisimai::RFC3464) stops reading a notice
+// of an unknown layout: the returned message's first header lines (Return-Path is the first one a
+// final delivery adds, RFC 5321 4.4; Received lines come next) and the sentences that introduce it.
+constexpr std::array<std::string_view, 32> kOriginalMessageMarkers = {
     "--- below this line is a copy of the message", "------ this is a copy of the message",
     "----- original message -----", "below is a copy of the original message",
     "------ original message", "--- original message", "original message follows",
@@ -25,6 +28,11 @@ constexpr std::array<std::string_view, 23> kOriginalMessageMarkers = {
     "content-type: message/rfc822", "the text you sent follows:", "--- 以下",
     "----- the header of the original message", "original message header:",
     "---------- forwarded message", "----- message header follows", "----- unsent message follows",
+    "a copy of the original message below this line:",
+    "here is a copy of the first part of the message", "the non-delivered message is attached to this message",
+    "below this line is a copy of the message", "message text follows:", "unsent message below",
+    "your message reads (in part):", "the attachment contains the original mail headers",
+    "-- the header and top ",
 };
 
 bool isAddressChar(char c) {
@@ -37,6 +45,10 @@ constexpr std::array<std::string_view, 11> kRecipientLabels = {
     "recipient address:", "recipient:", "failed recipient:", "original-recipient:",
     "address:", "rcpt to:", "invalid recipient:", "unknown user:", "destinataire:", "user:", "mailbox:",
 };
+
+// Labels that are themselves the verdict on the address after them (iMail's "Unknown user: a@b"):
+// they stay in that recipient's diagnostic.
+bool isVerdictLabel(std::string_view label) { return label == "unknown user:" || label == "invalid recipient:"; }
 
 std::size_t skipLabel(std::string_view lower_line) {
   for (std::string_view label : kRecipientLabels) {
@@ -96,6 +108,7 @@ struct Hit {
   std::size_t line_start;
   std::size_t rest_start;  // first byte after the address on its line
   bool explained_above = false;  // sendmail transcript: the reply lines before it explain it
+  std::string verdict_label;     // isVerdictLabel: the label before the address, without its colon
 };
 
 std::vector<Hit> recipientLines(std::string_view text) {
@@ -111,14 +124,23 @@ std::vector<Hit> recipientLines(std::string_view text) {
       while (start < line.size() && (line[start] == ' ' || line[start] == '\t' || line[start] == '"')) ++start;
       std::size_t address_end = 0;
       std::string address = addressAtStart(line.substr(start), &address_end);
-      if (address.empty()) address = addressAfterTo(line, &start, &address_end);
+      if (address.empty()) {
+        address = addressAfterTo(line, &start, &address_end);
+        // "550 5.7.1 ... send an e-mail message from another address to dz@example.lv", "554 Too many
+        // hops 26 (25 max): from a@example.org via localhost, to b@example.nl": an address after a
+        // quoted reply's code is one the reply names (a postmaster, an alias), not a recipient.
+        std::string_view before = line.substr(0, address.empty() ? 0 : start);
+        if (!address.empty() && !findReplyCode(before).empty()) address.clear();
+      }
       bool explained_above = false;
       if (address.empty()) {
         address = addressAfterReplyCode(line, &start, &address_end);
         explained_above = !address.empty();
       }
       if (!address.empty() && !isServiceAddress(toLower(address))) {
-        hits.push_back({address, pos, pos + start + address_end, explained_above});
+        std::string verdict;
+        if (label > 0 && isVerdictLabel(lower.substr(0, label))) verdict = lower.substr(0, label - 1);
+        hits.push_back({address, pos, pos + start + address_end, explained_above, verdict});
       }
     }
   }
@@ -196,6 +218,7 @@ std::vector<RecipientResult> findTextRecipients(std::string_view notification) {
     std::string cleaned(trimBlanks(diag));
     while (!cleaned.empty() && (cleaned.front() == ':' || cleaned.front() == '.' || cleaned.front() == ' ')) cleaned.erase(0, 1);
     std::replace(cleaned.begin(), cleaned.end(), '\n', ' ');
+    if (!hits[i].verdict_label.empty()) cleaned = hits[i].verdict_label + (cleaned.empty() ? "" : " " + cleaned);
     if (seen) {
       for (RecipientResult& r : results) {
         if (toLower(r.recipient) == lower && r.diagnostic.size() < 4096) r.diagnostic += " " + cleaned;
@@ -209,9 +232,17 @@ std::vector<RecipientResult> findTextRecipients(std::string_view notification) {
   }
   // One recipient: the explanation may come before the address ("Error: ... / RCPT TO: a@b").
   if (results.size() == 1 && !hits.empty()) {
-    std::string before(trimBlanks(notification.substr(0, std::min<std::size_t>(hits[0].line_start, 4096))));
-    std::replace(before.begin(), before.end(), '\n', ' ');
-    results[0].diagnostic += " " + before;
+    // Without the returned message's Subject line the notice may quote ("Your message / To: ... /
+    // Subject: ... / Sent: ..." in Exchange's notices): the sender's words, not the server's.
+    std::string before;
+    LineReader lines(notification.substr(0, std::min<std::size_t>(hits[0].line_start, 4096)));
+    for (std::string_view line; lines.next(line);) {
+      std::string_view trimmed = trimBlanks(line);
+      if (toLower(trimmed.substr(0, 8)) == "subject:") continue;
+      before += std::string(line) + " ";
+    }
+    before = std::string(trimBlanks(before));
+    if (!before.empty()) results[0].diagnostic += (results[0].diagnostic.empty() ? "" : " ") + before;
   }
   return results;
 }

@@ -45,6 +45,28 @@ TEST(BounceClassifier, MapsCodesAndTextsToSisimaiReasons) {
   }
 }
 
+// A local delivery agent's own message decides, after the reporting MTA's verdict; an agent
+// that names itself with a message of its own that no entry knows is a mailer error.
+TEST(BounceClassifier, LocalDeliveryAgentsDecideByTheirOwnMessages) {
+  const Case cases[] = {
+      {"", "mail.local: Disc quota exceeded", "", "mailboxfull", false},
+      {"", "procmail: Quota exceeded while writing \"/var/mail/bob\"", "", "mailboxfull", false},
+      {"", "maildrop: Cannot find system user", "", "userunknown", true},
+      {"", "vdelivermail: Sorry, no mailbox here by that name. (#5.1.1)", "", "userunknown", true},
+      {"", "maildrop: the filter said no to this one", "", "mailererror", false},
+  };
+  for (const Case& c : cases) {
+    RecipientResult r;
+    r.status = c.status;
+    r.diagnostic = c.diagnostic;
+    r.smtp_command = c.command;
+    r.action = "failed";
+    classifyRecipient(r);
+    EXPECT_EQ(r.reason, c.reason) << c.diagnostic;
+    EXPECT_EQ(r.hard_bounce, c.hard) << c.diagnostic;
+  }
+}
+
 TEST(BounceClassifier, DelayedWithoutDetailIsExpired) {
   RecipientResult r;
   r.action = "delayed";

@@ -109,6 +109,10 @@ CorpusScore scoreCollection(const Collection& collection, const std::function<bo
     std::vector<RecipientResult> got = fs::exists(file) ? readAllResults(file, &family) : std::vector<RecipientResult>{};
     ++s.files;
     s.recipients_per_file.add(got.size() == rows.size());
+    if (got.size() != rows.size()) {
+      s.disagreements.push_back(name + " gives " + std::to_string(got.size()) + " results, want " +
+                                std::to_string(rows.size()));
+    }
     for (std::size_t i = 0; i < rows.size(); ++i) {
       scoreRow(name, i, rows[i], i < got.size() ? &got[i] : nullptr, s);
       s.reason_by_mta[family].add(i < got.size() && got[i].reason == rows[i].reason);
