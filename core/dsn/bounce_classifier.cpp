@@ -277,6 +277,10 @@ std::string chooseReason(const RecipientResult& r, std::string_view mta_family) 
       if (probe.test(reason)) return temporaryCheck(std::string(reason), r);
     }
   }
+  // A status code naming an unknown host (5.1.2, 5.4.4) that the text confirms ("Host or domain
+  // name not found", Postfix) stands: sisimai's second pass has no looser DNS wording that would
+  // turn it into networkerror, and a temporary code still becomes networkerror (temporaryCheck).
+  if (code_reason == "hostunknown" && matches.has("hostunknown")) return temporaryCheck("hostunknown", r);
   if (isOnRetryList(code_reason) || smtp_diagnostic) {
     for (std::string_view reason : kTextOrder) {
       if (matches.has(reason)) return std::string(reason);

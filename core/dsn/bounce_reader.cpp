@@ -86,7 +86,14 @@ void readDeliveryStatus(std::string_view text, std::string_view fields_text, Bou
     if (r.diagnostic.empty()) r.diagnostic = transcript.empty() ? paragraphAbout(text, r.recipient) : transcript;
     if (findReplyCode(r.diagnostic).empty() && r.reply_code.empty()) r.reply_code = findReplyCode(transcript);
     if (r.action.empty()) r.action = "failed";
+    // Postfix's bounce(5) template ("Subject: Undelivered Mail Returned to Sender") writes every
+    // diagnostic as "X-Postfix;"; sisimai's Postfix decoder, which reads notices with that subject,
+    // takes it as an SMTP diagnostic (so "temporary failure" stays onhold, not mailererror). The
+    // field itself is reported as written.
+    const bool read_as_smtp = r.diagnostic_type == "x-postfix" && report.subject == "Undelivered Mail Returned to Sender";
+    if (read_as_smtp) r.diagnostic_type = "smtp";
     finishResult(r, text, report.mta_family);
+    if (read_as_smtp) r.diagnostic_type = "x-postfix";
     report.results.push_back(std::move(r));
   }
 }

@@ -42,10 +42,19 @@ bool isRecipientStart(const std::string& name) {
 }
 
 void applyField(RecipientResult& r, const Field& f) {
+  // An X.400 gateway names the recipient as an O/R address ("Final-Recipient: x400; /RFC-822=a(a)b/
+  // ADMD= /C=WW/"); the Original-Recipient beside it is the mailbox (RFC 2156 DSN mapping).
+  auto prefer_mailbox = [&r] {
+    if (r.recipient.find('@') == std::string::npos && r.original_recipient.find('@') != std::string::npos) {
+      r.recipient = r.original_recipient;
+    }
+  };
   if (f.name == "final-recipient") {
     if (r.recipient.empty()) r.recipient = addressFromTypedField(f.value);
+    prefer_mailbox();
   } else if (f.name == "original-recipient") {
     r.original_recipient = addressFromTypedField(f.value);
+    if (!r.recipient.empty()) prefer_mailbox();
   } else if (f.name == "action") {
     r.action = toLower(trimBlanks(f.value.substr(0, f.value.find_first_of(" (;"))));
   } else if (f.name == "status") {
@@ -62,6 +71,13 @@ void applyField(RecipientResult& r, const Field& f) {
     } else {
       r.diagnostic = f.value;
     }
+  } else if (f.name == "x400-supplementary-info") {
+    // RFC 2156's DSN extension field: an X.400 gateway's Diagnostic-Code is the X.400 reason and
+    // diagnostic pair ("Reason 1 (Unable-To-Transfer); Diagnostic -1"); the words of the SMTP
+    // server that refused the message come here ("MTA '192.0.2.1' gives error message 5.7.1 ...").
+    std::string_view info = trimBlanks(f.value);
+    if (info.size() >= 2 && info.front() == '"' && info.back() == '"') info = info.substr(1, info.size() - 2);
+    if (!info.empty()) r.diagnostic += (r.diagnostic.empty() ? "" : " ") + std::string(info);
   } else if (f.name == "remote-mta") {
     r.remote_mta = addressFromTypedField(f.value);
   }

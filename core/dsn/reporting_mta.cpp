@@ -37,7 +37,7 @@ struct ValueSignature {
 // Values a system writes into its own headers (an empty text: the header's presence), tried
 // before the header names above, which a few of these systems also write (X-Failed-Recipients).
 // Each is a mark the system's sisimai decoder recognises it by.
-constexpr std::array<ValueSignature, 11> kValueSignatures = {{
+constexpr std::array<ValueSignature, 12> kValueSignatures = {{
     {"message-id", ".javamail.", "apachejames"},        // Apache James: a JavaMail message
     {"received", "james smtp server", "apachejames"},   // ... or through its SMTP server
     {"received", " (dragonfly mail agent", "dragonfly"},
@@ -49,6 +49,7 @@ constexpr std::array<ValueSignature, 11> kValueSignatures = {{
     {"x-mxl-hash", "", "exim"},
     {"x-mxl-notehash", "", "exim"},
     {"from", "\"interscan", "interscanmss"},            // Trend Micro InterScan MSS
+    {"x-mdaemon-deliver-to", "", "mdaemon"},            // Alt-N MDaemon stamps its own notices
 }};
 
 // Sentences (lower-case) a system writes in its notice, in the order they are tried.

@@ -17,7 +17,7 @@ namespace {
 // The second group is where sisimai's fallback decoder (Sisimai::RFC3464) stops reading a notice
 // of an unknown layout: the returned message's first header lines (Return-Path is the first one a
 // final delivery adds, RFC 5321 4.4; Received lines come next) and the sentences that introduce it.
-constexpr std::array<std::string_view, 32> kOriginalMessageMarkers = {
+constexpr std::array<std::string_view, 34> kOriginalMessageMarkers = {
     "--- below this line is a copy of the message", "------ this is a copy of the message",
     "----- original message -----", "below is a copy of the original message",
     "------ original message", "--- original message", "original message follows",
@@ -33,6 +33,8 @@ constexpr std::array<std::string_view, 32> kOriginalMessageMarkers = {
     "below this line is a copy of the message", "message text follows:", "unsent message below",
     "your message reads (in part):", "the attachment contains the original mail headers",
     "-- the header and top ",
+    "|------------------------- message text follows",  // Smail 3 (after its log and failed addresses)
+    "--------unsent message below",                     // phquery (Yale's directory mailer)
 };
 
 bool isAddressChar(char c) {
@@ -77,6 +79,9 @@ std::string addressAfterTo(std::string_view line, std::size_t* start_out, std::s
     std::size_t start = at + (via_colon ? 2 : 3);
     at = start;
     if (!word_start || lower.rfind("reply-", at) != std::string::npos) continue;
+    // "Please reply to Postmaster@mx.example if you feel this message to be in error": where to
+    // write about the notice, not a recipient.
+    if (!via_colon && at >= 9 && lower.compare(at - 9, 6, "reply ") == 0) continue;
     std::size_t end = 0;
     std::string address = addressAtStart(line.substr(start), &end);
     if (!address.empty()) {
@@ -187,8 +192,13 @@ std::string notificationText(const MimeEntity& root) {
   for (std::string_view line; lines.next(line);) {
     const std::size_t pos = lines.lineStart();
     std::string lower = toLower(trimBlanks(line.substr(0, 80)));
+    // A rule of dashes is drawn to any length ("------------------------------ Original message
+    // ---..." in LISTSERV's LSMTP): a dashed marker matches a dashed line whatever the count.
+    std::string_view undashed = std::string_view(lower).substr(std::min(lower.find_first_not_of('-'), lower.size()));
     for (std::string_view marker : kOriginalMessageMarkers) {
-      if (!lower.empty() && lower.rfind(marker, 0) == 0 && pos > 0) {
+      bool dashed = marker.rfind("--", 0) == 0 && lower.rfind("--", 0) == 0;
+      std::string_view bare = marker.substr(std::min(marker.find_first_not_of('-'), marker.size()));
+      if (!lower.empty() && pos > 0 && (lower.rfind(marker, 0) == 0 || (dashed && undashed.rfind(bare, 0) == 0))) {
         text.resize(pos);
         return text.substr(0, kMaxNotificationText);
       }
@@ -231,7 +241,15 @@ std::vector<RecipientResult> findTextRecipients(std::string_view notification) {
     results.push_back(std::move(r));
   }
   // One recipient: the explanation may come before the address ("Error: ... / RCPT TO: a@b").
-  if (results.size() == 1 && !hits.empty()) {
+  // Not in Smail 3's layout: each line under its "Failed addresses follow:" rule is the address and
+  // its own verdict ("a@b ... unknown host"); the "Message log" above is about the whole message.
+  // Nor in qmail's (QSBMF, cr.yp.to/proto/qsbmf.txt): its opening paragraph ("This is a permanent
+  // error; I've given up.") is the same for every bounce, and each recipient's own explanation is
+  // the paragraph after its "<a@b>:" line (empty when qmail had nothing more to say).
+  const std::string lower_notice = toLower(notification);
+  const bool smail_failed_list = lower_notice.find("|------------------------- failed addresses follow:") != std::string::npos;
+  const bool qsbmf = lower_notice.find("i'm afraid i wasn't able to deliver your message to the following addresses") != std::string::npos;
+  if (results.size() == 1 && !hits.empty() && !smail_failed_list && !qsbmf) {
     // Without the returned message's Subject line the notice may quote ("Your message / To: ... /
     // Subject: ... / Sent: ..." in Exchange's notices): the sender's words, not the server's.
     std::string before;

@@ -32,21 +32,24 @@ struct Targets {
 // and half 1 by 2.9, then the decoder-order rules (MTA verdict first, local delivery agents,
 // writers known by their headers) lifted half 0 by 1.8 and left half 1 where it was; the rules
 // tuned on flufl-bounce and bounce-email (layouts of iMail, qmail-remote, Gmail, "SMTP:RCPT host")
-// lifted half 1 by 0.7.
+// lifted half 1 by 0.7. The layout rules added after them (Smail, qmail's QSBMF, X.400 gateways,
+// Postfix's bounce template, LSMTP rules of dashes) left both halves where they were.
 constexpr Targets kSisimaiHalfTargets{92.0, 98.0, 99.0, 99.0};
 constexpr double kMaxHalfGapPoints = 8.5;  // the goal is 3; reason differs by 7.4 today
 // Held-out collections (never tuned on): what the rules reach, minus a small margin.
-// Reached: bounceparser 88.6 / 99.2 / 99.2 / 97.3, php-bounce-handler 92.2 / 97.4 / 96.1 / 100.
-constexpr Targets kBounceParserTargets{87.5, 98.5, 98.0, 96.0};
+// Reached: bounceparser 89.4 / 99.2 / 99.2 / 97.3, php-bounce-handler 92.2 / 97.4 / 96.1 / 100.
+constexpr Targets kBounceParserTargets{88.5, 98.5, 98.0, 96.0};
 constexpr Targets kPhpBounceHandlerTargets{90.5, 96.0, 95.0, 99.0};
 // Further tuning collections (bounces from other projects; tuned on, like half 0). Their rows are
 // sisimai 4.25 (Perl), like the held-out ones: a tuning set judged by the same decoder as those.
 // Reached when added: flufl-bounce 72.6 / 90.6 / 91.5 / 91.7, bounce-email 62.2 / 83.8 / 91.9 /
-// 91.7; now flufl-bounce 84.6 / 94.9 / 94.9 / 91.7, bounce-email 73.0 / 91.9 / 94.6 / 95.8. Most
+// 91.7; now flufl-bounce 90.6 / 96.6 / 94.9 / 95.8, bounce-email 73.0 / 94.6 / 94.6 / 95.8. Most
 // rows left are where sisimai 4.25's catch-all decoders (X2, X4, RFC3464) read a notice differently
-// from its MTA-specific ones, or from go-sisimai's tables that half 0 follows.
-constexpr Targets kFluflBounceTargets{84.0, 94.0, 94.0, 91.0};
-constexpr Targets kBounceEmailTargets{72.5, 91.5, 94.0, 95.5};
+// from its MTA-specific ones, or from go-sisimai's tables that half 0 follows (4.25 does not
+// re-check a decoder's "expired", has no "diskspace quota" or Yahoo "doesn't have a yahoo.com
+// account" wording).
+constexpr Targets kFluflBounceTargets{90.0, 96.0, 94.0, 95.0};
+constexpr Targets kBounceEmailTargets{72.5, 94.0, 94.0, 95.5};
 
 Collection sisimai() {
   Collection c = loadCollection(corpusRoot() / "sisimai");
