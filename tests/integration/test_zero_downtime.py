@@ -77,7 +77,9 @@ def restart_under_load(holders: dict[str, SocketHolder], source: subprocess.Pope
     restarts = []
     for key in ["milter", "policyd", "trackd"] * 2:
         time.sleep(1.0)
-        assert source.poll() is None, "smtp-source finished before every restart was done: raise MESSAGES"
+        if source.poll() is not None:  # it stops at the first error reply: show which
+            raise AssertionError(f"smtp-source ended (exit {source.returncode}) before every restart was done "
+                                 f"(restarts so far: {restarts}):\n{source.communicate()[0][-3000:]}")
         assert key != "trackd" or wrk.poll() is None, "wrk finished before trackd's restarts: raise WRK_SECONDS"
         status, seconds = holders[key].restart()
         restarts.append((key, status, seconds))
