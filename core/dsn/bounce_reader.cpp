@@ -15,6 +15,14 @@
 namespace waybill::dsn {
 namespace {
 
+// A failure's reply code is a negative one (4yz/5yz, RFC 5321 section 4.2.1); a positive reply in
+// its text is a step that succeeded (a transcript's "220 ... ready", "250 Sender ok").
+std::string replyCodeIn(std::string_view text, const RecipientResult& r) {
+  const bool failed = r.status.rfind("2.", 0) != 0 && r.action != "delivered" && r.action != "relayed" &&
+                      r.action != "expanded";
+  return failed ? findFailureReplyCode(text) : findReplyCode(text);
+}
+
 const MimeEntity* returnedMessage(const MimeEntity& root) {
   if (const MimeEntity* m = findPart(root, "message/rfc822"); m != nullptr && !m->parts.empty()) return &m->parts[0];
   if (const MimeEntity* m = findPart(root, "message/global"); m != nullptr && !m->parts.empty()) return &m->parts[0];
@@ -53,7 +61,7 @@ void finishResult(RecipientResult& r, std::string_view context, std::string_view
     r.status_field = r.status;
     r.status = from_text;
   }
-  if (r.reply_code.empty()) r.reply_code = findReplyCode(r.diagnostic);
+  if (r.reply_code.empty()) r.reply_code = replyCodeIn(r.diagnostic, r);
   if (!r.status.empty() && !r.reply_code.empty() && r.status[0] != r.reply_code[0]) r.reply_code.clear();
   if (r.smtp_command.empty()) r.smtp_command = commandForRecipient(context, r.recipient);
   if (r.smtp_command.empty()) r.smtp_command = findSmtpCommand(r.diagnostic);
@@ -84,7 +92,7 @@ void readDeliveryStatus(std::string_view text, std::string_view fields_text, Bou
     std::string transcript = transcriptAbout(text, r.recipient);
     if (transcript.empty() && fields.recipients.size() == 1) transcript = transcriptReplies(text);
     if (r.diagnostic.empty()) r.diagnostic = transcript.empty() ? paragraphAbout(text, r.recipient) : transcript;
-    if (findReplyCode(r.diagnostic).empty() && r.reply_code.empty()) r.reply_code = findReplyCode(transcript);
+    if (replyCodeIn(r.diagnostic, r).empty() && r.reply_code.empty()) r.reply_code = replyCodeIn(transcript, r);
     if (r.action.empty()) r.action = "failed";
     // Postfix's bounce(5) template ("Subject: Undelivered Mail Returned to Sender") writes every
     // diagnostic as "X-Postfix;"; sisimai's Postfix decoder, which reads notices with that subject,

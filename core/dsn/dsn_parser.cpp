@@ -63,6 +63,15 @@ void applyField(RecipientResult& r, const Field& f) {
     if (std::size_t paren = f.value.find('('); paren != std::string::npos && r.diagnostic.empty()) {
       r.diagnostic = std::string(trimBlanks(std::string_view(f.value).substr(paren)));
     }
+    // "Status: 553 Exceeded maximum inbound message size" (NTMail): an SMTP reply where RFC 3464
+    // wants an RFC 3463 code. It is the reply the message failed with, so it is read as the
+    // diagnostic (its code the reply code) when no Diagnostic-Code gives one.
+    std::string_view value = trimBlanks(f.value);
+    if (r.status.empty() && r.diagnostic.empty() && value.size() >= 3 && value[0] >= '2' && value[0] <= '5' &&
+        std::isdigit(static_cast<unsigned char>(value[1])) && std::isdigit(static_cast<unsigned char>(value[2])) &&
+        (value.size() == 3 || value[3] == ' ' || value[3] == '\t' || value[3] == '-')) {
+      r.diagnostic = std::string(value);
+    }
   } else if (f.name == "diagnostic-code") {
     std::size_t semi = f.value.find(';');
     if (semi != std::string::npos && semi < 16) {
@@ -253,10 +262,10 @@ std::string commandForRecipient(std::string_view text, std::string_view address)
   return reply.rfind("<<< 5", 0) == 0 || reply.rfind("<<< 4", 0) == 0 ? "RCPT" : "";
 }
 
-std::string findReplyCode(std::string_view text) {
+static std::string firstReplyCode(std::string_view text, bool negative_only) {
   for (std::size_t i = 0; i + 3 <= text.size(); ++i) {
     char c = text[i];
-    if (c != '2' && c != '4' && c != '5') continue;
+    if ((c != '2' || negative_only) && c != '4' && c != '5') continue;
     // "CODE :550" (a label, a space, a colon) introduces a code; "12:550" or "host:550" does not.
     bool labelled = i > 1 && text[i - 1] == ':' && text[i - 2] == ' ';
     if (i > 0 && !labelled && (std::isalnum(static_cast<unsigned char>(text[i - 1])) || text[i - 1] == '.' ||
@@ -272,6 +281,10 @@ std::string findReplyCode(std::string_view text) {
   }
   return {};
 }
+
+std::string findReplyCode(std::string_view text) { return firstReplyCode(text, false); }
+
+std::string findFailureReplyCode(std::string_view text) { return firstReplyCode(text, true); }
 
 // A queue id is 6..32 letters and digits; anything else is not one (the field is kept empty).
 static std::string queueIdField(std::string_view value) {

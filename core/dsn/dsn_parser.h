@@ -38,5 +38,8 @@ std::string findSmtpCommand(std::string_view text);
 std::string commandForRecipient(std::string_view text, std::string_view address);
 // First SMTP reply code (2xx/4xx/5xx) that starts the text or a "said:"-style phrase, empty when none.
 std::string findReplyCode(std::string_view text);
+// The same, passing over positive replies (2xx): in a failure's text a transcript's "220 ... ready"
+// or "250 Sender ok" is a step that succeeded, not the reply that failed the message.
+std::string findFailureReplyCode(std::string_view text);
 
 }  // namespace waybill::dsn

@@ -77,6 +77,8 @@ TEST(DsnText, FindsStatusReplyCodeAndCommand) {
       {"findReplyCode", findReplyCode, "host mx.example[192.0.2.1] said: 550 5.1.1 nope", "550"},
       {"findReplyCode", findReplyCode, "501: 5.1.8 Sender address rejected", "501"},
       {"findReplyCode", findReplyCode, "id 522 is not a reply code", ""},
+      {"findFailureReplyCode", findFailureReplyCode, " 220 mx ready\n 250 Sender ok\n 552 over quota", "552"},
+      {"findReplyCode", findReplyCode, " 220 mx ready\n 552 over quota", "220"},
       {"findSmtpCommand", findSmtpCommand, "550 nope (in reply to RCPT TO command)", "RCPT"},
       {"findSmtpCommand", findSmtpCommand, ">>> DATA\n<<< 554 5.7.1 rejected\n", "DATA"},
       {"addressFromTypedField", addressFromTypedField, "rfc822; <Ann@Example.com>", "Ann@Example.com"},
@@ -99,6 +101,25 @@ TEST(DsnParser, SplitsRecipientsWithoutBlankLinesAndKeepsFieldOrder) {
   EXPECT_EQ(f.recipients[1].original_recipient, "c@example.com");
   EXPECT_EQ(f.recipients[1].action, "delayed");
   EXPECT_EQ(f.recipients[1].diagnostic, "(connection timed out)");
+}
+
+// NTMail writes an SMTP reply in the Status field; it is the diagnostic unless Diagnostic-Code says more.
+TEST(DsnParser, AReplyCodeInTheStatusFieldIsTheDiagnostic) {
+  DeliveryStatusFields f = parseDeliveryStatus(R"(Reporting-MTA: dns; mx.example
+
+Final-Recipient: rfc822; a@example.com
+Action: failed
+Status: 553 Exceeded maximum inbound message size
+
+Final-Recipient: rfc822; b@example.com
+Action: failed
+Status: 553 too big
+Diagnostic-Code: smtp; 552 5.3.4 message too large
+)");
+  ASSERT_EQ(f.recipients.size(), 2u);
+  EXPECT_EQ(f.recipients[0].status, "");
+  EXPECT_EQ(f.recipients[0].diagnostic, "553 Exceeded maximum inbound message size");
+  EXPECT_EQ(f.recipients[1].diagnostic, "552 5.3.4 message too large");
 }
 
 }  // namespace
