@@ -3,6 +3,7 @@
 #include "dsn/mime_lite.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 
 #include "mime/transfer_encoding.h"
@@ -252,19 +253,25 @@ std::string htmlToText(std::string_view html) {
   std::string out;
   out.reserve(html.size());
   bool in_tag = false;
+  const std::string lower = toLower(html);
+  constexpr std::array<std::string_view, 4> kHidden = {"head", "title", "style", "script"};
+  std::array<bool, kHidden.size()> never_closed{};  // no "</x" after this point: not searched again
   for (std::size_t i = 0; i < html.size(); ++i) {
     char c = html[i];
     if (c == '<') {
       // What a browser does not show (the head with its <title>, style sheets, scripts) is no text.
-      std::string open = toLower(html.substr(i + 1, 6));
-      for (std::string_view element : {"head", "title", "style", "script"}) {
+      const std::string_view open = std::string_view(lower).substr(i + 1, 7);
+      for (std::size_t k = 0; k < kHidden.size(); ++k) {
+        const std::string_view element = kHidden[k];
         bool longer_name = open.size() > element.size() && std::isalnum(static_cast<unsigned char>(open[element.size()]));
-        if (open.rfind(element, 0) != 0 || longer_name) continue;
-        std::size_t close = toLower(html.substr(i)).find("</" + std::string(element));
-        if (close != std::string::npos) {
-          i += close;
-          break;
+        if (never_closed[k] || open.rfind(element, 0) != 0 || longer_name) continue;
+        std::size_t close = lower.find("</" + std::string(element), i);
+        if (close == std::string::npos) {
+          never_closed[k] = true;
+          continue;
         }
+        i = close;
+        break;
       }
       if (html[i] != '<') continue;
       in_tag = true;

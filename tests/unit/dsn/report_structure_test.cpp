@@ -8,6 +8,7 @@
 
 #include "dsn/bounce_classifier.h"
 #include "dsn/bounce_reader.h"
+#include "dsn/mime_lite.h"
 
 namespace waybill::dsn {
 namespace {
@@ -102,6 +103,22 @@ TEST(ReportStructure, NoDecisiveStatusCodeEverEndsAsOnhold) {
   EXPECT_FALSE(isDecisiveStatus("5.0.0"));
   EXPECT_FALSE(isDecisiveStatus("5.0.911"));  // sisimai's pseudo code: no status in the message
   EXPECT_TRUE(isDecisiveStatus("5.1.1"));
+}
+
+// An HTML notice's text is what a browser shows: not its <title> ("Mailman 2.0.12" read as a
+// status code), style sheets or scripts; an element never closed hides nothing after it.
+TEST(ReportStructure, HtmlNoticeTextLeavesOutTheHeadStylesAndScripts) {
+  const std::string text = htmlToText(
+      "<html><HEAD><Title>Mailman 2.0.12</Title><style>p{color:red}</style></head><body>"
+      "<p>550 5.1.1 unknown user</p><script>var v = '4.2.2';</script><scripts>kept</scripts></body></html>");
+  EXPECT_EQ(text.find("2.0.12"), std::string::npos) << text;
+  EXPECT_EQ(text.find("color"), std::string::npos) << text;
+  EXPECT_EQ(text.find("4.2.2"), std::string::npos) << text;
+  EXPECT_NE(text.find("550 5.1.1 unknown user"), std::string::npos) << text;
+  EXPECT_NE(text.find("kept"), std::string::npos) << "<scripts> is not <script>: " << text;
+  std::string unclosed;
+  for (int i = 0; i < 2000; ++i) unclosed += "<head>x ";
+  EXPECT_NE(htmlToText(unclosed).find('x'), std::string::npos);
 }
 
 }  // namespace
