@@ -49,21 +49,6 @@ Status recordCopies(PgConnection& conn, const Uuid& message_id, const std::vecto
   return {};
 }
 
-Status recordLinks(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id,
-                   const std::vector<std::string>& urls) {
-  if (urls.empty()) return {};
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& url : urls) list.push_back(toValidUtf8(url));
-  auto result = conn.exec(
-      "INSERT INTO links (recipient_id, position, message_id, url) "
-      "SELECT $1::uuid, ordinality::int, $2::uuid, url "
-      "FROM jsonb_array_elements_text($3::jsonb) WITH ORDINALITY AS t(url, ordinality) "
-      "ON CONFLICT DO NOTHING",
-      {recipient_id.toString(), message_id.toString(), list.dump()});
-  if (!result) return makeError(result.error());
-  return {};
-}
-
 Status recordCopyQueueId(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id,
                          const std::string& queue_id) {
   if (queue_id.empty()) return {};

@@ -23,9 +23,6 @@ struct InjectedCopies {
 Result<InjectedCopies> copiesInjected(PgConnection& conn, const std::vector<Uuid>& recipient_ids);
 Status recordCopies(PgConnection& conn, const Uuid& message_id, const std::vector<Uuid>& recipient_ids,
                     const std::vector<std::string>& addresses, const std::vector<bool>& confirmed);
-// Idempotent: a retry writes nothing twice.
-Status recordLinks(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id,
-                   const std::vector<std::string>& urls);
 // The queue id of a re-injected copy, so waybill-logd maps its delivery log lines to the
 // recipient (sql/migrations/0011_delivery_log.sql). Idempotent.
 Status recordCopyQueueId(PgConnection& conn, const Uuid& message_id, const Uuid& recipient_id,

@@ -17,7 +17,7 @@ WITH message AS (
   INSERT INTO messages (id, queue_id, message_id_header, envelope_sender, from_header, subject,
                         tags, track_mode, submitted_via, client_address, size_bytes, metadata)
   SELECT $1::uuid, $2, $3, $4, $5, $6, ARRAY(SELECT jsonb_array_elements_text($7::jsonb)),
-         $8, $9, $10, $11::bigint, $15::jsonb
+         $8, $9, $10, $11::bigint, $14::jsonb
   ON CONFLICT (id) DO NOTHING
   RETURNING id),
 rcpt AS (
@@ -30,9 +30,9 @@ accepted AS (
                                .rows = "gen_random_uuid(), 'accepted', (SELECT id FROM message), rcpt.id, rcpt.address, $4, "
                                        "jsonb_build_object('queue_id', $2::text) FROM rcpt"}) + R"SQL(),
 tracked AS (
-  INSERT INTO links (recipient_id, position, message_id, url)
-  SELECT $13::uuid, ordinality::int, message.id, url
-  FROM message, jsonb_array_elements_text($14::jsonb) WITH ORDINALITY AS t(url, ordinality)
+  INSERT INTO message_links (message_id, urls)
+  SELECT message.id, ARRAY(SELECT jsonb_array_elements_text($13::jsonb))
+  FROM message WHERE jsonb_array_length($13::jsonb) > 0
   ON CONFLICT DO NOTHING)
 SELECT count(*) FROM message
 )SQL";
@@ -51,8 +51,8 @@ Result<bool> recordAccepted(PgConnection& conn, const AcceptedMessage& message) 
       message.id.toString(), message.queue_id, message.message_id_header, message.envelope_sender,
       message.from_header, message.subject, dump(tags), message.track_mode,
       std::string(message.via_smtp ? "smtp" : "sendmail"), message.client_address,
-      std::to_string(message.size_bytes), dump(recipients), message.links_recipient.toString(),
-      dump(message.link_urls), mail::metadataJson(message.metadata)});
+      std::to_string(message.size_bytes), dump(recipients), dump(message.link_urls),
+      mail::metadataJson(message.metadata)});
   if (!result) return makeError(result.error());
   return result->rows() == 1 && result->get(0, 0) == "1";
 }

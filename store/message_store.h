@@ -32,8 +32,8 @@ struct AcceptedMessage {
   std::string client_address;
   std::size_t size_bytes = 0;
   std::vector<AcceptedRecipient> recipients;
-  // The links tracked in this transaction's body, in order, for the recipient it delivers to.
-  Uuid links_recipient;
+  // The links tracked in the message's body, in order: the same for every recipient (each copy
+  // carries the same body with its own tokens), so stored once (message_links, migration 0023).
   std::vector<std::string> link_urls;
 };
 

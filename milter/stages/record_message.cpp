@@ -23,7 +23,6 @@ AcceptedMessage toAccepted(const MilterMessage& message) {
   accepted.size_bytes = message.body_bytes;
   for (std::size_t i = 0; i < message.envelope.recipients.size(); ++i)
     accepted.recipients.push_back({message.recipient_ids.at(i), toValidUtf8(message.envelope.recipients[i])});
-  if (!message.recipient_ids.empty()) accepted.links_recipient = message.recipient_ids.front();
   accepted.link_urls = message.tracked_urls;
   return accepted;
 }

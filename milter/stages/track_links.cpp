@@ -308,17 +308,9 @@ StageStatus TrackLinksStage::onEndOfMessage(MilterMessage& message) {
   if (message.track_mode == TrackMode::None) return StageStatus::proceed();
   auto urls = rewriteFor(message, 0);
   if (!urls) return tempFail(message, urls.error());
-  if (message.is_copy) {
-    // The original transaction recorded the message; the copy adds its own recipient's links.
-    Status stored = pool_.withConnection([&](PgConnection& conn) {
-      return store::recordLinks(conn, message.id, message.recipient_ids[0], *urls);
-    });
-    if (!stored) return tempFail(message, "cannot record message links: " + stored.error());
-  } else {
-    message.tracked_urls = std::move(*urls);  // recorded with the message (record stage)
-  }
-  log::info("queue {}: tracked {} link(s) for {}{}", message.envelope.queue_id,
-            message.is_copy ? urls->size() : message.tracked_urls.size(),
+  // The message's record holds its links for every recipient: a copy records none of its own.
+  if (!message.is_copy) message.tracked_urls = *urls;
+  log::info("queue {}: tracked {} link(s) for {}{}", message.envelope.queue_id, urls->size(),
             message.envelope.recipients[0], message.is_copy ? " (copy)" : "");
   return StageStatus::proceed();
 }
