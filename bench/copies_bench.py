@@ -9,7 +9,8 @@ Each milter over TCP and over a unix socket in the queue directory (waybill's sh
 Throughput: smtp-source, 20 sessions, COUNT messages of a 6 KB HTML invoice with links (-r 10 for
 ten recipients); deliveries/s = recipients accepted / time until smtp-source had them all
 accepted. Latency: one client alone, LATENCY sequential transactions (MAIL FROM to the 250 after
-the end of data), p50/p99. Run as root:
+the end of data), p50/p99; and, as the floor for ten queue files, ten single-recipient
+transactions started at once on ten connections (until the last 250). Run as root:
     WAYBILL_BIN_DIR=build/bin /usr/bin/python3 bench/copies_bench.py [COUNT [ROUNDS [LATENCY]]]
 
 Measured on the 2-core machine, shared and noisy (copies_bench.py 600 3 150), deliveries/s:
@@ -26,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +38,7 @@ from waybill_rig import Rig, free_port, wait_until  # noqa: E402
 from waybill_stack import WaybillStack, milter_address  # noqa: E402
 
 SESSIONS = 20
+PARALLEL = "10 x 1"  # ten single-recipient transactions at once (parallel_latencies)
 ALONE = "postfix alone"
 OPENDKIM, OPENDKIM_UNIX = "+ opendkim rsa (inet)", "+ opendkim rsa (unix)"
 WAYBILL, WAYBILL_UNIX = "+ waybill-milter all on (inet)", "+ waybill-milter all on (unix)"
@@ -80,6 +83,29 @@ def latencies(rig: Rig, count: int, recipients: int, source: Path) -> list[float
             start = time.monotonic()
             smtp.sendmail("billing@sender.example", [f"{n}-{k}-customer@dest.example" for k in range(recipients)], data)
             seconds.append(time.monotonic() - start)
+    rig.postfix.wait_queue_empty(300)
+    return seconds
+
+
+def parallel_latencies(rig: Rig, count: int, width: int, source: Path) -> list[float]:
+    """Seconds until all of `width` single-recipient transactions, started at once on their own
+    connections, have their 250: the floor for `width` queue files, what a message with `width`
+    recipients needs once each recipient gets a body of its own."""
+    data = source.read_bytes()
+    connections = [smtplib.SMTP("127.0.0.1", rig.postfix.smtp_port, local_hostname="bench.localdomain", timeout=120)
+                   for _ in range(width)]
+    seconds = []
+    with ThreadPoolExecutor(max_workers=width) as pool:
+        list(pool.map(lambda smtp: smtp.ehlo(), connections))
+        for n in range(count):
+            start = time.monotonic()
+            sends = [pool.submit(smtp.sendmail, "billing@sender.example", [f"{n}-{k}-alone@dest.example"], data)
+                     for k, smtp in enumerate(connections)]
+            for send in sends:
+                send.result()
+            seconds.append(time.monotonic() - start)
+    for smtp in connections:
+        smtp.quit()
     rig.postfix.wait_queue_empty(300)
     return seconds
 
@@ -135,7 +161,7 @@ def main() -> None:
         setups = start_setups(rig, bin_dir)
         source = invoice(rig)
         rates = {(label, r): [] for label in setups for r in (1, 10)}
-        waits = {(label, r): [] for label in setups for r in (1, 10)}
+        waits = {(label, r): [] for label in setups for r in (1, 10, PARALLEL)}
         for _ in range(rounds):
             for label, milter in setups.items():
                 rig.postfix.configure({"smtpd_milters": milter, "non_smtpd_milters": milter,
@@ -145,17 +171,20 @@ def main() -> None:
                     # Ten recipients: a tenth of the messages, the same deliveries.
                     rates[(label, r)].append(throughput(rig, count // r if r > 1 else count, r, source, label))
                     waits[(label, r)] += latencies(rig, latency_count // rounds, r, source)
+                waits[(label, PARALLEL)] += parallel_latencies(rig, latency_count // rounds, 10, source)
                 rig.sink.clear()
         print(f"{source.stat().st_size} B invoice, {SESSIONS} sessions, {count} deliveries per run, {rounds} rounds "
               f"alternated; latency: one client alone, {latency_count} transactions per setup and recipient count")
-        print(f"{'setup':42} {'1 rcpt/s':>9} {'10 rcpt/s':>10} {'10/1':>5}   p50/p99 ms 1 rcpt   p50/p99 ms 10 rcpt   p99 10/1")
+        print(f"{'setup':42} {'1 rcpt/s':>9} {'10 rcpt/s':>10} {'10/1':>5}   p50/p99 ms 1 rcpt   p50/p99 ms 10 rcpt   "
+              f"p99 10/1   p50/p99 ms 10 x 1 rcpt at once")
         for label in setups:
             one, ten = statistics.median(rates[(label, 1)]), statistics.median(rates[(label, 10)])
             w1, w10 = waits[(label, 1)], waits[(label, 10)]
             p99_1, p99_10 = percentile(w1, 0.99), percentile(w10, 0.99)
             print(f"{label:42} {one:9.0f} {ten:10.0f} {ten / one:5.2f}   {percentile(w1, 0.5) * 1000:6.1f} / "
                   f"{p99_1 * 1000:6.1f}      {percentile(w10, 0.5) * 1000:6.1f} / {p99_10 * 1000:6.1f}      "
-                  f"{p99_10 / p99_1:5.2f}")
+                  f"{p99_10 / p99_1:5.2f}      {percentile(waits[(label, PARALLEL)], 0.5) * 1000:6.1f} / "
+                  f"{percentile(waits[(label, PARALLEL)], 0.99) * 1000:6.1f}")
         for r in (1, 10):
             print(f"{r:2} rcpt runs: " + "; ".join(f"{label}: " + ", ".join(f"{v:.0f}" for v in rates[(label, r)])
                                                   for label in setups))
