@@ -163,7 +163,17 @@ bool Probe::test(std::string_view reason) const {
     if (r.smtp_command == "DATA") return code_reason != "userunknown" && text("rejected");
     return isOneOf(code_reason, {"", "securityerror", "systemerror"}) && text("rejected");
   }
-  if (reason == "hostunknown") return code_reason == "hostunknown" || text("hostunknown");
+  if (reason == "hostunknown") {
+    if (code_reason == "hostunknown") return true;
+    // "Host not found, try again" is the resolver's temporary failure (TRY_AGAIN), not a verdict
+    // that the domain does not exist (sisimai's NetworkError table): it names no reason here.
+    constexpr std::string_view kTryAgain = "host not found, try again";
+    std::size_t at = lower.find(kTryAgain);
+    if (at == std::string_view::npos) return text("hostunknown");
+    std::string rest(lower);
+    for (; at != std::string::npos; at = rest.find(kTryAgain, at)) rest.erase(at, kTryAgain.size());
+    return textHasReason(rest, "hostunknown");
+  }
   if (reason == "mesgtoobig") {
     if (code_reason == "mesgtoobig") return true;
     if (code_reason == "exceedlimit") return false;
@@ -250,9 +260,41 @@ std::string recheckVerdict(const Probe& probe, std::string_view verdict) {
   return std::string(verdict);
 }
 
+// Each run of blanks and line breaks made one space: MTAs fold a long reply over indented lines
+// (Postfix: "550 Mailbox\n    is full"), and a phrase must match across the fold.
+std::string squeezedLower(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    } else if (!out.empty() && out.back() != ' ') {
+      out.push_back(' ');
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+void eraseAll(std::string& text, const std::string& piece) {
+  for (std::size_t at = text.find(piece); at != std::string::npos; at = text.find(piece, at)) text.erase(at, piece.size());
+}
+
+// The diagnostic as the phrases are matched against it: squeezed, and a multi-line reply read as
+// one sentence. Every line but the last of a multi-line SMTP reply starts "550-" (RFC 5321 section
+// 4.2.1), often with the status code after it ("550-5.7.1 ..."); joined, those markers split the
+// reply's words ("The account 550-or domain may not exist"), so they are removed.
+std::string matchingText(const RecipientResult& r) {
+  std::string lower = squeezedLower(r.diagnostic);
+  if (r.reply_code.size() != 3 || lower.find(r.reply_code + "-") == std::string::npos) return lower;
+  if (!r.status.empty()) eraseAll(lower, r.reply_code + "-" + r.status + " ");
+  eraseAll(lower, r.reply_code + "-");
+  return squeezedLower(lower);
+}
+
 std::string chooseReason(const RecipientResult& r, std::string_view mta_family) {
   if (r.status.rfind("2.", 0) == 0) return "delivered";
-  std::string lower = toLower(r.diagnostic);
+  std::string lower = matchingText(r);
   std::string_view code_reason = statusName(r.status);
   // The reporting MTA's own fixed message decides first (sisimai keeps a reason its MTA decoder
   // set), unless the reason is on the retry list; then a local delivery agent's message, then the
@@ -264,12 +306,15 @@ std::string chooseReason(const RecipientResult& r, std::string_view mta_family) 
     return std::string(by_agent);
   }
   if (std::string_view by_provider = providerReason(lower); !by_provider.empty()) return std::string(by_provider);
-  std::string_view by_rule = providerRule(providerOf(r, lower), lower, r.reply_code);
+  std::string_view by_rule = providerRule(providerOf(r, lower), lower, r.reply_code, r.status);
   if (!by_rule.empty()) return std::string(by_rule);
   // The Status field the remote reply's code replaced still counts when that code names nothing.
   if (code_reason.empty()) code_reason = statusName(r.status_field);
   TextMatches matches(lower);
-  Probe probe{r, code_reason, lower, matches, decoderNamesUnknownUsers(mta_family)};
+  // An unrecognised writer's RFC 3464 report is read by sisimai's generic DSN decoder, which names
+  // no unknown users itself.
+  const bool generic_dsn = mta_family.empty() && r.diagnostic_type == "smtp";
+  Probe probe{r, code_reason, lower, matches, decoderNamesUnknownUsers(mta_family) && !generic_dsn};
   if (!by_mta.empty()) return recheckVerdict(probe, by_mta);
   bool smtp_diagnostic = isSmtpDiagnostic(r);
   if (smtp_diagnostic) {

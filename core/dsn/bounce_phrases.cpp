@@ -20,6 +20,7 @@ struct ProviderRule {
 };
 struct ProviderReply {
   std::string_view provider, reason, reply, text;
+  bool is_status = false;  // `reply` holds an enhanced status code (BOUNCE_PROVIDER_STATUS)
 };
 struct ProviderCode {
   std::string_view provider, reason, code;
@@ -37,6 +38,7 @@ struct LocalAgentVerdict {
 #define BOUNCE_PROVIDER_HOST(provider, suffix)
 #define BOUNCE_PROVIDER_RULE(provider, reason, text)
 #define BOUNCE_PROVIDER_REPLY(provider, reason, reply, text)
+#define BOUNCE_PROVIDER_STATUS(provider, reason, status, text)
 #define BOUNCE_PROVIDER_CODE(provider, reason, code)
 #define BOUNCE_LOCAL_AGENT(agent, marker)
 #define BOUNCE_LOCAL_AGENT_VERDICT(agent, reason, text)
@@ -77,12 +79,16 @@ constexpr ProviderRule kProviderRules[] = {
 #define BOUNCE_PROVIDER_RULE(provider, reason, text)
 
 #undef BOUNCE_PROVIDER_REPLY
-#define BOUNCE_PROVIDER_REPLY(provider, reason, reply, text) ProviderReply{#provider, #reason, reply, text},
+#undef BOUNCE_PROVIDER_STATUS
+#define BOUNCE_PROVIDER_REPLY(provider, reason, reply, text) ProviderReply{#provider, #reason, reply, text, false},
+#define BOUNCE_PROVIDER_STATUS(provider, reason, status, text) ProviderReply{#provider, #reason, status, text, true},
 constexpr ProviderReply kProviderReplies[] = {
 #include "dsn/bounce_phrases.def"
 };
 #undef BOUNCE_PROVIDER_REPLY
+#undef BOUNCE_PROVIDER_STATUS
 #define BOUNCE_PROVIDER_REPLY(provider, reason, reply, text)
+#define BOUNCE_PROVIDER_STATUS(provider, reason, status, text)
 
 #undef BOUNCE_PROVIDER_CODE
 #define BOUNCE_PROVIDER_CODE(provider, reason, code) ProviderCode{#provider, #reason, code},
@@ -222,7 +228,8 @@ std::string_view providerForHost(std::string_view lower_host) {
   return {};
 }
 
-std::string_view providerRule(std::string_view provider, std::string_view lower_text, std::string_view reply_code) {
+std::string_view providerRule(std::string_view provider, std::string_view lower_text, std::string_view reply_code,
+                              std::string_view status) {
   if (provider.empty()) return {};
   if (std::string code = providerErrorCode(provider, lower_text); !code.empty()) {
     for (const ProviderCode& rule : kProviderCodes) {
@@ -230,7 +237,8 @@ std::string_view providerRule(std::string_view provider, std::string_view lower_
     }
   }
   for (const ProviderReply& rule : kProviderReplies) {
-    if (rule.provider == provider && rule.reply == reply_code && lower_text.find(rule.text) != std::string_view::npos) {
+    const std::string_view code = rule.is_status ? status : reply_code;
+    if (rule.provider == provider && !code.empty() && rule.reply == code && lower_text.find(rule.text) != std::string_view::npos) {
       return rule.reason;
     }
   }

@@ -25,9 +25,10 @@ struct BouncePhrase {
 // The mailbox provider whose servers a host (or mail domain) belongs to (BOUNCE_PROVIDER_HOST).
 std::string_view providerForHost(std::string_view lower_host);
 // What that provider's reply means, empty when no rule matches: its own error code in the text
-// (BOUNCE_PROVIDER_CODE) first, then reply code and phrase (BOUNCE_PROVIDER_REPLY), then phrase
-// alone (BOUNCE_PROVIDER_RULE).
-std::string_view providerRule(std::string_view provider, std::string_view lower_text, std::string_view reply_code = {});
+// (BOUNCE_PROVIDER_CODE) first, then reply or status code and phrase (BOUNCE_PROVIDER_REPLY,
+// BOUNCE_PROVIDER_STATUS), then phrase alone (BOUNCE_PROVIDER_RULE).
+std::string_view providerRule(std::string_view provider, std::string_view lower_text, std::string_view reply_code = {},
+                              std::string_view status = {});
 // The reason a reporting MTA's own fixed message names (BOUNCE_MTA_VERDICT), empty when none.
 std::string_view mtaVerdict(std::string_view mta_family, std::string_view lower_text);
 // What a local delivery agent's message (procmail, maildrop, mail.local, ...) names, empty when no

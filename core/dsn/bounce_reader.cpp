@@ -159,6 +159,20 @@ void readAutoReply(const MimeEntity& root, BounceReport& report) {
   report.results.push_back(std::move(r));
 }
 
+void collectParts(const MimeEntity& entity, std::string_view content_type, std::vector<const MimeEntity*>& out) {
+  if (entity.content_type == content_type) out.push_back(&entity);
+  for (const MimeEntity& part : entity.parts) collectParts(part, content_type, out);
+}
+
+// Every delivery-status part, in order: RFC 3462 wants one, but some writers (InterMail) label
+// their human-readable part message/delivery-status too and put the fields in a second one.
+std::vector<const MimeEntity*> deliveryStatusParts(const MimeEntity& root) {
+  std::vector<const MimeEntity*> parts;
+  collectParts(root, "message/delivery-status", parts);
+  collectParts(root, "message/global-delivery-status", parts);
+  return parts;
+}
+
 }  // namespace
 
 std::vector<std::string> splitAddressList(std::string_view value) {
@@ -200,11 +214,13 @@ BounceReport readBounce(std::string_view raw, const ReadOptions& options) {
     report.results = parseFeedbackReport(feedback->body, returnedMessage(root));
     return report;
   }
-  const MimeEntity* status = findPart(root, "message/delivery-status");
-  if (status == nullptr) status = findPart(root, "message/global-delivery-status");
-  if (status != nullptr) {
-    readDeliveryStatus(text, status->body, report);
+  std::string notice = text;
+  for (const MimeEntity* status : deliveryStatusParts(root)) {
+    readDeliveryStatus(notice, status->body, report);
     if (!report.results.empty()) return report;
+    // A part so labelled that holds no recipient fields is the writer's explanation (InterMail's
+    // "This Message was undeliverable due to the following reason: ..."): it is notice text.
+    notice += "\n\n" + status->body;
   }
   if (hasInlineDeliveryStatus(text)) {
     readDeliveryStatus(text, text, report);

@@ -220,6 +220,9 @@ std::string findSmtpCommand(std::string_view text) {
       {"after helo", "HELO"}, {"after ehlo", "HELO"}, {"after initial connection", "CONN"},
       // qmail-remote: "Connected to 192.0.2.1 but sender was rejected."
       {"but sender was rejected", "MAIL"}, {"but my name was rejected", "HELO"}, {"but greeting failed", "CONN"},
+      // Postfix smtp(8): "host mx.example[192.0.2.1] refused to talk to me: 554 ..." is the
+      // server's answer to the greeting (HELO stage), before any envelope command.
+      {"refused to talk to me", "HELO"},
       // qmail-remote.c: "192.0.2.1 does not like recipient.", "... failed on DATA command.",
       // "... failed after I sent the message."
       {"does not like recipient.", "RCPT"}, {"failed on data command", "DATA"},

@@ -37,7 +37,7 @@ struct ValueSignature {
 // Values a system writes into its own headers (an empty text: the header's presence), tried
 // before the header names above, which a few of these systems also write (X-Failed-Recipients).
 // Each is a mark the system's sisimai decoder recognises it by.
-constexpr std::array<ValueSignature, 12> kValueSignatures = {{
+constexpr std::array<ValueSignature, 14> kValueSignatures = {{
     {"message-id", ".javamail.", "apachejames"},        // Apache James: a JavaMail message
     {"received", "james smtp server", "apachejames"},   // ... or through its SMTP server
     {"received", " (dragonfly mail agent", "dragonfly"},
@@ -50,10 +50,12 @@ constexpr std::array<ValueSignature, 12> kValueSignatures = {{
     {"x-mxl-notehash", "", "exim"},
     {"from", "\"interscan", "interscanmss"},            // Trend Micro InterScan MSS
     {"x-mdaemon-deliver-to", "", "mdaemon"},            // Alt-N MDaemon stamps its own notices
+    {"received", "(mailfoundry) id", "mailfoundry"},    // MailFoundry's own hop into its notice
+    {"x-mlserver", "fml ", "fml"},                      // fml (mailing list manager) notices
 }};
 
 // Sentences (lower-case) a system writes in its notice, in the order they are tried.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 18> kTextSignatures = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 19> kTextSignatures = {{
     {"this is the mail system at host", "postfix"},
     {"this message was created automatically by mail delivery software", "exim"},
     {"hi. this is the qmail-send program", "qmail"},
@@ -71,6 +73,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 18> kTextSig
     {"an error has occurred while attempting to deliver a message", "opensmtpd"},
     {"the following message to <", "amazonses"},
     {"was not delivered to:", "domino"},
+    {"------- failure reasons ", "notes"},  // Lotus/HCL Notes: its reasons, then "------- Returned Message"
     {"this is an automatically generated delivery status notification", "generic"},
 }};
 

@@ -17,7 +17,7 @@ namespace {
 // The second group is where sisimai's fallback decoder (Sisimai::RFC3464) stops reading a notice
 // of an unknown layout: the returned message's first header lines (Return-Path is the first one a
 // final delivery adds, RFC 5321 4.4; Received lines come next) and the sentences that introduce it.
-constexpr std::array<std::string_view, 34> kOriginalMessageMarkers = {
+constexpr std::array<std::string_view, 36> kOriginalMessageMarkers = {
     "--- below this line is a copy of the message", "------ this is a copy of the message",
     "----- original message -----", "below is a copy of the original message",
     "------ original message", "--- original message", "original message follows",
@@ -35,6 +35,8 @@ constexpr std::array<std::string_view, 34> kOriginalMessageMarkers = {
     "-- the header and top ",
     "|------------------------- message text follows",  // Smail 3 (after its log and failed addresses)
     "--------unsent message below",                     // phquery (Yale's directory mailer)
+    "------- returned message",                         // Lotus/HCL Notes
+    "original mail as follows:",                        // fml (mailing list manager)
 };
 
 bool isAddressChar(char c) {
@@ -152,6 +154,29 @@ std::vector<Hit> recipientLines(std::string_view text) {
   return hits;
 }
 
+// Layouts whose text above the first address says nothing about any one recipient.
+// Smail 3: each line under its "Failed addresses follow:" rule is the address and its own verdict
+// ("a@b ... unknown host"); the "Message log" above is about the whole message.
+// qmail (QSBMF, cr.yp.to/proto/qsbmf.txt): its opening paragraph ("This is a permanent error; I've
+// given up.") is the same for every bounce, and each recipient's own explanation is the paragraph
+// after its "<a@b>:" line (empty when qmail had nothing more to say).
+// A writer's fixed template, the same for every bounce: Postfix's (bounce(5): "This is the mail
+// system at host ..."), Exim's default bounce_message_text ("A message that you sent could not be
+// delivered to one or more of its recipients. This is a permanent error.").
+bool textAboveIsBoilerplate(std::string_view lower_notice) {
+  static constexpr std::string_view kOpenings[] = {
+      "|------------------------- failed addresses follow:",
+      "i'm afraid i wasn't able to deliver your message to the following addresses",
+      "this is the mail system at host",
+      "this is the postfix program at host",
+      "could not be delivered to one or more of its\nrecipients. this is a permanent error.",
+  };
+  for (std::string_view opening : kOpenings) {
+    if (lower_notice.find(opening) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string addressAtStart(std::string_view line, std::size_t* end_out) {
@@ -241,15 +266,7 @@ std::vector<RecipientResult> findTextRecipients(std::string_view notification) {
     results.push_back(std::move(r));
   }
   // One recipient: the explanation may come before the address ("Error: ... / RCPT TO: a@b").
-  // Not in Smail 3's layout: each line under its "Failed addresses follow:" rule is the address and
-  // its own verdict ("a@b ... unknown host"); the "Message log" above is about the whole message.
-  // Nor in qmail's (QSBMF, cr.yp.to/proto/qsbmf.txt): its opening paragraph ("This is a permanent
-  // error; I've given up.") is the same for every bounce, and each recipient's own explanation is
-  // the paragraph after its "<a@b>:" line (empty when qmail had nothing more to say).
-  const std::string lower_notice = toLower(notification);
-  const bool smail_failed_list = lower_notice.find("|------------------------- failed addresses follow:") != std::string::npos;
-  const bool qsbmf = lower_notice.find("i'm afraid i wasn't able to deliver your message to the following addresses") != std::string::npos;
-  if (results.size() == 1 && !hits.empty() && !smail_failed_list && !qsbmf) {
+  if (results.size() == 1 && !hits.empty() && !textAboveIsBoilerplate(toLower(notification))) {
     // Without the returned message's Subject line the notice may quote ("Your message / To: ... /
     // Subject: ... / Sent: ..." in Exchange's notices): the sender's words, not the server's.
     std::string before;

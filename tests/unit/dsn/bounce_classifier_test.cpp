@@ -52,6 +52,69 @@ TEST(BounceClassifier, MapsCodesAndTextsToSisimaiReasons) {
   }
 }
 
+// Phrases are matched on the reply as it was sent: a reply folded over indented lines, or a
+// multi-line reply joined with its "550-" continuation markers (RFC 5321 4.2.1), still reads as one.
+TEST(BounceClassifier, ReadsAReplyAcrossFoldsAndContinuationMarkers) {
+  const Case cases[] = {
+      {"", "host mx.example[192.0.2.1] said: 550 Mailbox\n    is full (in reply to RCPT TO command)", "RCPT",
+       "mailboxfull", false},
+      {"", "550-The mail server The account 550-or domain may not exist, they may be blacklisted", "RCPT",
+       "hostunknown", true},
+      // The resolver's TRY_AGAIN ("Host not found, try again") is a temporary DNS failure ...
+      {"", "Name service error for name=example.com type=MX: Host not found, try again", "", "networkerror", false},
+      // ... unless Postfix's own verdict that the domain does not exist stands beside it.
+      {"", "Host or domain name not found. Name service error for name=example.com type=MX: Host not found, try again",
+       "", "hostunknown", true},
+      {"", "connect to mx.example[192.0.2.1]:25: No route to host", "", "networkerror", false},
+  };
+  for (const Case& c : cases) {
+    RecipientResult r;
+    r.status = c.status;
+    r.diagnostic = c.diagnostic;
+    r.smtp_command = c.command;
+    r.reply_code = c.diagnostic.find("550") != std::string_view::npos ? "550" : "";
+    r.action = "failed";
+    classifyRecipient(r);
+    EXPECT_EQ(r.reason, c.reason) << c.diagnostic;
+    EXPECT_EQ(r.hard_bounce, c.hard) << c.diagnostic;
+  }
+}
+
+// A provider's documented status code pairs with its wording: Microsoft's 5.1.10 is an unknown
+// recipient (RFC 3463's 5.1.10 is a null MX); Facebook's own codes name one reason each.
+TEST(BounceClassifier, ProviderStatusCodesAndOwnErrorCodes) {
+  RecipientResult ms;
+  ms.remote_mta = "example-org.mail.protection.outlook.com";
+  ms.status = "5.1.10";
+  ms.reply_code = "550";
+  ms.diagnostic = "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup";
+  classifyRecipient(ms);
+  EXPECT_EQ(ms.reason, "userunknown");
+  RecipientResult fb;
+  fb.remote_mta = "smtpin.mx.facebook.com";
+  fb.status = "5.0.0";
+  fb.diagnostic = "550 5.0.0 POL-P2 Facebook will no longer accept mail from your mail server's IP Address";
+  classifyRecipient(fb);
+  EXPECT_EQ(fb.reason, "blocked");
+}
+
+// An RFC 3464 report from an unrecognised writer, with no command named: "no such user" is a
+// filter's answer (sisimai's generic DSN decoder names no unknown users); a text notice's
+// explicit verdict still is userunknown.
+TEST(BounceClassifier, AnUnknownWritersDsnDoesNotNameUnknownUsers) {
+  RecipientResult dsn;
+  dsn.diagnostic = "550 No such user here";
+  dsn.diagnostic_type = "smtp";
+  dsn.reply_code = "550";
+  classifyRecipient(dsn);
+  EXPECT_EQ(dsn.reason, "filtered");
+  RecipientResult text;
+  text.diagnostic = "550 No such user here";
+  text.reply_code = "550";
+  classifyRecipient(text);
+  EXPECT_EQ(text.reason, "userunknown");
+}
+
 TEST(BounceClassifier, DelayedWithoutDetailIsExpired) {
   RecipientResult r;
   r.action = "delayed";
@@ -81,6 +144,7 @@ TEST(DsnText, FindsStatusReplyCodeAndCommand) {
       {"findReplyCode", findReplyCode, " 220 mx ready\n 552 over quota", "220"},
       {"findSmtpCommand", findSmtpCommand, "550 nope (in reply to RCPT TO command)", "RCPT"},
       {"findSmtpCommand", findSmtpCommand, ">>> DATA\n<<< 554 5.7.1 rejected\n", "DATA"},
+      {"findSmtpCommand", findSmtpCommand, "host mx.example[192.0.2.1] refused to talk to me: 554 go away", "HELO"},
       {"addressFromTypedField", addressFromTypedField, "rfc822; <Ann@Example.com>", "Ann@Example.com"},
   };
   for (const TextCase& c : cases) EXPECT_EQ(c.find(c.text), c.found) << c.parser << "(\"" << c.text << "\")";

@@ -1,9 +1,11 @@
 // The layout readers: Sendmail transcripts, SMTP commands named across folded lines or by
-// qmail-remote's sentences, labelled reply codes, source routes, and who wrote a bounce.
+// qmail-remote's sentences, labelled reply codes, source routes, who wrote a bounce, and the
+// notice layouts of Notes, fml, MailFoundry, InterMail and Postfix's template.
 #include <gtest/gtest.h>
 
 #include "dsn/bounce_classifier.h"
 #include "dsn/bounce_phrases.h"
+#include "dsn/bounce_reader.h"
 #include "dsn/dsn_parser.h"
 #include "dsn/reporting_mta.h"
 #include "dsn/text_bounce.h"
@@ -126,6 +128,86 @@ TEST(Layout, ProvidersOwnErrorCodesAndReplyCodedPhrases) {
   EXPECT_EQ(providerRule("mimecast", "554 email rejected due to security policies - mcspamsignature", "554"),
             "virusdetected");
   EXPECT_EQ(providerRule("mimecast", "550 email rejected due to security policies", "550"), "");
+}
+
+
+// The first reply of each recipient read, with what the bounce names as its writer.
+RecipientResult onlyResult(const std::string& message, std::string* family = nullptr) {
+  BounceReport report = readBounce(message);
+  if (family != nullptr) *family = report.mta_family;
+  EXPECT_EQ(report.results.size(), 1u) << message;
+  return report.results.empty() ? RecipientResult{} : report.results[0];
+}
+
+// Lotus/HCL Notes writes its reason above the address, then "------- Returned Message --------".
+TEST(Layout, NotesFailureReasonsAboveTheAddress) {
+  const std::string notice =
+      "From: Postmaster <postmaster@notes.example.jp>\nTo: sender@example.org\nSubject: Undeliverable message\n\n"
+      "------- Failure Reasons  --------\n\nREASON\nkijitora@notes.example.jp\n\n"
+      "------- Returned Message --------\nFrom: sender@example.org\nTo: kijitora@notes.example.jp\n"
+      "Subject: which may say mailbox is full\n\nhello\n";
+  auto with = [&](const std::string& reason) {
+    std::string m = notice;
+    return m.replace(m.find("REASON"), 6, reason);
+  };
+  std::string family;
+  EXPECT_EQ(onlyResult(with("User not listed in public Name & Address Book"), &family).reason, "userunknown");
+  EXPECT_EQ(family, "notes");
+  EXPECT_EQ(onlyResult(with("Message has exceeded maximum hop count")).reason, "networkerror");
+}
+
+// fml (a mailing list manager) answers a post from a non-member; its X-MLServer header names it.
+TEST(Layout, FmlRefusesPostsFromNonMembers) {
+  std::string family;
+  RecipientResult r = onlyResult(
+      "From: neko-admin@example.jp\nTo: kijitora@example.org\n"
+      "Subject: NOT MEMBER article from kijitora@example.org (ML neko)\n"
+      "Message-Id: <202311232019.FMLAAB12345.neko@example.jp>\nX-MLServer: fml [fml 4.0.3 release]\n\n"
+      "You are not a member of this mailing list <neko@example.jp>.\n\n"
+      "Original mail as follows:\n\nFrom: kijitora@example.org\nTo: neko@example.jp\nSubject: mailbox full\n\nhi\n",
+      &family);
+  EXPECT_EQ(family, "fml");
+  EXPECT_EQ(r.reason, "rejected");
+}
+
+// MailFoundry is known by its own Received hop: a known writer whose decoder names no unknown
+// users, "no such user" with no command is a filter's answer (sisimai's MailFoundry decoder).
+TEST(Layout, MailFoundryByItsReceivedHop) {
+  MimeEntity root = parseMime(
+      "Received: from mx.example.net by relay.example.org (MAILFOUNDRY) id abc; Thu, 23 Nov 2023 20:19:40 +0900\n"
+      "Subject: Message delivery has failed\n\nbody\n");
+  EXPECT_EQ(detectReportingMta(root, "Unable to deliver message to: <a@b.example>"), "mailfoundry");
+}
+
+// Openwave InterMail labels its human-readable part message/delivery-status too: the fields are in
+// the second such part, and the first is the notice's text.
+TEST(Layout, InterMailsSecondDeliveryStatusPartHoldsTheFields) {
+  RecipientResult r = onlyResult(
+      "From: Mail Administrator <Postmaster@ci.example>\nSubject: Mail System Error - Returned Mail\n"
+      "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n"
+      "--b\nContent-Type: message/delivery-status;\n\n"
+      "This Message was undeliverable due to the following reason:\n\n<u@ci.example> has restricted SMS e-mail\n\n"
+      "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mta.ci.example\n\n"
+      "Final-Recipient: RFC822; <u@ci.example>\nAction: failed\nStatus: 5.3.0\n\n"
+      "--b\nContent-Type: message/rfc822\n\nFrom: news@example.com\nTo: u@ci.example\n\nhi\n--b--\n");
+  EXPECT_EQ(r.status, "5.3.0");
+  EXPECT_EQ(r.reason, "filtered");
+}
+
+// Postfix's bounce template opens every notice with the same apology; only the recipient's own
+// paragraph ("<a@b>: host ... said: ...") is the diagnostic.
+TEST(Layout, PostfixTemplateTextIsNotTheDiagnostic) {
+  RecipientResult r = onlyResult(
+      "From: MAILER-DAEMON@mailer.example (Mail Delivery System)\nTo: sender@mailer.example\n"
+      "Subject: Undelivered Mail Returned to Sender\n\n"
+      "This is the mail system at host mailer.example.\n\n"
+      "I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients.\n\n"
+      "                   The mail system\n\n"
+      "<ware@example.de>: host mx.example.de[192.0.2.9] refused to talk to\n"
+      "    me: 554 IP=192.0.2.1 - None/bad reputation.\n");
+  EXPECT_EQ(r.diagnostic.find("sorry"), std::string::npos) << r.diagnostic;
+  EXPECT_EQ(r.smtp_command, "HELO");
+  EXPECT_EQ(r.reason, "badreputation");
 }
 
 }  // namespace

@@ -4,8 +4,9 @@
 //   Both halves must reach the same targets and stay within three points of each other.
 // - tests/corpora/bounceparser and php-bounce-handler (bounces from other projects, results from
 //   Debian's libsisimai-perl 4.25 via scripts/sisimai-expected.pl) are never tuned on.
-// - tests/corpora/flufl-bounce, bounce-email and flanker (the same kind, from three more projects)
-//   are further tuning data, with half 0: rules come from their failures and half 0's only.
+// - tests/corpora/flufl-bounce, bounce-email, flanker, email-bounce-parser and ruby-mail (the same
+//   kind, from five more projects) are further tuning data, with half 0: rules come from their
+//   failures and half 0's only.
 // Each test prints per-column agreement and the confusion table (expected -> ours);
 // WAYBILL_DSN_VERBOSE=1 also prints every disagreeing row.
 #include <gtest/gtest.h>
@@ -35,13 +36,17 @@ struct Targets {
 // lifted half 1 by 0.7. The layout rules added after them (Smail, qmail's QSBMF, X.400 gateways,
 // Postfix's bounce template, LSMTP rules of dashes) left both halves where they were, as did the
 // reply-code rules added with flanker (a failure's reply code is a 4yz/5yz one; NTMail's reply
-// code in the Status field).
-constexpr Targets kSisimaiHalfTargets{92.0, 98.0, 99.0, 99.0};
-constexpr double kMaxHalfGapPoints = 8.5;  // the goal is 3; reason differs by 7.4 today
+// code in the Status field). Then, with email-bounce-parser and ruby-mail, and go-sisimai's own
+// tables and layouts compared on constructed reports: half 1 93.4 / 98.5 / 100 / 100 (the Notes,
+// fml and MailFoundry layouts; replies squeezed and read across "550-" continuation lines; generic
+// phrases that neither sisimai decoder has narrowed to the wording theirs do).
+constexpr Targets kSisimaiHalfTargets{93.0, 98.0, 99.0, 99.0};
+constexpr double kMaxHalfGapPoints = 7.0;  // the goal is 3; reason differs by 6.6 today
 // Held-out collections (never tuned on): what the rules reach, minus a small margin.
-// Reached: bounceparser 89.4 / 99.2 / 99.2 / 97.3, php-bounce-handler 92.2 / 97.4 / 96.1 / 100.
-constexpr Targets kBounceParserTargets{88.5, 98.5, 98.0, 96.0};
-constexpr Targets kPhpBounceHandlerTargets{90.5, 96.0, 95.0, 99.0};
+// Reached: bounceparser 91.1 / 99.2 / 99.2 / 97.3, php-bounce-handler 94.8 / 100 / 96.1 / 100
+// (before the go-sisimai table comparison: 89.4 / 99.2 / 99.2 / 97.3 and 92.2 / 97.4 / 96.1 / 100).
+constexpr Targets kBounceParserTargets{90.5, 98.5, 98.0, 96.0};
+constexpr Targets kPhpBounceHandlerTargets{94.0, 99.0, 95.0, 99.0};
 // Further tuning collections (bounces from other projects; tuned on, like half 0). Their rows are
 // sisimai 4.25 (Perl), like the held-out ones: a tuning set judged by the same decoder as those.
 // Reached when added: flufl-bounce 72.6 / 90.6 / 91.5 / 91.7, bounce-email 62.2 / 83.8 / 91.9 /
@@ -54,9 +59,17 @@ constexpr Targets kPhpBounceHandlerTargets{90.5, 96.0, 95.0, 99.0};
 // from its MTA-specific ones, or from go-sisimai's tables that half 0 follows (4.25 does not
 // re-check a decoder's "expired", has no "diskspace quota" or Yahoo "doesn't have a yahoo.com
 // account" wording).
-constexpr Targets kFluflBounceTargets{90.0, 96.0, 95.0, 95.0};
-constexpr Targets kBounceEmailTargets{72.5, 94.0, 94.0, 95.5};
+// Then flufl-bounce 93.2 / 98.3 / 95.7 / 95.8 and bounce-email 75.7 / 97.3 / 94.6 / 95.8 (a Yahoo
+// "doesn't have a yahoo.com account" is a filter's answer after DATA for both sisimai decoders).
+constexpr Targets kFluflBounceTargets{92.5, 98.0, 95.0, 95.0};
+constexpr Targets kBounceEmailTargets{75.0, 97.0, 94.0, 95.5};
 constexpr Targets kFlankerTargets{87.0, 87.0, 87.0, 99.0};
+// email-bounce-parser: 96 Postfix text notices (no delivery-status part), each quoting a different
+// receiving server. Reached when added 71.9 / 95.8 / 99.0 / 100, now 82.3 / 96.9 / 99.0 / 100. Most
+// rows left are where sisimai 4.25 and go-sisimai disagree (4.25 has no badreputation, speeding or
+// authfailure; its README). ruby-mail: reached when added 87.5 / 100 / 100 / 100, now 100 in all.
+constexpr Targets kEmailBounceParserTargets{81.5, 96.0, 98.5, 99.0};
+constexpr Targets kRubyMailTargets{99.0, 99.0, 99.0, 99.0};
 
 Collection sisimai() {
   Collection c = loadCollection(corpusRoot() / "sisimai");
@@ -145,11 +158,21 @@ TEST(TuningCollections, FlankerCorpusAgreesWithSisimaiPerl) {
   expectTuningCollectionMeets("flanker", "flanker (tuning; mailgun/flanker bounce fixtures)", kFlankerTargets);
 }
 
+TEST(TuningCollections, EmailBounceParserCorpusAgreesWithSisimaiPerl) {
+  expectTuningCollectionMeets("email-bounce-parser",
+                              "email-bounce-parser (tuning; crisp-oss/email-bounce-parser Postfix notices)",
+                              kEmailBounceParserTargets);
+}
+
+TEST(TuningCollections, RubyMailCorpusAgreesWithSisimaiPerl) {
+  expectTuningCollectionMeets("ruby-mail", "ruby-mail (tuning; mikel/mail multipart/report fixtures)", kRubyMailTargets);
+}
+
 // Acceptance 3: `onhold` means "nothing decides"; a decisive enhanced status code always decides.
 TEST(AllCorpora, NoOnholdWhereAStatusCodeDecides) {
   int results = 0, with_decisive_status = 0;
   for (const char* name : {"sisimai", "bounceparser", "php-bounce-handler", "flufl-bounce", "bounce-email",
-                           "flanker"}) {
+                           "flanker", "email-bounce-parser", "ruby-mail"}) {
     for (const auto& entry : fs::directory_iterator(corpusRoot() / name / "eml")) {
       for (const RecipientResult& r : readAllResults(entry.path())) {
         ++results;
