@@ -25,10 +25,12 @@ namespace {
 
 // RFC 3463 codes (and their registered extensions) -> the reason each names. The class matters
 // for a few: 4.7.1 is a temporary block of the client, 5.7.1 any refusal on security grounds.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 105> kStatusReasons = {{
+// 4.3.0, like 4.4.0 and 4.7.0, is "other or undefined" status and names nothing: the text, or a
+// delayed action (expired), decides, as in go-sisimai's table.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 104> kStatusReasons = {{
     {"4.1.6", "hasmoved"},       {"4.1.7", "rejected"},       {"4.1.8", "rejected"},       {"4.1.9", "systemerror"},
     {"4.2.1", "blocked"},        {"4.2.2", "mailboxfull"},    {"4.2.3", "exceedlimit"},    {"4.2.4", "filtered"},
-    {"4.3.0", "systemerror"},    {"4.3.1", "systemfull"},     {"4.3.2", "notaccept"},      {"4.3.3", "systemerror"},    {"4.3.5", "systemerror"},
+    {"4.3.1", "systemfull"},     {"4.3.2", "notaccept"},      {"4.3.3", "systemerror"},    {"4.3.5", "systemerror"},
     {"4.4.1", "expired"},        {"4.4.2", "networkerror"},   {"4.4.3", "systemerror"},    {"4.4.4", "networkerror"},
     {"4.4.5", "systemfull"},     {"4.4.6", "networkerror"},   {"4.4.7", "expired"},        {"4.4.8", "networkerror"},
     {"4.5.3", "systemerror"},    {"4.5.5", "systemerror"},    {"4.6.0", "contenterror"},   {"4.6.2", "contenterror"},
@@ -186,9 +188,17 @@ bool Probe::test(std::string_view reason) const {
     if (test("spamdetected")) return false;
     return code_reason == "contenterror" || text("contenterror");
   }
-  if (reason == "hasmoved" || reason == "notcompliantrfc" || reason == "badreputation" || reason == "speeding") {
+  // A limit on connections ("connection rate limit exceeded") is toomanyconn, though its words also
+  // say "rate limit": go-sisimai files that sentence there, and its speeding table has no bare
+  // "rate limit" to take it first.
+  if (reason == "speeding") return text("speeding") && !text("toomanyconn");
+  if (reason == "hasmoved" || reason == "notcompliantrfc" || reason == "badreputation") {
     return text(reason);
   }
+  // "Blocked" in a text that names a policy ("blocked because its content presents a potential
+  // security issue") is that policy's refusal, not a block of the client: go-sisimai's blocked
+  // table has no bare "blocked", so such a text reaches its policyviolation phrases.
+  if (reason == "blocked" && code_reason != "blocked" && text("policyviolation")) return false;
   return code_reason == reason || text(reason);  // mailboxfull, exceedlimit, authfailure, requireptr, ...
 }
 

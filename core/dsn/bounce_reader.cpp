@@ -137,6 +137,10 @@ void readTextBounce(const MimeEntity& root, std::string_view text, BounceReport&
   }
   for (RecipientResult& r : results) {
     r.action = "failed";
+    // iMail names each recipient in a line of its own ("undeliverable to a@b.example"), its reason
+    // on the lines after; when none follows, that line is all it says about the recipient, and
+    // go-sisimai's iMail decoder reads it as the diagnostic (onhold, not undefined).
+    if (r.diagnostic.empty() && report.mta_family == "imailserver") r.diagnostic = paragraphAbout(text, r.recipient);
     // Google Groups refuses posts from non-members; its notice is translated, so go by the address.
     if (toLower(r.recipient).ends_with("@googlegroups.com")) r.reason = "rejected";
     finishResult(r, text, report.mta_family);

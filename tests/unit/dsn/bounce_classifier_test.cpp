@@ -124,6 +124,62 @@ TEST(BounceClassifier, DelayedWithoutDetailIsExpired) {
   EXPECT_FALSE(r.hard_bounce);
 }
 
+// 4.3.0 is "other or undefined mail system status" (RFC 3463): like 4.0.0 it names no reason, so a
+// delay with no more telling text is expired, and a 5.3.0 beside a full mailbox is that.
+TEST(BounceClassifier, UndefinedMailSystemStatusNamesNoReason) {
+  EXPECT_FALSE(isDecisiveStatus("4.3.0"));
+  RecipientResult r;
+  r.action = "delayed";
+  r.status = "4.3.0";
+  r.reply_code = "450";
+  r.diagnostic = "450 4.3.0 Error: command failed";
+  classifyRecipient(r);
+  EXPECT_EQ(r.reason, "expired");
+}
+
+// Wordings that both sisimai decoders file elsewhere than a generic fragment of ours would.
+TEST(BounceClassifier, SpecificSentencesOverGenericFragments) {
+  const Case cases[] = {
+      // La Poste's inactive mailbox is an address that no longer takes mail (go-sisimai's tables).
+      {"4.2.1", "450 4.2.1 <a@laposte.example>: Recipient address rejected: this mailbox is inactive",
+       "RCPT", "userunknown", true},
+      // A bare "spam filter" / "as spam" is not a spam verdict: the 5.7.1 class decides.
+      {"5.7.1", "550 5.7.1 Rejected by spam filter", "DATA", "securityerror", false},
+      {"5.7.1", "554 5.7.1 Email cannot be delivered. Reason: Email flagged as Spam.", "RCPT", "securityerror", false},
+      {"5.7.1", "550 5.7.1 Message detected as spam", "DATA", "spamdetected", false},
+      // A connection limit is toomanyconn, though it says "rate limit".
+      {"4.7.0", "421 4.7.0 Connection rate limit exceeded", "", "toomanyconn", false},
+      {"4.7.0", "421 4.7.0 Message rate limit exceeded", "", "speeding", false},
+      // "Blocked" beside a policy's words is the policy's refusal.
+      {"5.7.0", "552 5.7.0 This message was blocked because its content presents a potential security issue", "DATA",
+       "policyviolation", false},
+      {"5.7.1", "554 5.7.1 Client host blocked", "RCPT", "blocked", false},
+  };
+  for (const Case& c : cases) {
+    RecipientResult r;
+    r.status = c.status;
+    r.diagnostic = c.diagnostic;
+    r.smtp_command = c.command;
+    r.reply_code = c.diagnostic.substr(0, 3);
+    r.action = "failed";
+    classifyRecipient(r);
+    EXPECT_EQ(r.reason, c.reason) << c.diagnostic;
+    EXPECT_EQ(r.hard_bounce, c.hard) << c.diagnostic;
+  }
+}
+
+// A delivery command's own output ("Command output: ...", Postfix pipe(8)/local(8)) is read by the
+// probes like any other text: a program that could not reach its daemon is a system error.
+TEST(BounceClassifier, CommandOutputIsReadByThePhrases) {
+  RecipientResult r;
+  r.status = "4.0.0";
+  r.diagnostic_type = "x-postfix";
+  r.diagnostic = "temporary failure. Command output: avpcheck: unable to connect to avp daemon: Connection refused";
+  r.action = "failed";
+  classifyRecipient(r);
+  EXPECT_EQ(r.reason, "systemerror");
+}
+
 // Each small parser of free text: what it must find in the text ("" for nothing).
 struct TextCase {
   const char* parser;

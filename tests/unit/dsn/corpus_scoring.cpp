@@ -65,10 +65,10 @@ fs::path corpusRoot() {
   return fs::path(source != nullptr ? source : ".") / "tests" / "corpora";
 }
 
-Collection loadCollection(const fs::path& dir) {
+Collection loadCollection(const fs::path& dir, const std::string& table) {
   Collection c;
   c.dir = dir;
-  std::ifstream tsv(dir / "expected.tsv");
+  std::ifstream tsv(dir / table);
   std::string line;
   std::getline(tsv, line);  // header
   while (std::getline(tsv, line)) {

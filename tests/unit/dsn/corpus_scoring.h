@@ -44,7 +44,9 @@ struct CorpusScore {
 
 // tests/corpora under WAYBILL_SOURCE_DIR (or the working directory).
 std::filesystem::path corpusRoot();
-Collection loadCollection(const std::filesystem::path& dir);
+// Reads dir/eml and dir/<table> (expected.tsv: sisimai's answers; a tuning collection also has
+// expected-v5.tsv, go-sisimai's answers on the same files).
+Collection loadCollection(const std::filesystem::path& dir, const std::string& table = "expected.tsv");
 // Every result of every message in the file (mbox files may hold several messages).
 // family_out (optional) receives the reporting MTA family of the first message.
 std::vector<RecipientResult> readAllResults(const std::filesystem::path& file, std::string* family_out = nullptr);

@@ -210,5 +210,19 @@ TEST(Layout, PostfixTemplateTextIsNotTheDiagnostic) {
   EXPECT_EQ(r.reason, "badreputation");
 }
 
+// iMail (SMTP32) names each recipient in a line of its own; with no reason after it, that line is
+// all the notice says about the recipient: some text, nothing that decides (onhold).
+TEST(Layout, IMailRecipientLineWithoutAReason) {
+  RecipientResult r = onlyResult(
+      "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.com>\nTo: list-admin@example.org\n"
+      "Subject: Delivery failure\nX-Mailer: <SMTP32 v7.00>\n\n"
+      "undeliverable to someone@mx.example.com\n\n\nOriginal message follows.\n\n"
+      "Received: from relay.example.org by mx.example.com\nFrom: list@example.org\nTo: someone@mx.example.com\n"
+      "Subject: hello\n\nhi\n");
+  EXPECT_EQ(r.recipient, "someone@mx.example.com");
+  EXPECT_NE(r.diagnostic.find("undeliverable to"), std::string::npos) << r.diagnostic;
+  EXPECT_EQ(r.reason, "onhold");
+}
+
 }  // namespace
 }  // namespace waybill::dsn

@@ -6,13 +6,15 @@
 //   Debian's libsisimai-perl 4.25 via scripts/sisimai-expected.pl) are never tuned on.
 // - tests/corpora/flufl-bounce, bounce-email, flanker, email-bounce-parser and ruby-mail (the same
 //   kind, from five more projects) are further tuning data, with half 0: rules come from their
-//   failures and half 0's only.
+//   failures and half 0's only. Each is scored twice: against go-sisimai (expected-v5.tsv, the
+//   decoder half 1 is judged by; the first opinion) and against sisimai 4.25 (expected.tsv).
 // Each test prints per-column agreement and the confusion table (expected -> ours);
 // WAYBILL_DSN_VERBOSE=1 also prints every disagreeing row.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <iostream>
+#include <string>
 
 #include "corpus_scoring.h"
 #include "dsn/bounce_classifier.h"
@@ -39,9 +41,12 @@ struct Targets {
 // code in the Status field). Then, with email-bounce-parser and ruby-mail, and go-sisimai's own
 // tables and layouts compared on constructed reports: half 1 93.4 / 98.5 / 100 / 100 (the Notes,
 // fml and MailFoundry layouts; replies squeezed and read across "550-" continuation lines; generic
-// phrases that neither sisimai decoder has narrowed to the wording theirs do).
-constexpr Targets kSisimaiHalfTargets{93.0, 98.0, 99.0, 99.0};
-constexpr double kMaxHalfGapPoints = 7.0;  // the goal is 3; reason differs by 6.6 today
+// phrases that neither sisimai decoder has narrowed to the wording theirs do). Then, with the
+// tuning collections scored against go-sisimai too (expected-v5.tsv) and its tables compared on
+// constructed reports: half 1 95.6 / 98.5 / 100 / 100 (4.3.0 names no reason; a connection limit is
+// toomanyconn though it says "rate limit"; "blocked" beside a policy's words is the policy's).
+constexpr Targets kSisimaiHalfTargets{95.0, 98.0, 99.0, 99.0};
+constexpr double kMaxHalfGapPoints = 5.0;  // the goal is 3; reason differs by 4.4 today
 // Held-out collections (never tuned on): what the rules reach, minus a small margin.
 // Reached: bounceparser 91.1 / 99.2 / 99.2 / 97.3, php-bounce-handler 94.8 / 100 / 96.1 / 100
 // (before the go-sisimai table comparison: 89.4 / 99.2 / 99.2 / 97.3 and 92.2 / 97.4 / 96.1 / 100).
@@ -61,15 +66,33 @@ constexpr Targets kPhpBounceHandlerTargets{94.0, 99.0, 95.0, 99.0};
 // account" wording).
 // Then flufl-bounce 93.2 / 98.3 / 95.7 / 95.8 and bounce-email 75.7 / 97.3 / 94.6 / 95.8 (a Yahoo
 // "doesn't have a yahoo.com account" is a filter's answer after DATA for both sisimai decoders).
-constexpr Targets kFluflBounceTargets{92.5, 98.0, 95.0, 95.0};
+// Tuned on go-sisimai's answers since (kFluflBounceV5Targets below), flufl-bounce fell to 90.6 /
+// 98.3 / 95.7 / 95.8 here: 4.25 reads a delivery command's output as mailererror and iMail's bare
+// "undeliverable to" line as undefined, go-sisimai as systemerror and onhold.
+constexpr Targets kFluflBounceTargets{90.0, 98.0, 95.0, 95.0};
 constexpr Targets kBounceEmailTargets{75.0, 97.0, 94.0, 95.5};
 constexpr Targets kFlankerTargets{87.0, 87.0, 87.0, 99.0};
 // email-bounce-parser: 96 Postfix text notices (no delivery-status part), each quoting a different
-// receiving server. Reached when added 71.9 / 95.8 / 99.0 / 100, now 82.3 / 96.9 / 99.0 / 100. Most
-// rows left are where sisimai 4.25 and go-sisimai disagree (4.25 has no badreputation, speeding or
-// authfailure; its README). ruby-mail: reached when added 87.5 / 100 / 100 / 100, now 100 in all.
-constexpr Targets kEmailBounceParserTargets{81.5, 96.0, 98.5, 99.0};
+// receiving server. Reached when added 71.9 / 95.8 / 99.0 / 100, then 82.3 / 96.9 / 99.0 / 100, now
+// 83.3 / 95.8 / 99.0 / 100 (La Poste's "mailbox is inactive" is userunknown for go-sisimai, suspend
+// for 4.25). Most rows left are where sisimai 4.25 and go-sisimai disagree (4.25 has no
+// badreputation, speeding or authfailure; its README). ruby-mail: reached when added 87.5 / 100 /
+// 100 / 100, now 100 in all.
+constexpr Targets kEmailBounceParserTargets{83.0, 95.5, 98.5, 99.0};
 constexpr Targets kRubyMailTargets{99.0, 99.0, 99.0, 99.0};
+// The same five scored against go-sisimai (expected-v5.tsv: rows only where go-sisimai finds a
+// bounce), the decoder half 1 is judged by. Reached when added: flufl-bounce 95.1 / 100 / 93.9 / 100,
+// bounce-email 100 in all, flanker 85.7 / 100 / 100 / 100 (7 rows), email-bounce-parser 95.8 / 98.9 /
+// 98.9 / 100, ruby-mail 100 in all; now flufl-bounce 98.8 / 100 / 93.9 / 100 and email-bounce-parser
+// 98.9 / 100 / 98.9 / 100. Rows left: go-sisimai's generic RFC 3464 decoder reads the notice text
+// with the diagnostic ("could not be delivered for 3 days" makes a 4.4.4 expired), and it ranks
+// the reply codes a text quotes (550 before 554) where 4.25 and Waybill take the first; both were
+// tried and fell on held-out collections.
+constexpr Targets kFluflBounceV5Targets{98.0, 99.0, 93.5, 99.0};
+constexpr Targets kBounceEmailV5Targets{99.0, 99.0, 99.0, 99.0};
+constexpr Targets kFlankerV5Targets{85.0, 99.0, 99.0, 99.0};
+constexpr Targets kEmailBounceParserV5Targets{98.5, 99.0, 98.5, 99.0};
+constexpr Targets kRubyMailV5Targets{99.0, 99.0, 99.0, 99.0};
 
 Collection sisimai() {
   Collection c = loadCollection(corpusRoot() / "sisimai");
@@ -120,9 +143,11 @@ TEST(SisimaiCorpus, SplitIsTheDocumentedHash) {
   EXPECT_EQ(heldOutHalf("lhost-postfix-02.eml"), 0);
 }
 
-// Every file of a collection never used for tuning, scored against what sisimai (Perl) says.
-void expectHeldOutCollectionMeets(const char* directory, const char* label, const Targets& targets) {
-  Collection c = loadCollection(corpusRoot() / directory);
+// Every file of a collection never used for tuning, scored against what sisimai (Perl) says, or
+// against another table of the same files (a tuning collection's expected-v5.tsv).
+void expectHeldOutCollectionMeets(const char* directory, const char* label, const Targets& targets,
+                                  const char* table = "expected.tsv") {
+  Collection c = loadCollection(corpusRoot() / directory, table);
   ASSERT_FALSE(c.expected.empty()) << directory;
   CorpusScore s = scoreCollection(c, [](const std::string&) { return true; });
   printScore(std::cout, label, s);
@@ -142,6 +167,32 @@ TEST(HeldOutCollections, PhpBounceHandlerCorpusAgreesWithSisimaiPerl) {
 // Every file of a further tuning collection, scored the same way (its failures may be read).
 void expectTuningCollectionMeets(const char* directory, const char* label, const Targets& targets) {
   expectHeldOutCollectionMeets(directory, label, targets);
+}
+
+// The same files scored against go-sisimai's answers (expected-v5.tsv), the decoder that half 1 is
+// judged by: the first opinion when tuning; the Perl figures above are the second.
+void expectTuningCollectionMeetsGoSisimai(const char* directory, const std::string& label, const Targets& targets) {
+  expectHeldOutCollectionMeets(directory, (label + " (tuning, go-sisimai)").c_str(), targets, "expected-v5.tsv");
+}
+
+TEST(TuningCollections, FluflBounceCorpusAgreesWithGoSisimai) {
+  expectTuningCollectionMeetsGoSisimai("flufl-bounce", "flufl-bounce", kFluflBounceV5Targets);
+}
+
+TEST(TuningCollections, BounceEmailCorpusAgreesWithGoSisimai) {
+  expectTuningCollectionMeetsGoSisimai("bounce-email", "bounce-email", kBounceEmailV5Targets);
+}
+
+TEST(TuningCollections, FlankerCorpusAgreesWithGoSisimai) {
+  expectTuningCollectionMeetsGoSisimai("flanker", "flanker", kFlankerV5Targets);
+}
+
+TEST(TuningCollections, EmailBounceParserCorpusAgreesWithGoSisimai) {
+  expectTuningCollectionMeetsGoSisimai("email-bounce-parser", "email-bounce-parser", kEmailBounceParserV5Targets);
+}
+
+TEST(TuningCollections, RubyMailCorpusAgreesWithGoSisimai) {
+  expectTuningCollectionMeetsGoSisimai("ruby-mail", "ruby-mail", kRubyMailV5Targets);
 }
 
 TEST(TuningCollections, FluflBounceCorpusAgreesWithSisimaiPerl) {
