@@ -95,6 +95,24 @@ bool textSaysAddressIsMissing(std::string_view lower) {
   return false;
 }
 
+// A code naming an unknown host (5.1.2, 5.4.4) beside words that say the lookup or the route failed
+// ("host name lookup failure", "too many hops") is that failure, not a verdict on the domain:
+// go-sisimai's HostUnknown probe declines such a code, and its second pass names networkerror.
+// Only its NetworkError sentences count: looser ones ("name server", "unreachable") also follow a
+// plain "Host unknown" (Sendmail: "Host unknown (Name server: host not found)").
+bool textSaysLookupOrRoutingFailed(std::string_view lower) {
+  static constexpr std::string_view kFailures[] = {
+      "could not connect and send the mail to", "dns records for the destination computer could not be found",
+      "hop count exceeded - possible mail loop", "host is unreachable", "host name lookup failure",
+      "host not found, try again", "mail forwarding loop for ", "malformed name server reply",
+      "maximum forwarding loop count exceeded", "message looping", "message probably in a routing loop",
+      "no route to host", "too many hops", "unable to resolve route ", "unrouteable mail domain"};
+  for (std::string_view phrase : kFailures) {
+    if (lower.find(phrase) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 // Phrase matches of one diagnostic, remembered per reason: the probes ask about the same
 // reasons several times, and each answer costs a scan of that reason's phrases.
 class TextMatches {
@@ -139,8 +157,9 @@ bool Probe::test(std::string_view reason) const {
   if (reason == "userunknown") {
     if (code_reason == "suspend") return false;
     if (code_reason == "userunknown") {
-      if (r.smtp_command == "MAIL") return false;  // answered to MAIL FROM: about the sender
-      // 5.1.1 beside a text about relaying, the client, a full box or the sender is about that.
+      // 5.1.1 beside a text about relaying, the client, a full box or the sender is about that;
+      // without such words it names the address, whichever command it answered (go-sisimai's
+      // UserUnknown probe: a bare 5.1.1 to MAIL FROM is still userunknown).
       for (std::string_view other : {"norelaying", "blocked", "mailboxfull", "hasmoved", "rejected", "notaccept"}) {
         if (text(other)) return false;
       }
@@ -161,12 +180,12 @@ bool Probe::test(std::string_view reason) const {
   }
   if (reason == "rejected") {
     if (code_reason == "rejected") return true;
-    if (r.smtp_command == "MAIL") return code_reason == "userunknown" || text("rejected");
+    if (r.smtp_command == "MAIL") return text("rejected");
     if (r.smtp_command == "DATA") return code_reason != "userunknown" && text("rejected");
     return isOneOf(code_reason, {"", "securityerror", "systemerror"}) && text("rejected");
   }
   if (reason == "hostunknown") {
-    if (code_reason == "hostunknown") return true;
+    if (code_reason == "hostunknown") return !textSaysLookupOrRoutingFailed(lower);
     // "Host not found, try again" is the resolver's temporary failure (TRY_AGAIN), not a verdict
     // that the domain does not exist (sisimai's NetworkError table): it names no reason here.
     constexpr std::string_view kTryAgain = "host not found, try again";
@@ -238,12 +257,33 @@ std::string hostNamedIn(std::string_view lower) {
   return host.find('.') == std::string::npos ? std::string() : host;
 }
 
-// Whose servers answered: the Remote-MTA, else the host the notice names, else the recipient's domain.
+// Whose rules read the reply: the recipient's mail domain's provider, else the Remote-MTA's, else
+// the host the notice names. The domain comes first, as in go-sisimai's rhost.Name: a provider
+// answers for its own addresses through whichever servers carry them.
 std::string_view providerOf(const RecipientResult& r, std::string_view lower) {
-  if (std::string_view p = providerForHost(toLower(r.remote_mta)); !p.empty()) return p;
-  if (std::string_view p = providerForHost(hostNamedIn(lower)); !p.empty()) return p;
   std::size_t at = r.recipient.rfind('@');
-  return at == std::string::npos ? std::string_view{} : providerForHost(toLower(r.recipient.substr(at + 1)));
+  if (at != std::string::npos) {
+    if (std::string_view p = providerForHost(toLower(r.recipient.substr(at + 1))); !p.empty()) return p;
+  }
+  if (std::string_view p = providerForHost(toLower(r.remote_mta)); !p.empty()) return p;
+  return providerForHost(hostNamedIn(lower));
+}
+
+// NTT DOCOMO's servers refuse with bare status codes, each with one meaning there (go-sisimai's
+// rhost NTTDOCOMO): 5.1.1 an unknown address, 5.2.0 the recipient's own reception filter; these
+// come before its reply wording (bounce_phrases.def).
+std::string_view docomoStatusVerdict(std::string_view provider, const RecipientResult& r) {
+  if (provider != "nttdocomo" || r.diagnostic.empty()) return {};
+  if (r.status == "5.1.1" || r.status == "5.0.911") return "userunknown";
+  return r.status == "5.2.0" ? "filtered" : std::string_view{};
+}
+
+// After its wording, DOCOMO's unspecific 5.0.0 is an unknown address at RCPT, a refusal of the
+// message at DATA.
+std::string_view docomoCommandVerdict(std::string_view provider, const RecipientResult& r) {
+  if (provider != "nttdocomo" || r.diagnostic.empty() || r.status != "5.0.0") return {};
+  if (r.smtp_command == "RCPT") return "userunknown";
+  return r.smtp_command == "DATA" ? "rejected" : std::string_view{};
 }
 
 // Gmail's notice quotes the remote reply; a specific status code in it (5.2.2, not 5.7.0) names the
@@ -262,8 +302,12 @@ bool isSmtpDiagnostic(const RecipientResult& r) {
 // before it in the probe order names a reason first, as sisimai re-checks such a verdict.
 std::string recheckVerdict(const Probe& probe, std::string_view verdict) {
   if (isSmtpDiagnostic(probe.r)) {
+    // A writer's own security or system-error verdict is not overturned by relaying words: its
+    // notice is about the writer's own refusal (go-sisimai's NoRelaying probe declines there).
+    const bool keeps_relaying_words = isOneOf(verdict, {"securityerror", "systemerror"});
     for (std::string_view reason : kProbeOrder) {
       if (reason == verdict) break;
+      if (reason == "norelaying" && keeps_relaying_words) continue;
       if (probe.test(reason)) return temporaryCheck(std::string(reason), probe.r);
     }
   }
@@ -316,7 +360,10 @@ std::string chooseReason(const RecipientResult& r, std::string_view mta_family) 
     return std::string(by_agent);
   }
   if (std::string_view by_provider = providerReason(lower); !by_provider.empty()) return std::string(by_provider);
-  std::string_view by_rule = providerRule(providerOf(r, lower), lower, r.reply_code, r.status);
+  const std::string_view provider = providerOf(r, lower);
+  std::string_view by_rule = docomoStatusVerdict(provider, r);
+  if (by_rule.empty()) by_rule = providerRule(provider, lower, r.reply_code, r.status);
+  if (by_rule.empty()) by_rule = docomoCommandVerdict(provider, r);
   if (!by_rule.empty()) return std::string(by_rule);
   // The Status field the remote reply's code replaced still counts when that code names nothing.
   if (code_reason.empty()) code_reason = statusName(r.status_field);
@@ -335,7 +382,9 @@ std::string chooseReason(const RecipientResult& r, std::string_view mta_family) 
   // A status code naming an unknown host (5.1.2, 5.4.4) that the text confirms ("Host or domain
   // name not found", Postfix) stands: sisimai's second pass has no looser DNS wording that would
   // turn it into networkerror, and a temporary code still becomes networkerror (temporaryCheck).
-  if (code_reason == "hostunknown" && matches.has("hostunknown")) return temporaryCheck("hostunknown", r);
+  if (code_reason == "hostunknown" && matches.has("hostunknown") && !textSaysLookupOrRoutingFailed(lower)) {
+    return temporaryCheck("hostunknown", r);
+  }
   if (isOnRetryList(code_reason) || smtp_diagnostic) {
     for (std::string_view reason : kTextOrder) {
       if (matches.has(reason)) return std::string(reason);

@@ -193,11 +193,32 @@ std::string codeAfter(std::string_view lower, std::string_view marker, std::stri
   return run.empty() ? std::string() : std::string(keep_prefix) + std::string(run);
 }
 
+// Spectrum's code: the first run of four digits after "aup#" ("AUP#In-1310" is 1310).
+std::string spectrumCode(std::string_view lower) {
+  std::size_t at = lower.find("aup#");
+  if (at == std::string_view::npos) return {};
+  std::size_t digits = 0;
+  for (std::size_t i = at + 4; i < lower.size() && digits < 4; ++i) {
+    digits = (lower[i] >= '0' && lower[i] <= '9') ? digits + 1 : 0;
+    if (digits == 4) return std::string(lower.substr(i - 3, 4));
+  }
+  return {};
+}
+
+// A table code is one code or a range "first-last" of codes of the same width.
+bool codeMatches(std::string_view table_code, std::string_view code) {
+  std::size_t dash = table_code.find('-');
+  if (dash == std::string_view::npos) return table_code == code;
+  std::string_view first = table_code.substr(0, dash), last = table_code.substr(dash + 1);
+  return code.size() == first.size() && code.size() == last.size() && first <= code && code <= last;
+}
+
 // How each provider writes its own error code into a reply (what the code means is data).
 std::string providerErrorCode(std::string_view named, std::string_view lower) {
   if (named == "franceptt") return franceTelecomCode(lower);
   if (named == "godaddy") return codeAfter(lower, " ib", "ib");  // "554 ... IB212 ..."
   if (named == "cox") return codeAfter(lower, "aup#");           // "... AUP#CXBL"
+  if (named == "spectrum") return spectrumCode(lower);           // "... AUP#1260"
   if (named == "iua") return codeAfter(lower, ".i.ua/err/");     // "http://mail.i.ua/err/2/"
   return {};
 }
@@ -233,7 +254,7 @@ std::string_view providerRule(std::string_view provider, std::string_view lower_
   if (provider.empty()) return {};
   if (std::string code = providerErrorCode(provider, lower_text); !code.empty()) {
     for (const ProviderCode& rule : kProviderCodes) {
-      if (rule.provider == provider && rule.code == code) return rule.reason;
+      if (rule.provider == provider && codeMatches(rule.code, code)) return rule.reason;
     }
   }
   for (const ProviderReply& rule : kProviderReplies) {

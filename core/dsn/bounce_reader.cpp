@@ -143,6 +143,10 @@ void readTextBounce(const MimeEntity& root, std::string_view text, BounceReport&
     if (r.diagnostic.empty() && report.mta_family == "imailserver") r.diagnostic = paragraphAbout(text, r.recipient);
     // Google Groups refuses posts from non-members; its notice is translated, so go by the address.
     if (toLower(r.recipient).ends_with("@googlegroups.com")) r.reason = "rejected";
+    // au by KDDI (EZweb, au one net) marks a notice about mail its spam filter turned away
+    // "X-SPASIGN: NG": the recipient's side filtered it, whatever the notice says (go-sisimai's
+    // EZweb and KDDI decoders).
+    if (toLower(trimBlanks(root.header("X-SPASIGN"))) == "ng") r.reason = "filtered";
     finishResult(r, text, report.mta_family);
     // A known MTA's notice that names no recipient ("Delivery report unavailable") holds no
     // diagnostic for one: its text may still decide a reason, but when nothing decides the result

@@ -37,7 +37,7 @@ struct ValueSignature {
 // Values a system writes into its own headers (an empty text: the header's presence), tried
 // before the header names above, which a few of these systems also write (X-Failed-Recipients).
 // Each is a mark the system's sisimai decoder recognises it by.
-constexpr std::array<ValueSignature, 14> kValueSignatures = {{
+constexpr std::array<ValueSignature, 19> kValueSignatures = {{
     {"message-id", ".javamail.", "apachejames"},        // Apache James: a JavaMail message
     {"received", "james smtp server", "apachejames"},   // ... or through its SMTP server
     {"received", " (dragonfly mail agent", "dragonfly"},
@@ -52,6 +52,12 @@ constexpr std::array<ValueSignature, 14> kValueSignatures = {{
     {"x-mdaemon-deliver-to", "", "mdaemon"},            // Alt-N MDaemon stamps its own notices
     {"received", "(mailfoundry) id", "mailfoundry"},    // MailFoundry's own hop into its notice
     {"x-mlserver", "fml ", "fml"},                      // fml (mailing list manager) notices
+    // Exchange 2000/2003 and its Internet Mail Service (go-sisimai's Exchange2003 decoder)
+    {"x-ms-embedded-report", "", "exchange"},
+    {"x-mailer", "internet mail service (", "exchange"},
+    {"x-mailer", "microsoft exchange server internet mail connector", "exchange"},
+    {"x-mimeole", "produced by microsoft exchange", "exchange"},
+    {"received", " with internet mail service (", "exchange"},
 }};
 
 // Sentences (lower-case) a system writes in its notice, in the order they are tried.

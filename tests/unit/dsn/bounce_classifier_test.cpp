@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "dsn/dsn_parser.h"
 
@@ -39,6 +40,9 @@ TEST(BounceClassifier, MapsCodesAndTextsToSisimaiReasons) {
       {"", "maildrop: Cannot find system user", "", "userunknown", true},
       {"", "vdelivermail: Sorry, no mailbox here by that name. (#5.1.1)", "", "userunknown", true},
       {"", "maildrop: the filter said no to this one", "", "mailererror", false},
+      // Dovecot's LDA starts its refusal "Your message to <a@b> ..."; go-sisimai's lda names it by
+      // either marker (checked against go-sisimai on a constructed Postfix notice).
+      {"5.7.1", "554 5.7.1 Your message to <a@b.example> was rejected as spam", "DATA", "mailererror", false},
   };
   for (const Case& c : cases) {
     RecipientResult r;
@@ -154,6 +158,10 @@ TEST(BounceClassifier, SpecificSentencesOverGenericFragments) {
       {"5.7.0", "552 5.7.0 This message was blocked because its content presents a potential security issue", "DATA",
        "policyviolation", false},
       {"5.7.1", "554 5.7.1 Client host blocked", "RCPT", "blocked", false},
+      // 5.1.1 names an unknown address even at MAIL FROM; the sender's words make it rejected
+      // (both checked against go-sisimai on constructed Postfix notices).
+      {"5.1.1", "550 5.1.1 <s@example.org>: unknown account", "MAIL", "userunknown", true},
+      {"5.1.8", "553 5.1.8 <s@example.org>: Domain of sender address does not exist", "MAIL", "rejected", false},
   };
   for (const Case& c : cases) {
     RecipientResult r;
@@ -165,6 +173,113 @@ TEST(BounceClassifier, SpecificSentencesOverGenericFragments) {
     classifyRecipient(r);
     EXPECT_EQ(r.reason, c.reason) << c.diagnostic;
     EXPECT_EQ(r.hard_bounce, c.hard) << c.diagnostic;
+  }
+}
+
+// Providers whose rules go-sisimai keeps per remote host (rhost), each answer checked against
+// go-sisimai on a constructed notice: NTT DOCOMO reads its bare status codes, then its wording,
+// then 5.0.0 by the command; MessageLabs names its own refusals; Spectrum's AUP# codes name one
+// reason per code or range; a Hotmail address is read by the Outlook table (its domain first),
+// where Microsoft's "mailbox cannot be accessed" means nothing.
+TEST(BounceClassifier, RemoteProvidersReadByTheirOwnTables) {
+  struct ProviderCase {
+    std::string_view recipient, remote_mta, status, diagnostic, command, reason;
+  };
+  const ProviderCase cases[] = {
+      {"", "mfsmax.docomo.ne.jp", "5.0.0", "550 Unknown user user@docomo.example", "RCPT", "userunknown"},
+      {"", "mfsmax.docomo.ne.jp", "5.0.0", "550 Unknown user user@docomo.example", "DATA", "rejected"},
+      {"", "mfsmax.docomo.ne.jp", "5.0.0", "552 Too many recipients", "RCPT", "toomanyconn"},
+      {"", "mfsmax.docomo.ne.jp", "5.0.0", "552 too much mail data", "DATA", "mailboxfull"},
+      {"", "mfsmax.docomo.ne.jp", "5.2.0", "550 5.2.0 Message rejected", "DATA", "filtered"},
+      {"", "cluster1.eu.messagelabs.com", "5.7.1", "550 5.7.1 No such user", "RCPT", "userunknown"},
+      {"", "cluster1.eu.messagelabs.com", "5.7.1",
+       "553-you are trying to use me as a relay. Please turn on SMTP Authentication in your mail client", "RCPT",
+       "securityerror"},
+      {"user@charter.net", "mx.charter.net", "5.0.0", "554 5.0.0 Sorry, message refused AUP#1530", "", "mesgtoobig"},
+      {"user@charter.net", "mx.charter.net", "5.0.0", "554 5.0.0 Sorry, your mail was refused. AUP#1310", "",
+       "toomanyconn"},
+      {"user@hotmail.com", "hotmail-com.olc.protection.outlook.com", "5.0.0", "550 5.0.0 The mailbox cannot be accessed",
+       "", "onhold"},
+      {"user@outlook.com", "outlook-com.olc.protection.outlook.com", "5.2.1", "550 5.2.1 The mailbox cannot be accessed",
+       "", "suspend"},
+  };
+  for (const ProviderCase& c : cases) {
+    RecipientResult r;
+    r.recipient = c.recipient;
+    r.remote_mta = c.remote_mta;
+    r.status = c.status;
+    r.diagnostic = c.diagnostic;
+    r.smtp_command = c.command;
+    r.reply_code = c.diagnostic.substr(0, 3);
+    r.action = "failed";
+    classifyRecipient(r);
+    EXPECT_EQ(r.reason, c.reason) << c.remote_mta << ": " << c.diagnostic;
+  }
+}
+
+// A code naming an unknown host beside a failed lookup's or route's words is that failure
+// (go-sisimai declines its HostUnknown probe, then names networkerror); a plain "Host unknown"
+// with the resolver's note stays hostunknown. Checked against go-sisimai on constructed notices.
+TEST(BounceClassifier, AnUnknownHostCodeBesideALookupFailureIsANetworkError) {
+  const Case cases[] = {
+      {"5.1.2", "550 5.1.2 Host name lookup failure for example.net", "", "networkerror", false},
+      {"5.1.2", "554 5.1.2 Too many hops for example.net", "", "networkerror", false},
+      {"5.4.4", "550 5.4.4 Unrouteable mail domain example.net", "", "networkerror", false},
+      {"5.1.2", "550 5.1.2 Domain does not exist; no route to host", "", "networkerror", false},
+      {"5.1.2", "550 5.1.2 Host unknown (Name server: example.net: host not found)", "", "hostunknown", true},
+  };
+  for (const Case& c : cases) {
+    RecipientResult r;
+    r.status = c.status;
+    r.diagnostic = c.diagnostic;
+    r.smtp_command = c.command;
+    r.reply_code = c.diagnostic.substr(0, 3);
+    r.action = "failed";
+    classifyRecipient(r);
+    EXPECT_EQ(r.reason, c.reason) << c.diagnostic;
+    EXPECT_EQ(r.hard_bounce, c.hard) << c.diagnostic;
+  }
+}
+
+// A writer's own system-error verdict is not overturned by relaying words in it (go-sisimai's
+// NoRelaying probe declines there); checked against go-sisimai on a constructed Exim notice.
+TEST(BounceClassifier, AWritersSystemErrorKeepsItsRelayingWords) {
+  RecipientResult r;
+  r.diagnostic = "local delivery failed: relay access denied";
+  r.action = "failed";
+  classifyRecipient(r, "exim");
+  EXPECT_EQ(r.reason, "systemerror");
+}
+
+// qmail-ldap names its own failures; they say why a message then stayed queued too long (go-sisimai's
+// qmail decoder reads them before "in the queue too long"; checked on constructed qmail notices).
+TEST(BounceClassifier, QmailLdapFailuresBeforeTheQueueTimeout) {
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"Mailaddress is administrativly disabled. (#5.2.1)", "suspend"},
+      {"Temporary failure in LDAP lookup. (#4.4.3)I'm not going to try again; this message has been in the queue too long.",
+       "systemerror"},
+      {"Connected to 192.0.2.1 but connection died. I'm not going to try again; this message has been in the queue too long.",
+       "expired"},
+  };
+  for (const auto& [text, reason] : cases) {
+    RecipientResult r;
+    r.diagnostic = text;
+    r.action = "failed";
+    classifyRecipient(r, "qmail");
+    EXPECT_EQ(r.reason, reason) << text;
+  }
+}
+
+// Exim's delay warnings and frozen messages say the delivery has not happened yet: expired
+// (go-sisimai's Exim decoder, its "delayedfor" sentences; checked on constructed warnings).
+TEST(BounceClassifier, EximsDelayWarningsAreExpired) {
+  for (std::string_view text : {"Message 1abc-0001 has been frozen by the system filter. No action is required on your part.",
+                                "Delay reason: SMTP error from remote mail server after end of data"}) {
+    RecipientResult r;
+    r.diagnostic = text;
+    r.action = "failed";
+    classifyRecipient(r, "exim");
+    EXPECT_EQ(r.reason, "expired") << text;
   }
 }
 

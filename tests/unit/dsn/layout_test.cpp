@@ -224,5 +224,33 @@ TEST(Layout, IMailRecipientLineWithoutAReason) {
   EXPECT_EQ(r.reason, "onhold");
 }
 
+// au by KDDI marks a notice about mail its spam filter refused "X-SPASIGN: NG": filtered, whatever
+// its text says; without the mark the text decides (both checked against go-sisimai).
+TEST(Layout, KddiSpamFilterMarkIsFiltered) {
+  const std::string notice =
+      "MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n"
+      "Your mail sent on: Thu, 23 Nov 2023 20:19:38 +0900\nCould not be delivered to: <user@ezweb.ne.jp>\n"
+      "As their mailbox is full.\n";
+  const std::string head = "From: no-reply@.dion.ne.jp\nTo: sender@example.org\nSubject: Mail System Error - Returned Mail\n";
+  EXPECT_EQ(onlyResult(head + "X-SPASIGN: NG\n" + notice).reason, "filtered");
+  EXPECT_EQ(onlyResult(head + "X-SPASIGN: OK\n" + notice).reason, "mailboxfull");
+}
+
+// Exchange 2000/2003 is known by its own headers (X-MS-Embedded-Report, its Internet Mail Service
+// in X-Mailer); its "MSEXCH:IMS:... (code)" names the reason (go-sisimai's Exchange2003 decoder;
+// both checked against go-sisimai).
+TEST(Layout, Exchange2003ByItsHeadersAndErrorCodes) {
+  const std::string notice =
+      "From: System Administrator <postmaster@example.jp>\nTo: sender@example.org\nSubject: Undeliverable: hello\n"
+      "X-MS-Embedded-Report:\nX-Mailer: Internet Mail Service (5.5.2653.19)\nContent-Type: text/plain\n\n"
+      "Your message\n\n  To:      kijitora@example.jp\n  Subject: hello\n\n"
+      "did not reach the following recipient(s):\n\nkijitora@example.jp on Thu, 29 Apr 2010 23:34:46 +0900\n"
+      "    MSEXCH:IMS:KIJITORA CAT:EXAMPLE:EXCHANGE 0 (";
+  std::string family;
+  EXPECT_EQ(onlyResult(notice + "00050311) Conversion to Internet format failed\n", &family).reason, "contenterror");
+  EXPECT_EQ(family, "exchange");
+  EXPECT_EQ(onlyResult(notice + "000C0595) Ambiguous Recipient\n").reason, "filtered");
+}
+
 }  // namespace
 }  // namespace waybill::dsn

@@ -45,13 +45,15 @@ struct Targets {
 // tuning collections scored against go-sisimai too (expected-v5.tsv) and its tables compared on
 // constructed reports: half 1 95.6 / 98.5 / 100 / 100 (4.3.0 names no reason; a connection limit is
 // toomanyconn though it says "rate limit"; "blocked" beside a policy's words is the policy's).
-constexpr Targets kSisimaiHalfTargets{95.0, 98.0, 99.0, 99.0};
-constexpr double kMaxHalfGapPoints = 5.0;  // the goal is 3; reason differs by 4.4 today
+// Then, with more of go-sisimai's writers and provider tables (KDDI's X-SPASIGN, Exim's delay
+// wording, qmail-ldap, Exchange 2000/2003, DOCOMO, MessageLabs, Spectrum): 96.3 / 98.5 / 100 / 100.
+constexpr Targets kSisimaiHalfTargets{96.0, 98.0, 99.0, 99.0};
+constexpr double kMaxHalfGapPoints = 4.0;  // the goal is 3; reason differs by 3.7 today
 // Held-out collections (never tuned on): what the rules reach, minus a small margin.
-// Reached: bounceparser 91.1 / 99.2 / 99.2 / 97.3, php-bounce-handler 94.8 / 100 / 96.1 / 100
+// Reached: bounceparser 91.1 / 99.2 / 99.2 / 97.3, php-bounce-handler 96.1 / 100 / 96.1 / 100
 // (before the go-sisimai table comparison: 89.4 / 99.2 / 99.2 / 97.3 and 92.2 / 97.4 / 96.1 / 100).
 constexpr Targets kBounceParserTargets{90.5, 98.5, 98.0, 96.0};
-constexpr Targets kPhpBounceHandlerTargets{94.0, 99.0, 95.0, 99.0};
+constexpr Targets kPhpBounceHandlerTargets{95.5, 99.0, 95.0, 99.0};
 // Further tuning collections (bounces from other projects; tuned on, like half 0). Their rows are
 // sisimai 4.25 (Perl), like the held-out ones: a tuning set judged by the same decoder as those.
 // Reached when added: flufl-bounce 72.6 / 90.6 / 91.5 / 91.7, bounce-email 62.2 / 83.8 / 91.9 /
