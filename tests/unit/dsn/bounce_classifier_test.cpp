@@ -20,6 +20,20 @@ struct Case {
   bool hard;
 };
 
+// One failed recipient of `c` classified, with the reply code its table gives: reason and
+// hard/soft must be the case's.
+void expectClassified(const Case& c, std::string_view reply_code = "") {
+  RecipientResult r;
+  r.status = c.status;
+  r.diagnostic = c.diagnostic;
+  r.smtp_command = c.command;
+  r.reply_code = reply_code;
+  r.action = "failed";
+  classifyRecipient(r);
+  EXPECT_EQ(r.reason, c.reason) << c.diagnostic;
+  EXPECT_EQ(r.hard_bounce, c.hard) << c.diagnostic;
+}
+
 TEST(BounceClassifier, MapsCodesAndTextsToSisimaiReasons) {
   const Case cases[] = {
       {"5.1.1", "550 5.1.1 <a@b.example>: Recipient address rejected: User unknown", "RCPT", "userunknown", true},
@@ -43,17 +57,22 @@ TEST(BounceClassifier, MapsCodesAndTextsToSisimaiReasons) {
       // Dovecot's LDA starts its refusal "Your message to <a@b> ..."; go-sisimai's lda names it by
       // either marker (checked against go-sisimai on a constructed Postfix notice).
       {"5.7.1", "554 5.7.1 Your message to <a@b.example> was rejected as spam", "DATA", "mailererror", false},
+      // go-sisimai's phrase lists, checked against it on constructed Postfix notices (status 5.0.0,
+      // so the words decide): "size limit" is a message-size refusal; a sentence that goes on from
+      // the sender to its IP or to a blocklist listing names the host or a spam verdict, not the
+      // envelope sender; spam named in the reply's own words is spam.
+      {"5.0.0", "552 5.0.0 Message exceeds size limit", "", "mesgtoobig", false},
+      {"5.0.0", "550 5.0.0 We do not accept mail from dynamic IPs", "", "blocked", false},
+      {"5.0.0", "550 5.0.0 Bad sender IP address 192.0.2.1", "", "blocked", false},
+      {"5.0.0", "550 5.0.0 Sender domain listed at dbl.spamhaus.org", "", "spamdetected", false},
+      {"5.0.0", "550 5.0.0 Blocked by policy: No spam please", "", "spamdetected", false},
+      {"5.0.0", "553 5.0.0 Blocked for abuse. See http://att.net/blocks", "", "spamdetected", false},
+      {"5.0.0", "550 5.0.0 Please see http://mail.163.com/help/help_spam_16.htm", "", "spamdetected", false},
+      {"5.0.0", "550 5.0.0 Please see http://spf.pobox.com/why.html", "", "authfailure", false},
+      {"5.0.0", "550 5.0.0 Message refused. https://support.google.com/mail/?p=RfcMessageNonCompliant", "",
+       "notcompliantrfc", false},
   };
-  for (const Case& c : cases) {
-    RecipientResult r;
-    r.status = c.status;
-    r.diagnostic = c.diagnostic;
-    r.smtp_command = c.command;
-    r.action = "failed";
-    classifyRecipient(r);
-    EXPECT_EQ(r.reason, c.reason) << c.diagnostic;
-    EXPECT_EQ(r.hard_bounce, c.hard) << c.diagnostic;
-  }
+  for (const Case& c : cases) expectClassified(c);
 }
 
 // Phrases are matched on the reply as it was sent: a reply folded over indented lines, or a
@@ -71,17 +90,7 @@ TEST(BounceClassifier, ReadsAReplyAcrossFoldsAndContinuationMarkers) {
        "", "hostunknown", true},
       {"", "connect to mx.example[192.0.2.1]:25: No route to host", "", "networkerror", false},
   };
-  for (const Case& c : cases) {
-    RecipientResult r;
-    r.status = c.status;
-    r.diagnostic = c.diagnostic;
-    r.smtp_command = c.command;
-    r.reply_code = c.diagnostic.find("550") != std::string_view::npos ? "550" : "";
-    r.action = "failed";
-    classifyRecipient(r);
-    EXPECT_EQ(r.reason, c.reason) << c.diagnostic;
-    EXPECT_EQ(r.hard_bounce, c.hard) << c.diagnostic;
-  }
+  for (const Case& c : cases) expectClassified(c, c.diagnostic.find("550") != std::string_view::npos ? "550" : "");
 }
 
 // A provider's documented status code pairs with its wording: Microsoft's 5.1.10 is an unknown
@@ -163,24 +172,15 @@ TEST(BounceClassifier, SpecificSentencesOverGenericFragments) {
       {"5.1.1", "550 5.1.1 <s@example.org>: unknown account", "MAIL", "userunknown", true},
       {"5.1.8", "553 5.1.8 <s@example.org>: Domain of sender address does not exist", "MAIL", "rejected", false},
   };
-  for (const Case& c : cases) {
-    RecipientResult r;
-    r.status = c.status;
-    r.diagnostic = c.diagnostic;
-    r.smtp_command = c.command;
-    r.reply_code = c.diagnostic.substr(0, 3);
-    r.action = "failed";
-    classifyRecipient(r);
-    EXPECT_EQ(r.reason, c.reason) << c.diagnostic;
-    EXPECT_EQ(r.hard_bounce, c.hard) << c.diagnostic;
-  }
+  for (const Case& c : cases) expectClassified(c, c.diagnostic.substr(0, 3));
 }
 
 // Providers whose rules go-sisimai keeps per remote host (rhost), each answer checked against
 // go-sisimai on a constructed notice: NTT DOCOMO reads its bare status codes, then its wording,
 // then 5.0.0 by the command; MessageLabs names its own refusals; Spectrum's AUP# codes name one
-// reason per code or range; a Hotmail address is read by the Outlook table (its domain first),
-// where Microsoft's "mailbox cannot be accessed" means nothing.
+// reason per code or range, as Cox's IPBL (listed IP) and URLBL (listed URL) codes do; a Hotmail
+// address is read by the Outlook table (its domain first), where Microsoft's "mailbox cannot be
+// accessed" means nothing.
 TEST(BounceClassifier, RemoteProvidersReadByTheirOwnTables) {
   struct ProviderCase {
     std::string_view recipient, remote_mta, status, diagnostic, command, reason;
@@ -198,6 +198,10 @@ TEST(BounceClassifier, RemoteProvidersReadByTheirOwnTables) {
       {"user@charter.net", "mx.charter.net", "5.0.0", "554 5.0.0 Sorry, message refused AUP#1530", "", "mesgtoobig"},
       {"user@charter.net", "mx.charter.net", "5.0.0", "554 5.0.0 Sorry, your mail was refused. AUP#1310", "",
        "toomanyconn"},
+      {"user@cox.net", "cxr.mx.a.cloudfilter.net", "5.0.0", "554 5.0.0 192.0.2.1 has been blocked. AUP#IPBL0010",
+       "", "blocked"},
+      {"user@cox.net", "cxr.mx.a.cloudfilter.net", "5.0.0", "554 5.0.0 URL found on blocklist. AUP#URLBL011", "",
+       "spamdetected"},
       {"user@hotmail.com", "hotmail-com.olc.protection.outlook.com", "5.0.0", "550 5.0.0 The mailbox cannot be accessed",
        "", "onhold"},
       {"user@outlook.com", "outlook-com.olc.protection.outlook.com", "5.2.1", "550 5.2.1 The mailbox cannot be accessed",
@@ -228,17 +232,7 @@ TEST(BounceClassifier, AnUnknownHostCodeBesideALookupFailureIsANetworkError) {
       {"5.1.2", "550 5.1.2 Domain does not exist; no route to host", "", "networkerror", false},
       {"5.1.2", "550 5.1.2 Host unknown (Name server: example.net: host not found)", "", "hostunknown", true},
   };
-  for (const Case& c : cases) {
-    RecipientResult r;
-    r.status = c.status;
-    r.diagnostic = c.diagnostic;
-    r.smtp_command = c.command;
-    r.reply_code = c.diagnostic.substr(0, 3);
-    r.action = "failed";
-    classifyRecipient(r);
-    EXPECT_EQ(r.reason, c.reason) << c.diagnostic;
-    EXPECT_EQ(r.hard_bounce, c.hard) << c.diagnostic;
-  }
+  for (const Case& c : cases) expectClassified(c, c.diagnostic.substr(0, 3));
 }
 
 // A writer's own system-error verdict is not overturned by relaying words in it (go-sisimai's
