@@ -24,7 +24,10 @@ const runtime::Snapshot<Pipeline>* g_pipelines = nullptr;  // set once before sm
 BodySpoolSettings g_spool;              // likewise
 MilterMetrics* g_metrics = nullptr;     // likewise; null: not counted
 
-// Sessions between connect and close: on SIGTERM they end before libmilter is told to stop.
+// Connections between accept and close: on SIGTERM they end before libmilter is told to stop.
+// Counted from the accept (not the connect step, which follows the option negotiation): a
+// connection accepted just before accepts were refused would otherwise look idle and be cut,
+// and Postfix would tempfail its message at the end of data.
 class OpenSessions {
  public:
   void opened() {
@@ -33,7 +36,7 @@ class OpenSessions {
   }
   void closed() {
     std::lock_guard lock(mutex_);
-    --count_;
+    if (count_ > 0) --count_;
     idle_.notify_all();
   }
   int count() {
@@ -110,7 +113,6 @@ sfsistat onNegotiate(SMFICTX* ctx, unsigned long, unsigned long offered_steps, u
 
 sfsistat onConnect(SMFICTX* ctx, char*, _SOCK_ADDR*) {
   auto* session = new MilterSession;
-  g_sessions.opened();
   session->client_address = macro(ctx, "{client_addr}");
   session->daemon_name = macro(ctx, "{daemon_name}");
   smfi_setpriv(ctx, session);
@@ -279,10 +281,8 @@ sfsistat onAbort(SMFICTX* ctx) {
 sfsistat onClose(SMFICTX* ctx) {
   auto* session = sessionOf(ctx);
   smfi_setpriv(ctx, nullptr);
-  if (session) {
-    delete session;
-    g_sessions.closed();
-  }
+  delete session;
+  g_sessions.closed();  // libmilter closes each accepted connection once, with or without a connect step
   return SMFIS_CONTINUE;
 }
 
@@ -362,6 +362,7 @@ int runMilter(const runtime::Snapshot<Pipeline>& pipelines, const std::string& s
     return 70;
   }
   if (!openSocket(*passed, spec)) return 71;
+  setOnAccepted([] { g_sessions.opened(); });
   setDrainBeforeStop(drainSessions);
   return smfi_main() == MI_SUCCESS ? 0 : 70;
 }

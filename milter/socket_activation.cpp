@@ -32,6 +32,7 @@ std::atomic<bool> g_keep_path{false};
 // libmilter's listening socket, and the drain run before libmilter sees a stop signal.
 std::atomic<int> g_listen_fd{-1};
 std::atomic<bool> g_refuse_accept{false};
+std::atomic<void (*)()> g_on_accepted{nullptr};
 void (*g_before_stop)() = nullptr;
 std::atomic<void (*)()> g_on_hangup{nullptr};
 
@@ -105,6 +106,8 @@ void setReloadOnHangup(void (*reload)()) { g_on_hangup = reload; }
 
 int listeningSocket() { return g_listen_fd; }
 
+void setOnAccepted(void (*accepted)()) { g_on_accepted = accepted; }
+
 void armSocketAdoption(const ActivatedSocket& passed) {
   g_passed_fd = passed.fd;
   g_passed_family = passed.family;
@@ -174,7 +177,9 @@ __attribute__((visibility("default"))) int accept(int fd, sockaddr* address, soc
     return -1;
   }
   static auto* real = libcFunction<int(int, sockaddr*, socklen_t*)>("accept");
-  return real(fd, address, length);
+  const int accepted = real(fd, address, length);
+  if (auto* counted = g_on_accepted.load(); accepted >= 0 && fd == g_listen_fd && counted) counted();
+  return accepted;
 }
 
 }  // extern "C"

@@ -35,6 +35,9 @@ void armSocketAdoption(const ActivatedSocket& passed);
 bool disarmSocketAdoption();
 // libmilter's listening descriptor once smfi_opensocket has run (-1 before).
 int listeningSocket();
+// Run in libmilter's listener each time it accepts a connection on its listening socket, before
+// the session's thread starts: a session counts from then, not from its connect step.
+void setOnAccepted(void (*accepted)());
 // Run by libmilter's signal thread on SIGTERM/SIGINT before libmilter stops, with accept() on
 // the milter socket refused meanwhile: waits for open sessions to end (libmilter would cut them).
 void setDrainBeforeStop(void (*drain)());
