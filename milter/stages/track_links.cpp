@@ -308,10 +308,10 @@ StageStatus TrackLinksStage::onEndOfMessage(MilterMessage& message) {
   if (message.track_mode == TrackMode::None) return StageStatus::proceed();
   auto urls = rewriteFor(message, 0);
   if (!urls) return tempFail(message, urls.error());
-  // The message's record holds its links for every recipient: a copy records none of its own.
-  if (!message.is_copy) message.tracked_urls = *urls;
   log::info("queue {}: tracked {} link(s) for {}{}", message.envelope.queue_id, urls->size(),
             message.envelope.recipients[0], message.is_copy ? " (copy)" : "");
+  // The message's record holds its links for every recipient: a copy records none of its own.
+  if (!message.is_copy) message.tracked_urls = std::move(*urls);
   return StageStatus::proceed();
 }
 
