@@ -79,4 +79,18 @@ std::vector<RecipientResult> parseFeedbackReport(std::string_view report, const 
   return results;
 }
 
+std::vector<RecipientResult> parseHotmailComplaint(const MimeEntity& root, const MimeEntity* original) {
+  if (original == nullptr || toLower(root.header("Content-Type")).rfind("multipart/mixed", 0) != 0) return {};
+  if (toLower(addressFromTypedField(root.header("From"))) != "staff@hotmail.com") return {};
+  if (toLower(root.header("Subject")).find("complaint about message from ") == std::string::npos) return {};
+  std::string recipient = addressFromTypedField(original->header("X-HmXmrOriginalRecipient"));
+  if (recipient.empty()) recipient = addressFromTypedField(original->header("To"));
+  RecipientResult r;
+  r.recipient = recipient;
+  r.action = "feedback";
+  r.reason = "feedback";
+  r.feedback_type = "abuse";
+  return {std::move(r)};
+}
+
 }  // namespace waybill::dsn

@@ -17,5 +17,10 @@ namespace waybill::dsn {
 // label the part text/plain). Null when the message is no complaint.
 const MimeEntity* findFeedbackReport(const MimeEntity& root);
 std::vector<RecipientResult> parseFeedbackReport(std::string_view report, const MimeEntity* original);
+// Hotmail's own complaint format (its Junk Mail Reporting Program, before it used ARF): from
+// staff@hotmail.com, subject "complaint about message from <ip>", multipart/mixed holding the
+// reported message, whose X-HmXmrOriginalRecipient header names the recipient. Empty when the
+// message is not one.
+std::vector<RecipientResult> parseHotmailComplaint(const MimeEntity& root, const MimeEntity* original);
 
 }  // namespace waybill::dsn

@@ -134,12 +134,12 @@ class TextMatches {
 };
 
 // Writers whose sisimai decoders turn their own notice wording into userunknown (Domino,
-// Exchange, Exim, EZweb, Gmail, iMail, InterScan, qmail), and an unrecognised writer, which may be
+// Exchange, Exim, EZweb, Gmail, iMail, InterScan), and an unrecognised writer, which may be
 // one of the others that do (Verizon, Notes, ...). A known writer whose decoder does not (Postfix,
-// Sendmail, Apache James, ...) leaves a "no such user" outside RCPT to the probes, as sisimai does.
+// Sendmail, qmail, Apache James, ...) leaves a "no such user" outside RCPT to the probes, as sisimai does.
 bool decoderNamesUnknownUsers(std::string_view family) {
   return family.empty() ||
-         isOneOf(family, {"domino", "exchange", "exim", "ezweb", "gmail", "imailserver", "interscanmss", "qmail"});
+         isOneOf(family, {"domino", "exchange", "exim", "ezweb", "gmail", "imailserver", "interscanmss"});
 }
 
 struct Probe {

@@ -222,6 +222,11 @@ BounceReport readBounce(std::string_view raw, const ReadOptions& options) {
     report.results = parseFeedbackReport(feedback->body, returnedMessage(root));
     return report;
   }
+  if (std::vector<RecipientResult> complaint = parseHotmailComplaint(root, returnedMessage(root)); !complaint.empty()) {
+    report.kind = ReportKind::Complaint;
+    report.results = std::move(complaint);
+    return report;
+  }
   std::string notice = text;
   for (const MimeEntity* status : deliveryStatusParts(root)) {
     readDeliveryStatus(notice, status->body, report);

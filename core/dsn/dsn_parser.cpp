@@ -164,6 +164,19 @@ std::string findStatusCode(std::string_view text) {
   return {};
 }
 
+namespace {
+bool hasZeroPart(std::string_view code) { return code.find(".0") != std::string_view::npos; }
+
+// Of two codes a text quotes, the one that says more (RFC 3463): a class-only x.0.0 or a
+// subject-only x.y.0 gives way to a code with a detail, as sisimai's status preference does.
+std::string moreSpecific(const std::string& kept, const std::string& next) {
+  if (kept == next) return kept;
+  if (kept.find(".0.0") != std::string::npos) return next.find(".0.0") != std::string::npos ? kept : next;
+  if (hasZeroPart(kept) && !hasZeroPart(next)) return next;
+  return kept;
+}
+}  // namespace
+
 std::string statusFromDiagnostic(std::string_view text) {
   std::string first;
   std::size_t offset = 0;
@@ -171,7 +184,7 @@ std::string statusFromDiagnostic(std::string_view text) {
     std::string code = findStatusCode(text.substr(offset));
     if (code.empty()) break;
     std::size_t at = text.find(code, offset);
-    if (first.empty()) first = code;
+    first = first.empty() ? code : moreSpecific(first, code);
     // Preceded by "NNN" and up to three separators (" ", "-", "'", "#", ":")?
     std::size_t p = at;
     int separators = 0;

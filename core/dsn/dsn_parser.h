@@ -29,7 +29,8 @@ std::string addressFromTypedField(std::string_view value);
 // First RFC 3463 status code in the text ("5.1.1"), empty when none.
 std::string findStatusCode(std::string_view text);
 // The status code a diagnostic text gives: the one right after a reply code ("550 5.7.1",
-// "550-'5.7.1") when there is one, else the first; empty when none.
+// "550-'5.7.1") when there is one, else the most specific (a detail beats x.y.0 and x.0.0), the
+// first of equals; empty when none.
 std::string statusFromDiagnostic(std::string_view text);
 // The SMTP command the failure answered: RCPT, DATA, MAIL, HELO or empty when the text does not say.
 std::string findSmtpCommand(std::string_view text);

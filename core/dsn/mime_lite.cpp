@@ -138,14 +138,30 @@ std::string normalizeLineEndings(std::string_view raw) {
   return out;
 }
 
+namespace {
+// "From sender Www Mmm dd hh:mm:ss yyyy": an mbox separator names one sender (no blanks) and then
+// an asctime date. "From Mailing List Name Thu ..." inside a quoted message is text, not a separator.
+bool isSeparatorLine(std::string_view line) {
+  std::size_t sender_end = line.find(' ', 5);
+  if (sender_end == std::string_view::npos || sender_end == 5) return false;
+  std::size_t date = line.find_first_not_of(' ', sender_end);
+  if (date == std::string_view::npos) return false;
+  std::string_view day = line.substr(date, 3);
+  for (std::string_view weekday : {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}) {
+    if (day == weekday) return true;
+  }
+  return false;
+}
+}  // namespace
+
 std::vector<std::string> splitMbox(std::string_view normalized) {
   std::vector<std::string> messages;
   std::size_t start = 0;
   std::size_t pos = 0;
   while ((pos = normalized.find("\nFrom ", pos)) != std::string_view::npos) {
-    // Only a separator when followed by something that looks like "From addr date" and a header.
+    // Only a separator when it reads "From addr date", after a blank line, before a header.
     std::size_t line_end = normalized.find('\n', pos + 1);
-    bool header_follows = line_end != std::string_view::npos &&
+    bool header_follows = line_end != std::string_view::npos && isSeparatorLine(normalized.substr(pos + 1, line_end - pos - 1)) &&
                           normalized.substr(line_end + 1, 64).find(':') != std::string_view::npos &&
                           (pos == 0 || normalized[pos - 1] == '\n');
     if (header_follows) {
@@ -157,6 +173,29 @@ std::vector<std::string> splitMbox(std::string_view normalized) {
   messages.emplace_back(normalized.substr(start));
   return messages;
 }
+
+namespace {
+// Whether a message's own header field (a trace, originator or X- field) comes within the next
+// few lines, before any empty line: then the lines up to it still belong to the header section.
+bool messageFieldFollows(std::string_view rest) {
+  static constexpr std::string_view kFields[] = {"received", "date", "from", "to", "subject", "message-id",
+                                                 "return-path", "mime-version", "content-type", "delivered-to",
+                                                 "envelope-to", "reply-to", "cc", "sender"};
+  LineReader lines(rest);
+  std::string_view line;
+  for (int i = 0; i < 8 && lines.next(line); ++i) {
+    if (trimBlanks(line).empty()) return false;
+    std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0 || line.substr(0, colon).find(' ') != std::string_view::npos) continue;
+    std::string name = toLower(line.substr(0, colon));
+    if (name.rfind("x-", 0) == 0) return true;
+    for (std::string_view field : kFields) {
+      if (name == field) return true;
+    }
+  }
+  return false;
+}
+}  // namespace
 
 std::vector<MimeHeader> parseHeaderBlock(std::string_view block, std::string_view* body_out) {
   std::vector<MimeHeader> headers;
@@ -189,6 +228,13 @@ std::vector<MimeHeader> parseHeaderBlock(std::string_view block, std::string_vie
       if (headers.empty() && line.rfind("From ", 0) != 0) {
         pos = 0;
         break;
+      }
+    } else if (messageFieldFollows(block.substr(line_end == block.size() ? line_end : line_end + 1))) {
+      // A folded line its writer did not indent ("Received-SPF: pass (...\n74.208.4.198 as
+      // permitted ...)"): the header section runs to the first empty line (RFC 5322 2.1).
+      if (headers.back().value.size() < 64 * 1024) {
+        headers.back().value += ' ';
+        headers.back().value += trimBlanks(line);
       }
     } else {
       break;  // not a header line: the body starts here (missing blank line)

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include "dsn/dsn_parser.h"
@@ -264,6 +265,25 @@ TEST(BounceClassifier, QmailLdapFailuresBeforeTheQueueTimeout) {
   }
 }
 
+// qmail's own decoder names only "no mailbox here by that name" an unknown address; another "does
+// not exist" in its notice, with no SMTP command, is what a local filter or delivery agent said
+// (sisimai's Filtered probe), and a 5.1.1 or a RCPT still names the address.
+TEST(BounceClassifier, QmailNamesUnknownAddressesOnlyInItsOwnWords) {
+  const std::tuple<std::string_view, std::string_view, std::string_view> cases[] = {
+      {"user does not exist, but will deliver to /home/vpopmail/domains/example.net/x/\nsystem error", "", "filtered"},
+      {"Sorry, no mailbox here by that name. (#5.1.1)", "", "userunknown"},
+      {"192.0.2.1 does not like recipient.\nRemote host said: 550 User does not exist", "RCPT", "userunknown"},
+  };
+  for (const auto& [text, command, reason] : cases) {
+    RecipientResult r;
+    r.diagnostic = text;
+    r.smtp_command = command;
+    r.action = "failed";
+    classifyRecipient(r, "qmail");
+    EXPECT_EQ(r.reason, reason) << text;
+  }
+}
+
 // Exim's delay warnings and frozen messages say the delivery has not happened yet: expired
 // (go-sisimai's Exim decoder, its "delayedfor" sentences; checked on constructed warnings).
 TEST(BounceClassifier, EximsDelayWarningsAreExpired) {
@@ -300,6 +320,9 @@ struct TextCase {
 TEST(DsnText, FindsStatusReplyCodeAndCommand) {
   const TextCase cases[] = {
       {"statusFromDiagnostic", statusFromDiagnostic, "5.1.0 - Unknown address error 550-'5.7.1 <x@y>... Access denied'", "5.7.1"},
+      {"statusFromDiagnostic", statusFromDiagnostic, "5.1.0 - Unknown address error 550-\"5.1.1 The account does not exist", "5.1.1"},
+      {"statusFromDiagnostic", statusFromDiagnostic, "5.0.0 delivery failed; the server said 4.2.2 over quota", "4.2.2"},
+      {"statusFromDiagnostic", statusFromDiagnostic, "5.7.1 refused, see 5.1.0", "5.7.1"},
       {"findStatusCode", findStatusCode, "host 192.0.2.1 said: 550 5.1.1 nope", "5.1.1"},
       {"findStatusCode", findStatusCode, "version 1.2.3.4", ""},
       {"findReplyCode", findReplyCode, "host mx.example[192.0.2.1] said: 550 5.1.1 nope", "550"},

@@ -58,6 +58,66 @@ TEST(ReportStructure, FeedbackFieldsQuotedInABounceNoticeAreNoComplaint) {
   EXPECT_NE(readBounce(message).kind, ReportKind::Complaint);
 }
 
+TEST(ReportStructure, HotmailComplaintFormatIsAComplaintForTheReportedRecipient) {
+  // Hotmail's own format (its Junk Mail Reporting Program before ARF): structure and sender decide.
+  const std::string complaint =
+      "From: staff@hotmail.com\nSubject: complaint about message from 192.0.2.7\nTo: fbl@example.com\n"
+      "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"j1\"\n\n"
+      "--j1\nContent-Type: message/rfc822\nContent-Disposition: inline\n\n"
+      "X-HmXmrOriginalRecipient: reader@example.net\nFrom: news@example.com\nTo: \"Reader\" <list@example.net>\n"
+      "Subject: news\n\nHello\n--j1--\n";
+  BounceReport report = readBounce(complaint);
+  EXPECT_EQ(report.kind, ReportKind::Complaint);
+  ASSERT_EQ(report.results.size(), 1u);
+  EXPECT_EQ(report.results[0].reason, "feedback");
+  EXPECT_EQ(report.results[0].recipient, "reader@example.net");
+  // The same layout from anyone else, or with another subject, is no complaint.
+  std::string forged = complaint;
+  forged.replace(forged.find("staff@hotmail.com"), 17, "staff@example.org");
+  EXPECT_NE(readBounce(forged).kind, ReportKind::Complaint);
+  std::string other_subject = complaint;
+  other_subject.replace(other_subject.find("complaint about"), 15, "question on the");
+  EXPECT_NE(readBounce(other_subject).kind, ReportKind::Complaint);
+}
+
+TEST(ReportStructure, UnindentedFoldedHeaderLinesStayInTheHeaderSection) {
+  // A writer that folded Received-SPF without indenting: the header section still runs to the
+  // first empty line, so the notice's own recipient line is the only recipient.
+  const std::string bounce =
+      "Return-Path: <>\nReceived-SPF: pass (mx: domain of bounce.example.com designates\n"
+      "192.0.2.8 as permitted sender) client-ip=192.0.2.8;\nenvelope-from=postmaster@bounce.example.com;\n"
+      "Received: from bounce.example.com\n[192.0.2.8])\nby mx.example.com with ESMTP\n"
+      "From: Mail Delivery System <mailer-daemon@example.com>\nTo: list@example.com\n"
+      "Subject: Mail delivery failed: returning message to sender\n\n"
+      "This message was created automatically by mail delivery software.\n\n"
+      "A message that you sent could not be delivered to one or more of\n"
+      "its recipients. The following addresses failed:\n\n  <gone@example.net>\n\n"
+      "SMTP error from remote server after RCPT command:\nhost mx1.example.net[192.0.2.9]:\n"
+      "550 Requested action not taken: mailbox unavailable\n";
+  BounceReport report = readBounce(bounce);
+  ASSERT_EQ(report.results.size(), 1u);
+  EXPECT_EQ(report.results[0].recipient, "gone@example.net");
+  EXPECT_EQ(report.results[0].reason, "userunknown");
+  // Without a field after it, a line that is no field still starts the body (no blank line).
+  std::vector<MimeHeader> headers;
+  std::string_view body;
+  headers = parseHeaderBlock("Subject: x\nFrom: a@example.com\nHello there\nsecond line\n", &body);
+  EXPECT_EQ(headers.size(), 2u);
+  EXPECT_EQ(body, "Hello there\nsecond line\n");
+}
+
+TEST(ReportStructure, MboxSeparatorsAreFromLinesWithADate) {
+  std::vector<std::string> two = splitMbox(
+      "From: a@example.com\nSubject: one\n\nbody\n\nFrom MAILER-DAEMON Thu Jul 10 21:37:00 2014\n"
+      "From: b@example.com\nSubject: two\n\nbody\n");
+  EXPECT_EQ(two.size(), 2u);
+  // A quoted message's own "From Name Thu ..." line inside a report is text, not a separator.
+  std::vector<std::string> one = splitMbox(
+      "From: a@example.com\nSubject: one\n\nbody\n\nFrom Mailing List Name Thu Jul 10 21:37:00 2014\n"
+      "X-Apparently-To: b@example.com\n\nbody\n");
+  EXPECT_EQ(one.size(), 1u);
+}
+
 TEST(ReportStructure, AutoSubmittedAutoRepliedIsAVacationReply) {
   BounceReport report = readBounce(
       "From: Reader <reader@example.net>\nTo: news@example.com\nSubject: Re: your order\n"

@@ -4,14 +4,15 @@
 //   Both halves must reach the same targets and stay within three points of each other.
 // - tests/corpora/bounceparser and php-bounce-handler (bounces from other projects, results from
 //   Debian's libsisimai-perl 4.25 via scripts/sisimai-expected.pl) are never tuned on.
-// - tests/corpora/flufl-bounce, bounce-email, flanker, email-bounce-parser and ruby-mail (the same
-//   kind, from five more projects) are further tuning data, with half 0: rules come from their
-//   failures and half 0's only. Each is scored twice: against go-sisimai (expected-v5.tsv, the
+// - tests/corpora/flufl-bounce, bounce-email, flanker, email-bounce-parser, ruby-mail, spamassassin,
+//   dada-mail, node-baunsu and mailman2 (the same kind, from nine more projects) are further tuning
+//   data, with half 0: rules come from their failures and half 0's only. Each is scored twice: against go-sisimai (expected-v5.tsv, the
 //   decoder half 1 is judged by; the first opinion) and against sisimai 4.25 (expected.tsv).
 // Each test prints per-column agreement and the confusion table (expected -> ours);
 // WAYBILL_DSN_VERBOSE=1 also prints every disagreeing row.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
 #include <iostream>
 #include <string>
@@ -26,6 +27,7 @@ namespace fs = std::filesystem;
 
 struct Targets {
   double reason, hard_soft, reply_code, status;
+  double recipients_per_file;  // files whose result count agrees
 };
 
 // Identical for both halves. The goal is reason 95, hard/soft 97, reply code 97, status 97 on
@@ -47,13 +49,14 @@ struct Targets {
 // toomanyconn though it says "rate limit"; "blocked" beside a policy's words is the policy's).
 // Then, with more of go-sisimai's writers and provider tables (KDDI's X-SPASIGN, Exim's delay
 // wording, qmail-ldap, Exchange 2000/2003, DOCOMO, MessageLabs, Spectrum): 96.3 / 98.5 / 100 / 100.
-constexpr Targets kSisimaiHalfTargets{96.0, 98.0, 99.0, 99.0};
+constexpr Targets kSisimaiHalfTargets{96.0, 98.0, 99.0, 99.0, 97.0};
 constexpr double kMaxHalfGapPoints = 4.0;  // the goal is 3; reason differs by 3.7 today
 // Held-out collections (never tuned on): what the rules reach, minus a small margin.
-// Reached: bounceparser 91.1 / 99.2 / 99.2 / 97.3, php-bounce-handler 96.1 / 100 / 96.1 / 100
+// Reached: bounceparser 91.9 / 99.2 / 99.2 / 97.3, php-bounce-handler 98.7 / 100 / 96.1 / 100 (96.1
+// reason before Hotmail's own complaint format was read, a rule drawn from dada-mail)
 // (before the go-sisimai table comparison: 89.4 / 99.2 / 99.2 / 97.3 and 92.2 / 97.4 / 96.1 / 100).
-constexpr Targets kBounceParserTargets{90.5, 98.5, 98.0, 96.0};
-constexpr Targets kPhpBounceHandlerTargets{95.5, 99.0, 95.0, 99.0};
+constexpr Targets kBounceParserTargets{91.5, 98.5, 98.0, 96.0, 97.0};
+constexpr Targets kPhpBounceHandlerTargets{98.0, 99.0, 95.0, 99.0, 97.0};
 // Further tuning collections (bounces from other projects; tuned on, like half 0). Their rows are
 // sisimai 4.25 (Perl), like the held-out ones: a tuning set judged by the same decoder as those.
 // Reached when added: flufl-bounce 72.6 / 90.6 / 91.5 / 91.7, bounce-email 62.2 / 83.8 / 91.9 /
@@ -71,17 +74,17 @@ constexpr Targets kPhpBounceHandlerTargets{95.5, 99.0, 95.0, 99.0};
 // Tuned on go-sisimai's answers since (kFluflBounceV5Targets below), flufl-bounce fell to 90.6 /
 // 98.3 / 95.7 / 95.8 here: 4.25 reads a delivery command's output as mailererror and iMail's bare
 // "undeliverable to" line as undefined, go-sisimai as systemerror and onhold.
-constexpr Targets kFluflBounceTargets{90.0, 98.0, 95.0, 95.0};
-constexpr Targets kBounceEmailTargets{75.0, 97.0, 94.0, 95.5};
-constexpr Targets kFlankerTargets{87.0, 87.0, 87.0, 99.0};
+constexpr Targets kFluflBounceTargets{90.0, 98.0, 95.0, 95.0, 97.0};
+constexpr Targets kBounceEmailTargets{75.0, 97.0, 94.0, 95.5, 97.0};
+constexpr Targets kFlankerTargets{87.0, 87.0, 87.0, 99.0, 97.0};
 // email-bounce-parser: 96 Postfix text notices (no delivery-status part), each quoting a different
 // receiving server. Reached when added 71.9 / 95.8 / 99.0 / 100, then 82.3 / 96.9 / 99.0 / 100, now
 // 83.3 / 95.8 / 99.0 / 100 (La Poste's "mailbox is inactive" is userunknown for go-sisimai, suspend
 // for 4.25). Most rows left are where sisimai 4.25 and go-sisimai disagree (4.25 has no
 // badreputation, speeding or authfailure; its README). ruby-mail: reached when added 87.5 / 100 /
 // 100 / 100, now 100 in all.
-constexpr Targets kEmailBounceParserTargets{83.0, 95.5, 98.5, 99.0};
-constexpr Targets kRubyMailTargets{99.0, 99.0, 99.0, 99.0};
+constexpr Targets kEmailBounceParserTargets{83.0, 95.5, 98.5, 99.0, 97.0};
+constexpr Targets kRubyMailTargets{99.0, 99.0, 99.0, 99.0, 97.0};
 // The same five scored against go-sisimai (expected-v5.tsv: rows only where go-sisimai finds a
 // bounce), the decoder half 1 is judged by. Reached when added: flufl-bounce 95.1 / 100 / 93.9 / 100,
 // bounce-email 100 in all, flanker 85.7 / 100 / 100 / 100 (7 rows), email-bounce-parser 95.8 / 98.9 /
@@ -90,11 +93,28 @@ constexpr Targets kRubyMailTargets{99.0, 99.0, 99.0, 99.0};
 // with the diagnostic ("could not be delivered for 3 days" makes a 4.4.4 expired), and it ranks
 // the reply codes a text quotes (550 before 554) where 4.25 and Waybill take the first; both were
 // tried and fell on held-out collections.
-constexpr Targets kFluflBounceV5Targets{98.0, 99.0, 93.5, 99.0};
-constexpr Targets kBounceEmailV5Targets{99.0, 99.0, 99.0, 99.0};
-constexpr Targets kFlankerV5Targets{85.0, 99.0, 99.0, 99.0};
-constexpr Targets kEmailBounceParserV5Targets{98.5, 99.0, 98.5, 99.0};
-constexpr Targets kRubyMailV5Targets{99.0, 99.0, 99.0, 99.0};
+constexpr Targets kFluflBounceV5Targets{98.0, 99.0, 93.5, 99.0, 97.0};
+constexpr Targets kBounceEmailV5Targets{99.0, 99.0, 99.0, 99.0, 97.0};
+constexpr Targets kFlankerV5Targets{85.0, 99.0, 99.0, 99.0, 97.0};
+constexpr Targets kEmailBounceParserV5Targets{98.5, 99.0, 98.5, 99.0, 97.0};
+constexpr Targets kRubyMailV5Targets{99.0, 99.0, 99.0, 99.0, 97.0};
+// Four more tuning collections: spamassassin (VBounce backscatter, 2008), dada-mail, node-baunsu
+// and the Mailman 2.1 test messages flufl-bounce does not hold. Reached when added, before any rule
+// was drawn from them (against go-sisimai): spamassassin 93.8 / 93.8 / 100 / 100, dada-mail 93.3 /
+// 100 / 100 / 90.9, node-baunsu 83.3 / 100 / 100 / 100, mailman2 100 in all; 43 of 47 reasons. Now
+// 100 in all but node-baunsu's 91.7 (go-sisimai reads amavis's whole notice, which quotes a
+// "Duplicate header field", as notcompliantrfc). Against sisimai 4.25: spamassassin 82.4 / 100 /
+// 100 / 100 (one GWAVA notice, in Polish, names a second address; 4.25 has no vpopmail table),
+// dada-mail 87.5 / 87.5 / 93.8 / 90.9, node-baunsu 84.6 / 92.3 / 100 / 100, mailman2 80.0 / 100 /
+// 100 / 100.
+constexpr Targets kSpamAssassinV5Targets{99.0, 99.0, 99.0, 99.0, 97.0};
+constexpr Targets kSpamAssassinTargets{82.0, 99.0, 99.0, 99.0, 92.0};
+constexpr Targets kDadaMailV5Targets{99.0, 99.0, 99.0, 99.0, 97.0};
+constexpr Targets kDadaMailTargets{87.0, 87.0, 93.5, 90.5, 97.0};
+constexpr Targets kNodeBaunsuV5Targets{91.5, 99.0, 99.0, 99.0, 97.0};
+constexpr Targets kNodeBaunsuTargets{84.5, 92.0, 99.0, 99.0, 97.0};
+constexpr Targets kMailman2V5Targets{99.0, 99.0, 99.0, 99.0, 97.0};
+constexpr Targets kMailman2Targets{79.5, 99.0, 99.0, 99.0, 97.0};
 
 Collection sisimai() {
   Collection c = loadCollection(corpusRoot() / "sisimai");
@@ -108,7 +128,7 @@ CorpusScore scoreHalf(int half) {
 
 void expectTargets(const CorpusScore& s, const Targets& t) {
   EXPECT_GT(s.files, 0);
-  EXPECT_GE(s.recipients_per_file.pct(), 97.0);
+  EXPECT_GE(s.recipients_per_file.pct(), t.recipients_per_file);
   EXPECT_GE(s.reason.pct(), t.reason);
   EXPECT_GE(s.hard_soft.pct(), t.hard_soft);
   EXPECT_GE(s.reply_code.pct(), t.reply_code);
@@ -166,66 +186,62 @@ TEST(HeldOutCollections, PhpBounceHandlerCorpusAgreesWithSisimaiPerl) {
                                kPhpBounceHandlerTargets);
 }
 
-// Every file of a further tuning collection, scored the same way (its failures may be read).
-void expectTuningCollectionMeets(const char* directory, const char* label, const Targets& targets) {
-  expectHeldOutCollectionMeets(directory, label, targets);
+struct TuningCollection {
+  const char* directory;
+  const char* label;
+  Targets go_sisimai, sisimai_perl;
+};
+
+// Every tuning collection, scored against go-sisimai first (the decoder half 1 is judged by), then
+// against sisimai 4.25.
+const TuningCollection kTuningCollections[] = {
+    {"flufl-bounce", "flufl-bounce (flufl.bounce / GNU Mailman corpus)", kFluflBounceV5Targets, kFluflBounceTargets},
+    {"bounce-email", "bounce-email (Ruby bounce_email gem corpus)", kBounceEmailV5Targets, kBounceEmailTargets},
+    {"flanker", "flanker (mailgun/flanker bounce fixtures)", kFlankerV5Targets, kFlankerTargets},
+    {"email-bounce-parser", "email-bounce-parser (crisp-oss/email-bounce-parser Postfix notices)",
+     kEmailBounceParserV5Targets, kEmailBounceParserTargets},
+    {"ruby-mail", "ruby-mail (mikel/mail multipart/report fixtures)", kRubyMailV5Targets, kRubyMailTargets},
+    {"spamassassin", "spamassassin (Apache SpamAssassin VBounce test messages)", kSpamAssassinV5Targets,
+     kSpamAssassinTargets},
+    {"dada-mail", "dada-mail (Dada Mail bounce handler corpus)", kDadaMailV5Targets, kDadaMailTargets},
+    {"node-baunsu", "node-baunsu (baunsu test emails)", kNodeBaunsuV5Targets, kNodeBaunsuTargets},
+    {"mailman2", "mailman2 (GNU Mailman 2.1 bounce tests not in flufl.bounce)", kMailman2V5Targets,
+     kMailman2Targets},
+};
+
+// Names the collection in gtest's messages instead of dumping the struct's bytes.
+void PrintTo(const TuningCollection& c, std::ostream* out) { *out << c.directory; }
+
+class TuningCollections : public ::testing::TestWithParam<TuningCollection> {};
+
+TEST_P(TuningCollections, AgreesWithGoSisimai) {
+  const TuningCollection& c = GetParam();
+  expectHeldOutCollectionMeets(c.directory, (std::string(c.label) + ", tuning, go-sisimai").c_str(), c.go_sisimai,
+                               "expected-v5.tsv");
 }
 
-// The same files scored against go-sisimai's answers (expected-v5.tsv), the decoder that half 1 is
-// judged by: the first opinion when tuning; the Perl figures above are the second.
-void expectTuningCollectionMeetsGoSisimai(const char* directory, const std::string& label, const Targets& targets) {
-  expectHeldOutCollectionMeets(directory, (label + " (tuning, go-sisimai)").c_str(), targets, "expected-v5.tsv");
+TEST_P(TuningCollections, AgreesWithSisimaiPerl) {
+  const TuningCollection& c = GetParam();
+  expectHeldOutCollectionMeets(c.directory, (std::string(c.label) + ", tuning, sisimai 4.25").c_str(),
+                               c.sisimai_perl);
 }
 
-TEST(TuningCollections, FluflBounceCorpusAgreesWithGoSisimai) {
-  expectTuningCollectionMeetsGoSisimai("flufl-bounce", "flufl-bounce", kFluflBounceV5Targets);
+std::string collectionTestName(const ::testing::TestParamInfo<TuningCollection>& info) {
+  std::string name;
+  for (const char* p = info.param.directory; *p != '\0'; ++p) {
+    if (std::isalnum(static_cast<unsigned char>(*p)) != 0) name += *p;
+  }
+  return name;
 }
 
-TEST(TuningCollections, BounceEmailCorpusAgreesWithGoSisimai) {
-  expectTuningCollectionMeetsGoSisimai("bounce-email", "bounce-email", kBounceEmailV5Targets);
-}
-
-TEST(TuningCollections, FlankerCorpusAgreesWithGoSisimai) {
-  expectTuningCollectionMeetsGoSisimai("flanker", "flanker", kFlankerV5Targets);
-}
-
-TEST(TuningCollections, EmailBounceParserCorpusAgreesWithGoSisimai) {
-  expectTuningCollectionMeetsGoSisimai("email-bounce-parser", "email-bounce-parser", kEmailBounceParserV5Targets);
-}
-
-TEST(TuningCollections, RubyMailCorpusAgreesWithGoSisimai) {
-  expectTuningCollectionMeetsGoSisimai("ruby-mail", "ruby-mail", kRubyMailV5Targets);
-}
-
-TEST(TuningCollections, FluflBounceCorpusAgreesWithSisimaiPerl) {
-  expectTuningCollectionMeets("flufl-bounce", "flufl-bounce (tuning; flufl.bounce / GNU Mailman corpus)",
-                              kFluflBounceTargets);
-}
-
-TEST(TuningCollections, BounceEmailCorpusAgreesWithSisimaiPerl) {
-  expectTuningCollectionMeets("bounce-email", "bounce-email (tuning; Ruby bounce_email gem corpus)",
-                              kBounceEmailTargets);
-}
-
-TEST(TuningCollections, FlankerCorpusAgreesWithSisimaiPerl) {
-  expectTuningCollectionMeets("flanker", "flanker (tuning; mailgun/flanker bounce fixtures)", kFlankerTargets);
-}
-
-TEST(TuningCollections, EmailBounceParserCorpusAgreesWithSisimaiPerl) {
-  expectTuningCollectionMeets("email-bounce-parser",
-                              "email-bounce-parser (tuning; crisp-oss/email-bounce-parser Postfix notices)",
-                              kEmailBounceParserTargets);
-}
-
-TEST(TuningCollections, RubyMailCorpusAgreesWithSisimaiPerl) {
-  expectTuningCollectionMeets("ruby-mail", "ruby-mail (tuning; mikel/mail multipart/report fixtures)", kRubyMailTargets);
-}
+INSTANTIATE_TEST_SUITE_P(Corpora, TuningCollections, ::testing::ValuesIn(kTuningCollections), collectionTestName);
 
 // Acceptance 3: `onhold` means "nothing decides"; a decisive enhanced status code always decides.
 TEST(AllCorpora, NoOnholdWhereAStatusCodeDecides) {
   int results = 0, with_decisive_status = 0;
   for (const char* name : {"sisimai", "bounceparser", "php-bounce-handler", "flufl-bounce", "bounce-email",
-                           "flanker", "email-bounce-parser", "ruby-mail"}) {
+                           "flanker", "email-bounce-parser", "ruby-mail", "spamassassin", "dada-mail", "node-baunsu",
+                           "mailman2"}) {
     for (const auto& entry : fs::directory_iterator(corpusRoot() / name / "eml")) {
       for (const RecipientResult& r : readAllResults(entry.path())) {
         ++results;
