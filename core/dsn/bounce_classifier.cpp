@@ -189,6 +189,9 @@ bool Probe::test(std::string_view reason) const {
     // "Host not found, try again" is the resolver's temporary failure (TRY_AGAIN), not a verdict
     // that the domain does not exist (sisimai's NetworkError table): it names no reason here.
     constexpr std::string_view kTryAgain = "host not found, try again";
+    // A domain that says it takes no mail (a null MX, "no MX record found for domain") is known:
+    // that refusal is notaccept, which only the text pass names (go-sisimai's NotAccept table).
+    if (text("notaccept")) return false;
     std::size_t at = lower.find(kTryAgain);
     if (at == std::string_view::npos) return text("hostunknown");
     std::string rest(lower);
@@ -218,6 +221,7 @@ bool Probe::test(std::string_view reason) const {
   // security issue") is that policy's refusal, not a block of the client: go-sisimai's blocked
   // table has no bare "blocked", so such a text reaches its policyviolation phrases.
   if (reason == "blocked" && code_reason != "blocked" && text("policyviolation")) return false;
+  if (reason == "blocked" && code_reason != "blocked" && text("spamdetected")) return false;
   return code_reason == reason || text(reason);  // mailboxfull, exceedlimit, authfailure, requireptr, ...
 }
 

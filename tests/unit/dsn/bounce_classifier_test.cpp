@@ -72,6 +72,16 @@ TEST(BounceClassifier, MapsCodesAndTextsToSisimaiReasons) {
       {"5.0.0", "550 5.0.0 Please see http://spf.pobox.com/why.html", "", "authfailure", false},
       {"5.0.0", "550 5.0.0 Message refused. https://support.google.com/mail/?p=RfcMessageNonCompliant", "",
        "notcompliantrfc", false},
+      // Phrases aligned with go-sisimai's tables on constructed Postfix reports (no decisive code).
+      {"5.0.0", "550 192.0.2.1 is not allowed to send mail from example.com", "RCPT", "blocked", false},
+      {"5.0.0", "552 Message too large", "DATA", "exceedlimit", false},
+      {"5.0.0", "554 Message rejected: Email address is not verified. The following identities failed", "",
+       "norelaying", false},
+      {"5.0.0", "554 Message rejected: Email address is not verified", "", "rejected", false},
+      {"5.0.0", "550 No MX record found for domain=example.net", "RCPT", "notaccept", true},
+      {"5.0.0", "550 Recipient refuses to accept your mail", "RCPT", "userunknown", true},
+      {"5.0.0", "550 Mailbox does not exist.", "RCPT", "userunknown", true},
+      {"5.0.0", "550 Sorry, blocked by SpamAssassin", "RCPT", "spamdetected", false},
   };
   for (const Case& c : cases) expectClassified(c);
 }

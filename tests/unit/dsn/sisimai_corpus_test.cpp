@@ -52,10 +52,10 @@ struct Targets {
 constexpr Targets kSisimaiHalfTargets{96.0, 98.0, 99.0, 99.0, 97.0};
 constexpr double kMaxHalfGapPoints = 4.0;  // the goal is 3; reason differs by 3.7 today
 // Held-out collections (never tuned on): what the rules reach, minus a small margin.
-// Reached: bounceparser 91.9 / 99.2 / 99.2 / 97.3, php-bounce-handler 98.7 / 100 / 96.1 / 100 (96.1
+// Reached: bounceparser 92.7 / 99.2 / 99.2 / 97.3, php-bounce-handler 98.7 / 100 / 96.1 / 100 (96.1
 // reason before Hotmail's own complaint format was read, a rule drawn from dada-mail)
 // (before the go-sisimai table comparison: 89.4 / 99.2 / 99.2 / 97.3 and 92.2 / 97.4 / 96.1 / 100).
-constexpr Targets kBounceParserTargets{91.5, 98.5, 98.0, 96.0, 97.0};
+constexpr Targets kBounceParserTargets{92.0, 98.5, 98.0, 96.0, 97.0};
 constexpr Targets kPhpBounceHandlerTargets{98.0, 99.0, 95.0, 99.0, 97.0};
 // Further tuning collections (bounces from other projects; tuned on, like half 0). Their rows are
 // sisimai 4.25 (Perl), like the held-out ones: a tuning set judged by the same decoder as those.
