@@ -264,13 +264,16 @@ std::string hostNamedIn(std::string_view lower) {
 // Whose rules read the reply: the recipient's mail domain's provider, else the Remote-MTA's, else
 // the host the notice names. The domain comes first, as in go-sisimai's rhost.Name: a provider
 // answers for its own addresses through whichever servers carry them.
-std::string_view providerOf(const RecipientResult& r, std::string_view lower) {
+std::string_view providerOf(const RecipientResult& r, std::string_view lower, std::string_view reporting_host) {
   std::size_t at = r.recipient.rfind('@');
   if (at != std::string::npos) {
     if (std::string_view p = providerForHost(toLower(r.recipient.substr(at + 1))); !p.empty()) return p;
   }
   if (std::string_view p = providerForHost(toLower(r.remote_mta)); !p.empty()) return p;
-  return providerForHost(hostNamedIn(lower));
+  if (std::string_view p = providerForHost(hostNamedIn(lower)); !p.empty()) return p;
+  // Last, the host that wrote the report: a provider's own servers reporting their own refusal
+  // (go-sisimai's rhost.Name also tries the local host after the remote one).
+  return providerForHost(toLower(reporting_host));
 }
 
 // NTT DOCOMO's servers refuse with bare status codes, each with one meaning there (go-sisimai's
@@ -350,7 +353,7 @@ std::string matchingText(const RecipientResult& r) {
   return squeezedLower(lower);
 }
 
-std::string chooseReason(const RecipientResult& r, std::string_view mta_family) {
+std::string chooseReason(const RecipientResult& r, std::string_view mta_family, std::string_view reporting_host) {
   if (r.status.rfind("2.", 0) == 0) return "delivered";
   std::string lower = matchingText(r);
   std::string_view code_reason = statusName(r.status);
@@ -364,7 +367,7 @@ std::string chooseReason(const RecipientResult& r, std::string_view mta_family) 
     return std::string(by_agent);
   }
   if (std::string_view by_provider = providerReason(lower); !by_provider.empty()) return std::string(by_provider);
-  const std::string_view provider = providerOf(r, lower);
+  const std::string_view provider = providerOf(r, lower, reporting_host);
   std::string_view by_rule = docomoStatusVerdict(provider, r);
   if (by_rule.empty()) by_rule = providerRule(provider, lower, r.reply_code, r.status);
   if (by_rule.empty()) by_rule = docomoCommandVerdict(provider, r);
@@ -437,7 +440,11 @@ bool isHardBounce(std::string_view reason, std::string_view status, std::string_
 void classifyRecipient(RecipientResult& result) { classifyRecipient(result, {}); }
 
 void classifyRecipient(RecipientResult& result, std::string_view mta_family) {
-  if (result.reason.empty()) result.reason = chooseReason(result, mta_family);
+  classifyRecipient(result, mta_family, {});
+}
+
+void classifyRecipient(RecipientResult& result, std::string_view mta_family, std::string_view reporting_host) {
+  if (result.reason.empty()) result.reason = chooseReason(result, mta_family, reporting_host);
   result.hard_bounce = isHardBounce(result.reason, result.status, result.reply_code);
 }
 

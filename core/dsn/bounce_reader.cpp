@@ -2,6 +2,9 @@
 // then auto-replies, then text bounces; every recipient result goes through the classifier.
 #include "dsn/bounce_reader.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "dsn/arf_parser.h"
 #include "dsn/auto_reply.h"
 #include "dsn/bounce_phrases.h"
@@ -55,7 +58,8 @@ void readOriginalHeaders(const MimeEntity& root, std::string_view normalized, Bo
 
 // Fills what the report's fields left out from the diagnostic text, then classifies. The code in
 // the remote server's own reply is more precise than the reporting MTA's Status (often x.0.0).
-void finishResult(RecipientResult& r, std::string_view context, std::string_view mta_family) {
+void finishResult(RecipientResult& r, std::string_view context, std::string_view mta_family,
+                  std::string_view reporting_host) {
   std::string from_text = statusFromDiagnostic(r.diagnostic);
   if (!from_text.empty() && from_text != r.status) {
     r.status_field = r.status;
@@ -71,7 +75,7 @@ void finishResult(RecipientResult& r, std::string_view context, std::string_view
   if (r.reason.empty() && readsWholeNotice(mta_family)) {
     if (std::string_view v = mtaVerdict(mta_family, toLower(context)); !isOnRetryList(v)) r.reason = std::string(v);
   }
-  classifyRecipient(r, mta_family);
+  classifyRecipient(r, mta_family, reporting_host);
 }
 
 bool hasInlineDeliveryStatus(std::string_view text) {
@@ -100,7 +104,7 @@ void readDeliveryStatus(std::string_view text, std::string_view fields_text, Bou
     // field itself is reported as written.
     const bool read_as_smtp = r.diagnostic_type == "x-postfix" && report.subject == "Undelivered Mail Returned to Sender";
     if (read_as_smtp) r.diagnostic_type = "smtp";
-    finishResult(r, text, report.mta_family);
+    finishResult(r, text, report.mta_family, report.reporting_mta);
     if (read_as_smtp) r.diagnostic_type = "x-postfix";
     report.results.push_back(std::move(r));
   }
@@ -120,6 +124,22 @@ std::vector<RecipientResult> recipientsFromHeader(const MimeEntity& root, const 
     results.push_back(std::move(r));
   }
   return results;
+}
+
+// The host that wrote the report: its Reporting-MTA, else the sending host of the bounce's top
+// Received header ("from mta5.mail.example.net (...) by ..."), as sisimai finds its local host.
+std::string writerHost(const MimeEntity& root, const BounceReport& report) {
+  if (!report.reporting_mta.empty()) return report.reporting_mta;
+  for (const MimeHeader& h : root.headers) {
+    if (toLower(h.name) != "received") continue;
+    std::string_view value = trimBlanks(h.value);
+    if (value.size() < 5 || toLower(value.substr(0, 5)) != "from ") return {};
+    std::string host = toLower(value.substr(5, value.find_first_of(" \t;", 5) - 5));
+    bool named = host.find('.') != std::string::npos && host.find_first_of("[]:") == std::string::npos &&
+                 !std::all_of(host.begin(), host.end(), [](char c) { return c == '.' || std::isdigit(static_cast<unsigned char>(c)); });
+    return named ? host : std::string();
+  }
+  return {};
 }
 
 void readTextBounce(const MimeEntity& root, std::string_view text, BounceReport& report) {
@@ -147,7 +167,7 @@ void readTextBounce(const MimeEntity& root, std::string_view text, BounceReport&
     // "X-SPASIGN: NG": the recipient's side filtered it, whatever the notice says (go-sisimai's
     // EZweb and KDDI decoders).
     if (toLower(trimBlanks(root.header("X-SPASIGN"))) == "ng") r.reason = "filtered";
-    finishResult(r, text, report.mta_family);
+    finishResult(r, text, report.mta_family, writerHost(root, report));
     // A known MTA's notice that names no recipient ("Delivery report unavailable") holds no
     // diagnostic for one: its text may still decide a reason, but when nothing decides the result
     // is `undefined` (no diagnostic), not `onhold`, as in sisimai.

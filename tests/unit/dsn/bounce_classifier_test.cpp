@@ -8,6 +8,7 @@
 #include <tuple>
 #include <utility>
 
+#include "dsn/bounce_reader.h"
 #include "dsn/dsn_parser.h"
 
 namespace waybill::dsn {
@@ -273,6 +274,33 @@ TEST(BounceClassifier, QmailLdapFailuresBeforeTheQueueTimeout) {
     classifyRecipient(r, "qmail");
     EXPECT_EQ(r.reason, reason) << text;
   }
+}
+
+// A provider's rules also apply to a report its own servers wrote (go-sisimai's rhost.Name tries the
+// local host after the recipient's domain and the remote host); from elsewhere the text alone decides.
+TEST(BounceClassifier, ProviderRulesApplyToTheProvidersOwnReports) {
+  RecipientResult r;
+  r.recipient = "reader@example.net";
+  r.diagnostic = "550 Mail is rejected by recipients";
+  r.smtp_command = "RCPT";
+  r.action = "failed";
+  RecipientResult from_elsewhere = r;
+  classifyRecipient(r, "", "mx3.qq.com");
+  EXPECT_EQ(r.reason, "rejected");
+  classifyRecipient(from_elsewhere, "", "mx.example.org");
+  EXPECT_NE(from_elsewhere.reason, "rejected");
+}
+
+TEST(BounceReader, ATextBouncesWriterIsItsTopReceivedSender) {
+  const std::string bounce =
+      "Received: from mx3.qq.com (mx3.qq.com [192.0.2.3]) by mx.example.com with ESMTP; 3 Dec 2026 10:00:00 +0000\n"
+      "From: MAILER-DAEMON@qq.com\nTo: list@example.com\nSubject: Undelivered Mail Returned to Sender\n\n"
+      "This is the mail system at host mx3.qq.com.\n\nI'm sorry to have to inform you that your message could not\n"
+      "be delivered to one or more recipients.\n\n"
+      "<reader@example.net>: host mx.example.net[192.0.2.9] said: 550 Mail is rejected by recipients (in reply to RCPT TO command)\n";
+  BounceReport report = readBounce(bounce);
+  ASSERT_EQ(report.results.size(), 1u);
+  EXPECT_EQ(report.results[0].reason, "rejected");
 }
 
 // qmail's own decoder names only "no mailbox here by that name" an unknown address; another "does

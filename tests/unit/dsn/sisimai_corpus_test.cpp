@@ -32,8 +32,8 @@ struct Targets {
 
 // Identical for both halves. The goal is reason 95, hard/soft 97, reply code 97, status 97 on
 // each half, within 3 points of each other. Reached: half 0 (tuning) 100 / 100 / 100 / 100,
-// half 1 (check) 92.6 / 98.5 / 100 / 100. The thresholds sit just below, so a regression fails.
-// Half 1 is short of the goal: the rules added from sisimai's tables lifted half 0 by 4.2 points
+// half 1 (check) 92.6 / 98.5 / 100 / 100 at first. The thresholds sit just below, so a regression fails.
+// Half 1 was short of the goal: the rules added from sisimai's tables lifted half 0 by 4.2 points
 // and half 1 by 2.9, then the decoder-order rules (MTA verdict first, local delivery agents,
 // writers known by their headers) lifted half 0 by 1.8 and left half 1 where it was; the rules
 // tuned on flufl-bounce and bounce-email (layouts of iMail, qmail-remote, Gmail, "SMTP:RCPT host")
@@ -49,8 +49,12 @@ struct Targets {
 // toomanyconn though it says "rate limit"; "blocked" beside a policy's words is the policy's).
 // Then, with more of go-sisimai's writers and provider tables (KDDI's X-SPASIGN, Exim's delay
 // wording, qmail-ldap, Exchange 2000/2003, DOCOMO, MessageLabs, Spectrum): 96.3 / 98.5 / 100 / 100.
-constexpr Targets kSisimaiHalfTargets{96.0, 98.0, 99.0, 99.0, 97.0};
-constexpr double kMaxHalfGapPoints = 4.0;  // the goal is 3; reason differs by 3.7 today
+// Then, with four more tuning collections and go-sisimai's phrase and provider tables compared on
+// constructed Postfix and Exim reports (each table entry at RCPT and at end of DATA, from a
+// provider's host, for a provider's domain and written by a provider's own server): 97.1 / 98.5 /
+// 100 / 100 (a provider's rules apply to the reports its own servers write).
+constexpr Targets kSisimaiHalfTargets{97.0, 98.0, 99.0, 99.0, 97.0};
+constexpr double kMaxHalfGapPoints = 3.0;
 // Held-out collections (never tuned on): what the rules reach, minus a small margin.
 // Reached: bounceparser 92.7 / 99.2 / 99.2 / 97.3, php-bounce-handler 98.7 / 100 / 96.1 / 100 (96.1
 // reason before Hotmail's own complaint format was read, a rule drawn from dada-mail)
