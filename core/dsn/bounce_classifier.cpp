@@ -241,7 +241,7 @@ std::string fallbackReason(const RecipientResult& r, std::string_view code_reaso
   std::string_view status = r.status;
   if (status.size() > 3 && status.compare(1, 2, ".6") == 0) return "contenterror";
   if (status.size() > 3 && status.compare(1, 2, ".7") == 0) return "securityerror";
-  if (r.diagnostic_type == "x-unix" || r.diagnostic_type == "x-local" || r.diagnostic_type == "x-postfix") {
+  if (r.diagnostic_type == "x-unix" || r.diagnostic_type == "x-postfix") {
     return "mailererror";
   }
   if (isSyntaxReply(r.reply_code)) return "syntaxerror";

@@ -282,6 +282,23 @@ std::vector<RecipientResult> findTextRecipients(std::string_view notification) {
   return results;
 }
 
+namespace {
+bool listsOnlyAddresses(std::string_view paragraph) {
+  std::size_t pos = 0;
+  bool any = false;
+  while (pos < paragraph.size()) {
+    std::size_t word_start = paragraph.find_first_not_of(" \t", pos);
+    if (word_start == std::string_view::npos) break;
+    std::size_t word_end = paragraph.find_first_of(" \t", word_start);
+    if (word_end == std::string_view::npos) word_end = paragraph.size();
+    if (paragraph.substr(word_start, word_end - word_start).find('@') == std::string_view::npos) return false;
+    any = true;
+    pos = word_end;
+  }
+  return any;
+}
+}  // namespace
+
 std::string paragraphAbout(std::string_view notification, std::string_view address) {
   std::string lower_text = toLower(notification);
   std::size_t at = lower_text.find(toLower(address));
@@ -292,7 +309,8 @@ std::string paragraphAbout(std::string_view notification, std::string_view addre
   if (end == std::string::npos) end = lower_text.size();
   std::string paragraph(trimBlanks(notification.substr(start, std::min<std::size_t>(end - start, 4096))));
   std::replace(paragraph.begin(), paragraph.end(), '\n', ' ');
-  return paragraph;
+  // A list of the failed addresses alone ("  a@example.net\n  b@example.net") says nothing about why.
+  return listsOnlyAddresses(paragraph) ? std::string() : paragraph;
 }
 
 std::string transcriptReplies(std::string_view notification) {

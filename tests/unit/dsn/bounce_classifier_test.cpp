@@ -87,6 +87,23 @@ TEST(BounceClassifier, MapsCodesAndTextsToSisimaiReasons) {
   for (const Case& c : cases) expectClassified(c);
 }
 
+// Only a delivery program's failure (x-unix; Postfix's own x-postfix) is mailererror by its type; a
+// local reply written "X-LOCAL; 500 (err.nosuchuser)" names nothing (go-sisimai's reason.Find).
+TEST(BounceClassifier, OnlyADeliveryProgramsFailureIsAMailerError) {
+  RecipientResult local;
+  local.diagnostic_type = "x-local";
+  local.diagnostic = "500 (err.nosuchuser)";
+  local.action = "failed";
+  classifyRecipient(local);
+  EXPECT_EQ(local.reason, "onhold");
+  RecipientResult program = local;
+  program.reason.clear();
+  program.diagnostic_type = "x-unix";
+  program.diagnostic = "procmail exited 1";
+  classifyRecipient(program);
+  EXPECT_EQ(program.reason, "mailererror");
+}
+
 // Phrases are matched on the reply as it was sent: a reply folded over indented lines, or a
 // multi-line reply joined with its "550-" continuation markers (RFC 5321 4.2.1), still reads as one.
 TEST(BounceClassifier, ReadsAReplyAcrossFoldsAndContinuationMarkers) {

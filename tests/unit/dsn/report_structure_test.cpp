@@ -118,6 +118,29 @@ TEST(ReportStructure, MboxSeparatorsAreFromLinesWithADate) {
   EXPECT_EQ(one.size(), 1u);
 }
 
+TEST(ReportStructure, AListOfFailedAddressesIsNoDiagnostic) {
+  // Exim's DSN without Diagnostic-Code: its notice only lists the addresses, which say nothing
+  // about why, so nothing decides (undefined), not onhold on the address list.
+  const std::string dsn =
+      "From: Mail Delivery System <Mailer-Daemon@mx.example.org>\nTo: list@example.com\n"
+      "Subject: Mail delivery failed: returning message to sender\nMIME-Version: 1.0\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=\"e1\"\n\n"
+      "--e1\nContent-type: text/plain; charset=us-ascii\n\n"
+      "This message was created automatically by mail delivery software.\n\n"
+      "A message that you sent could not be delivered to one or more of its\n"
+      "recipients. This is a permanent error. The following address(es) failed:\n\n"
+      "  one@example.net\n  two@example.net\n\n"
+      "--e1\nContent-type: message/delivery-status\n\nReporting-MTA: dns; mx.example.org\n\n"
+      "Action: failed\nFinal-Recipient: rfc822;one@example.net\nStatus: 5.0.0\n\n"
+      "Action: failed\nFinal-Recipient: rfc822;two@example.net\nStatus: 5.0.0\n\n--e1--\n";
+  BounceReport report = readBounce(dsn);
+  ASSERT_EQ(report.results.size(), 2u);
+  for (const RecipientResult& r : report.results) {
+    EXPECT_EQ(r.diagnostic, "") << r.recipient;
+    EXPECT_EQ(r.reason, "undefined") << r.recipient;
+  }
+}
+
 TEST(ReportStructure, AutoSubmittedAutoRepliedIsAVacationReply) {
   BounceReport report = readBounce(
       "From: Reader <reader@example.net>\nTo: news@example.com\nSubject: Re: your order\n"

@@ -5,8 +5,9 @@
 // - tests/corpora/bounceparser and php-bounce-handler (bounces from other projects, results from
 //   Debian's libsisimai-perl 4.25 via scripts/sisimai-expected.pl) are never tuned on.
 // - tests/corpora/flufl-bounce, bounce-email, flanker, email-bounce-parser, ruby-mail, spamassassin,
-//   dada-mail, node-baunsu and mailman2 (the same kind, from nine more projects) are further tuning
-//   data, with half 0: rules come from their failures and half 0's only. Each is scored twice: against go-sisimai (expected-v5.tsv, the
+//   dada-mail, node-baunsu, mailman2, exim-testsuite and misc-projects (the same kind, from thirteen
+//   more projects) are further tuning data, with half 0: rules come from their failures and half
+//   0's only. Each is scored twice: against go-sisimai (expected-v5.tsv, the
 //   decoder half 1 is judged by; the first opinion) and against sisimai 4.25 (expected.tsv).
 // Each test prints per-column agreement and the confusion table (expected -> ours);
 // WAYBILL_DSN_VERBOSE=1 also prints every disagreeing row.
@@ -119,6 +120,18 @@ constexpr Targets kNodeBaunsuV5Targets{91.5, 99.0, 99.0, 99.0, 97.0};
 constexpr Targets kNodeBaunsuTargets{84.5, 92.0, 99.0, 99.0, 97.0};
 constexpr Targets kMailman2V5Targets{99.0, 99.0, 99.0, 99.0, 97.0};
 constexpr Targets kMailman2Targets{79.5, 99.0, 99.0, 99.0, 97.0};
+// Two more: exim-testsuite (bounces and delay warnings Exim wrote in its own test suite) and
+// misc-projects (MimeKit, MediaWiki's BounceHandler, zoonru/PHP-Bounce-Handler's own files). Reached
+// when added (go-sisimai): exim-testsuite 66.7 / 100 / 100 / 100 with 75.0 of files giving go-sisimai's
+// result count, misc-projects 84.2 / 94.7 / 100 / 100; now 83.3 (a list of the failed addresses is
+// no diagnostic) and 89.5 (x-local is no delivery program's failure). Rows left: go-sisimai's Exim
+// decoder reads pipe and file deliveries and "an undisclosed address" in the notice as results of
+// their own; a Russian preface hides Exim from it; "no MXs ... could be reached" is expired for
+// its generic decoder, as for flanker's.
+constexpr Targets kEximTestsuiteV5Targets{83.0, 99.0, 99.0, 99.0, 74.5};
+constexpr Targets kEximTestsuiteTargets{83.0, 99.0, 99.0, 99.0, 74.5};
+constexpr Targets kMiscProjectsV5Targets{89.0, 94.5, 99.0, 99.0, 97.0};
+constexpr Targets kMiscProjectsTargets{79.5, 94.5, 94.5, 99.0, 97.0};
 
 Collection sisimai() {
   Collection c = loadCollection(corpusRoot() / "sisimai");
@@ -211,6 +224,10 @@ const TuningCollection kTuningCollections[] = {
     {"node-baunsu", "node-baunsu (baunsu test emails)", kNodeBaunsuV5Targets, kNodeBaunsuTargets},
     {"mailman2", "mailman2 (GNU Mailman 2.1 bounce tests not in flufl.bounce)", kMailman2V5Targets,
      kMailman2Targets},
+    {"exim-testsuite", "exim-testsuite (bounces Exim wrote in its own test suite)", kEximTestsuiteV5Targets,
+     kEximTestsuiteTargets},
+    {"misc-projects", "misc-projects (MimeKit, MediaWiki BounceHandler, zoonru/PHP-Bounce-Handler)",
+     kMiscProjectsV5Targets, kMiscProjectsTargets},
 };
 
 // Names the collection in gtest's messages instead of dumping the struct's bytes.
@@ -245,7 +262,7 @@ TEST(AllCorpora, NoOnholdWhereAStatusCodeDecides) {
   int results = 0, with_decisive_status = 0;
   for (const char* name : {"sisimai", "bounceparser", "php-bounce-handler", "flufl-bounce", "bounce-email",
                            "flanker", "email-bounce-parser", "ruby-mail", "spamassassin", "dada-mail", "node-baunsu",
-                           "mailman2"}) {
+                           "mailman2", "exim-testsuite", "misc-projects"}) {
     for (const auto& entry : fs::directory_iterator(corpusRoot() / name / "eml")) {
       for (const RecipientResult& r : readAllResults(entry.path())) {
         ++results;
