@@ -320,6 +320,19 @@ TEST(BounceReader, ATextBouncesWriterIsItsTopReceivedSender) {
   EXPECT_EQ(report.results[0].reason, "rejected");
 }
 
+// Google Workspace names a null MX in its own words; that verdict is notaccept even though its notice
+// also says "the remote server is misconfigured" (go-sisimai's GoogleWorkspace decoder).
+TEST(BounceClassifier, GoogleWorkspaceNullMxIsNotAccept) {
+  RecipientResult r;
+  r.diagnostic = "Your message couldn't be delivered to example.com because the remote server is misconfigured. "
+                 "The response was: The domain example.com does not accept email (Null MX).";
+  r.status = "5.0.0";
+  r.action = "failed";
+  classifyRecipient(r, "gmail");
+  EXPECT_EQ(r.reason, "notaccept");
+  EXPECT_TRUE(r.hard_bounce);
+}
+
 // qmail's own decoder names only "no mailbox here by that name" an unknown address; another "does
 // not exist" in its notice, with no SMTP command, is what a local filter or delivery agent said
 // (sisimai's Filtered probe), and a 5.1.1 or a RCPT still names the address.
