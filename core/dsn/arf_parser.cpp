@@ -21,6 +21,15 @@ bool opensWithFeedbackFields(std::string_view body) {
   return feedback_type && other_arf_field;
 }
 
+RecipientResult complaintAbout(std::string address, std::string feedback_type) {
+  RecipientResult r;
+  r.recipient = std::move(address);
+  r.action = "feedback";
+  r.reason = "feedback";
+  r.feedback_type = std::move(feedback_type);
+  return r;
+}
+
 const MimeEntity* feedbackTextPart(const MimeEntity& entity, std::size_t depth) {
   if (depth > kMaxMimeDepth) return nullptr;
   if (entity.content_type.rfind("message/", 0) == 0 && depth > 0) return nullptr;  // the returned message
@@ -68,14 +77,7 @@ std::vector<RecipientResult> parseFeedbackReport(std::string_view report, const 
   }
   if (recipients.empty()) recipients.emplace_back();
   std::vector<RecipientResult> results;
-  for (const std::string& address : recipients) {
-    RecipientResult r;
-    r.recipient = address;
-    r.action = "feedback";
-    r.reason = "feedback";
-    r.feedback_type = feedback_type;
-    results.push_back(std::move(r));
-  }
+  for (const std::string& address : recipients) results.push_back(complaintAbout(address, feedback_type));
   return results;
 }
 
@@ -85,12 +87,7 @@ std::vector<RecipientResult> parseHotmailComplaint(const MimeEntity& root, const
   if (toLower(root.header("Subject")).find("complaint about message from ") == std::string::npos) return {};
   std::string recipient = addressFromTypedField(original->header("X-HmXmrOriginalRecipient"));
   if (recipient.empty()) recipient = addressFromTypedField(original->header("To"));
-  RecipientResult r;
-  r.recipient = recipient;
-  r.action = "feedback";
-  r.reason = "feedback";
-  r.feedback_type = "abuse";
-  return {std::move(r)};
+  return {complaintAbout(recipient, "abuse")};
 }
 
 }  // namespace waybill::dsn

@@ -219,9 +219,11 @@ bool Probe::test(std::string_view reason) const {
   }
   // "Blocked" in a text that names a policy ("blocked because its content presents a potential
   // security issue") is that policy's refusal, not a block of the client: go-sisimai's blocked
-  // table has no bare "blocked", so such a text reaches its policyviolation phrases.
-  if (reason == "blocked" && code_reason != "blocked" && text("policyviolation")) return false;
-  if (reason == "blocked" && code_reason != "blocked" && text("spamdetected")) return false;
+  // table has no bare "blocked", so such a text reaches its policyviolation phrases; the same for a
+  // spam verdict beside generic block words ("blocked for abuse", "spam blocked").
+  if (reason == "blocked" && code_reason != "blocked" && (text("policyviolation") || text("spamdetected"))) {
+    return false;
+  }
   return code_reason == reason || text(reason);  // mailboxfull, exceedlimit, authfailure, requireptr, ...
 }
 
@@ -435,12 +437,6 @@ bool isHardBounce(std::string_view reason, std::string_view status, std::string_
     return reply_code.empty() || reply_code[0] == '5';
   }
   return false;
-}
-
-void classifyRecipient(RecipientResult& result) { classifyRecipient(result, {}); }
-
-void classifyRecipient(RecipientResult& result, std::string_view mta_family) {
-  classifyRecipient(result, mta_family, {});
 }
 
 void classifyRecipient(RecipientResult& result, std::string_view mta_family, std::string_view reporting_host) {

@@ -24,12 +24,10 @@ bool isOnRetryList(std::string_view reason);
 // The first reason whose phrases occur in the (lower-cased) diagnostic text, empty when none.
 std::string reasonForText(std::string_view lower_text);
 // Sets reason and hard_bounce (keeps a reason already set by a format-specific reader).
-void classifyRecipient(RecipientResult& result);
-// The same, knowing which MTA wrote the bounce (ReportingMta), so its own messages decide first.
-void classifyRecipient(RecipientResult& result, std::string_view mta_family);
-// The same, knowing also the host that wrote the report (Reporting-MTA): a mailbox provider's
-// rules apply to its own servers' reports.
-void classifyRecipient(RecipientResult& result, std::string_view mta_family, std::string_view reporting_host);
+// mta_family: which MTA wrote the bounce (ReportingMta), so its own messages decide first;
+// reporting_host: the host that wrote it, so a mailbox provider's rules apply to its own servers'
+// reports. Either may be empty.
+void classifyRecipient(RecipientResult& result, std::string_view mta_family = {}, std::string_view reporting_host = {});
 // sisimai's rule: permanent for userunknown, hostunknown, hasmoved, and notaccept with a 5xx.
 bool isHardBounce(std::string_view reason, std::string_view status, std::string_view reply_code);
 

@@ -155,6 +155,7 @@ void readTextBounce(const MimeEntity& root, std::string_view text, BounceReport&
     r.diagnostic = std::string(trimBlanks(text.substr(0, 4096)));
     results.push_back(std::move(r));
   }
+  const std::string writer_host = writerHost(root, report);
   for (RecipientResult& r : results) {
     r.action = "failed";
     // iMail names each recipient in a line of its own ("undeliverable to a@b.example"), its reason
@@ -167,7 +168,7 @@ void readTextBounce(const MimeEntity& root, std::string_view text, BounceReport&
     // "X-SPASIGN: NG": the recipient's side filtered it, whatever the notice says (go-sisimai's
     // EZweb and KDDI decoders).
     if (toLower(trimBlanks(root.header("X-SPASIGN"))) == "ng") r.reason = "filtered";
-    finishResult(r, text, report.mta_family, writerHost(root, report));
+    finishResult(r, text, report.mta_family, writer_host);
     // A known MTA's notice that names no recipient ("Delivery report unavailable") holds no
     // diagnostic for one: its text may still decide a reason, but when nothing decides the result
     // is `undefined` (no diagnostic), not `onhold`, as in sisimai.

@@ -178,13 +178,13 @@ std::string moreSpecific(const std::string& kept, const std::string& next) {
 }  // namespace
 
 std::string statusFromDiagnostic(std::string_view text) {
-  std::string first;
+  std::string best;
   std::size_t offset = 0;
   while (offset < text.size()) {
     std::string code = findStatusCode(text.substr(offset));
     if (code.empty()) break;
     std::size_t at = text.find(code, offset);
-    first = first.empty() ? code : moreSpecific(first, code);
+    best = best.empty() ? code : moreSpecific(best, code);
     // Preceded by "NNN" and up to three separators (" ", "-", "'", "#", ":")?
     std::size_t p = at;
     int separators = 0;
@@ -199,7 +199,7 @@ std::string statusFromDiagnostic(std::string_view text) {
     }
     offset = at + code.size();
   }
-  return first;
+  return best;
 }
 
 // Sendmail-style transcripts (">>> RCPT To:<...>" / "<<< 550 ..."): the command before the first error.

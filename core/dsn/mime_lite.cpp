@@ -175,6 +175,16 @@ std::vector<std::string> splitMbox(std::string_view normalized) {
 }
 
 namespace {
+// Where a header field's name ends ("Name: value" with no blank in the name), npos when the line is
+// no field.
+std::size_t fieldNameEnd(std::string_view line) {
+  std::size_t colon = line.find(':');
+  if (colon == 0 || colon == std::string_view::npos || line.substr(0, colon).find(' ') != std::string_view::npos) {
+    return std::string_view::npos;
+  }
+  return colon;
+}
+
 // Whether a message's own header field (a trace, originator or X- field) comes within the next
 // few lines, before any empty line: then the lines up to it still belong to the header section.
 bool messageFieldFollows(std::string_view rest) {
@@ -185,8 +195,8 @@ bool messageFieldFollows(std::string_view rest) {
   std::string_view line;
   for (int i = 0; i < 8 && lines.next(line); ++i) {
     if (trimBlanks(line).empty()) return false;
-    std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0 || line.substr(0, colon).find(' ') != std::string_view::npos) continue;
+    std::size_t colon = fieldNameEnd(line);
+    if (colon == std::string_view::npos) continue;
     std::string name = toLower(line.substr(0, colon));
     if (name.rfind("x-", 0) == 0) return true;
     for (std::string_view field : kFields) {
@@ -208,33 +218,33 @@ std::vector<MimeHeader> parseHeaderBlock(std::string_view block, std::string_vie
       pos = line_end + 1;
       break;
     }
+    const bool indented = line[0] == ' ' || line[0] == '\t';
+    const std::size_t colon = fieldNameEnd(line);
+    const bool mbox_line = line.rfind("From ", 0) == 0 || line.rfind(">From ", 0) == 0;
     // A parameter wrapped without indentation ("Content-Type: multipart/x;\nboundary=...") is
     // still part of the header before it; broken mailers write that.
-    bool unindented_parameter = !headers.empty() && !headers.back().value.empty() &&
-                                headers.back().value.back() == ';' && line.find('=') != std::string_view::npos &&
-                                line.find(':') == std::string_view::npos;
-    if (((line[0] == ' ' || line[0] == '\t') && !headers.empty()) || unindented_parameter) {
+    const bool unindented_parameter = !headers.empty() && !headers.back().value.empty() &&
+                                      headers.back().value.back() == ';' && line.find('=') != std::string_view::npos &&
+                                      line.find(':') == std::string_view::npos;
+    // So is any other line its writer folded without indenting ("Received-SPF: pass (...\n
+    // 74.208.4.198 as permitted ...)") while a field follows: the header section runs to the first
+    // empty line (RFC 5322 2.1).
+    const bool unindented_fold = !indented && !headers.empty() && colon == std::string_view::npos && !mbox_line &&
+                                 messageFieldFollows(block.substr(std::min(line_end + 1, block.size())));
+    if ((indented && !headers.empty()) || unindented_parameter || unindented_fold) {
       if (headers.back().value.size() < 64 * 1024) {
         headers.back().value += ' ';
         headers.back().value += trimBlanks(line);
       }
-    } else if (std::size_t colon = line.find(':'); colon != std::string_view::npos && colon > 0 &&
-                                                   line.substr(0, colon).find(' ') == std::string_view::npos) {
+    } else if (colon != std::string_view::npos) {
       if (headers.size() < kMaxHeaders) {
         headers.push_back({std::string(line.substr(0, colon)), std::string(trimBlanks(line.substr(colon + 1)))});
       }
-    } else if (headers.empty() || line.rfind("From ", 0) == 0 || line.rfind(">From ", 0) == 0) {
+    } else if (headers.empty() || mbox_line) {
       // Garbage before the headers: treat the whole thing as a body without headers.
       if (headers.empty() && line.rfind("From ", 0) != 0) {
         pos = 0;
         break;
-      }
-    } else if (messageFieldFollows(block.substr(line_end == block.size() ? line_end : line_end + 1))) {
-      // A folded line its writer did not indent ("Received-SPF: pass (...\n74.208.4.198 as
-      // permitted ...)"): the header section runs to the first empty line (RFC 5322 2.1).
-      if (headers.back().value.size() < 64 * 1024) {
-        headers.back().value += ' ';
-        headers.back().value += trimBlanks(line);
       }
     } else {
       break;  // not a header line: the body starts here (missing blank line)

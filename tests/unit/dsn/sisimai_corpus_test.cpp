@@ -182,10 +182,10 @@ TEST(SisimaiCorpus, SplitIsTheDocumentedHash) {
   EXPECT_EQ(heldOutHalf("lhost-postfix-02.eml"), 0);
 }
 
-// Every file of a collection never used for tuning, scored against what sisimai (Perl) says, or
-// against another table of the same files (a tuning collection's expected-v5.tsv).
-void expectHeldOutCollectionMeets(const char* directory, const char* label, const Targets& targets,
-                                  const char* table = "expected.tsv") {
+// Every file of a collection scored against one table of expected results: expected.tsv (sisimai
+// 4.25, Perl) or, for a tuning collection, expected-v5.tsv (go-sisimai).
+void expectCollectionMeets(const char* directory, const char* label, const Targets& targets,
+                           const char* table = "expected.tsv") {
   Collection c = loadCollection(corpusRoot() / directory, table);
   ASSERT_FALSE(c.expected.empty()) << directory;
   CorpusScore s = scoreCollection(c, [](const std::string&) { return true; });
@@ -194,12 +194,12 @@ void expectHeldOutCollectionMeets(const char* directory, const char* label, cons
 }
 
 TEST(HeldOutCollections, BounceParserCorpusAgreesWithSisimaiPerl) {
-  expectHeldOutCollectionMeets("bounceparser", "bounceparser (Mail::DeliveryStatus::BounceParser corpus)",
+  expectCollectionMeets("bounceparser", "bounceparser (Mail::DeliveryStatus::BounceParser corpus)",
                                kBounceParserTargets);
 }
 
 TEST(HeldOutCollections, PhpBounceHandlerCorpusAgreesWithSisimaiPerl) {
-  expectHeldOutCollectionMeets("php-bounce-handler", "php-bounce-handler (cfortune/PHP-Bounce-Handler corpus)",
+  expectCollectionMeets("php-bounce-handler", "php-bounce-handler (cfortune/PHP-Bounce-Handler corpus)",
                                kPhpBounceHandlerTargets);
 }
 
@@ -237,13 +237,13 @@ class TuningCollections : public ::testing::TestWithParam<TuningCollection> {};
 
 TEST_P(TuningCollections, AgreesWithGoSisimai) {
   const TuningCollection& c = GetParam();
-  expectHeldOutCollectionMeets(c.directory, (std::string(c.label) + ", tuning, go-sisimai").c_str(), c.go_sisimai,
+  expectCollectionMeets(c.directory, (std::string(c.label) + ", tuning, go-sisimai").c_str(), c.go_sisimai,
                                "expected-v5.tsv");
 }
 
 TEST_P(TuningCollections, AgreesWithSisimaiPerl) {
   const TuningCollection& c = GetParam();
-  expectHeldOutCollectionMeets(c.directory, (std::string(c.label) + ", tuning, sisimai 4.25").c_str(),
+  expectCollectionMeets(c.directory, (std::string(c.label) + ", tuning, sisimai 4.25").c_str(),
                                c.sisimai_perl);
 }
 
